@@ -1,0 +1,93 @@
+# Strata: build, run and test. `make run` and `make test` are all a newcomer needs;
+# both install missing Debian packages first (`make deps`).
+
+BUILD     ?= build
+CC        ?= cc
+PORT      ?= 8080
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+PKGS      := libmicrohttpd libcjson sqlite3 zlib
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS    ?= -O2 -g
+CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DSTRATA_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+TEST_LIBS  = $(shell pkg-config --libs cmocka libcurl 2>/dev/null)
+
+SERVER_SRC := $(wildcard server/*.c)
+LIB_SRC    := $(filter-out server/main.c,$(SERVER_SRC))
+LIB_OBJ    := $(LIB_SRC:server/%.c=$(BUILD)/obj/%.o)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HTTP_SRC   := $(wildcard tests/http/test_*.c)
+HTTP_BIN   := $(HTTP_SRC:tests/http/%.c=$(BUILD)/tests/%)
+HTTP_LIB   := $(filter-out $(HTTP_SRC),$(wildcard tests/http/*.c))
+
+# Debian package names for everything the build, the tests and the tools need.
+DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev \
+            zlib1g-dev libcmocka-dev libcurl4-openssl-dev clang clang-format curl sqlite3
+
+.PHONY: all deps run test test-unit test-http test-asan style check clean format
+.DEFAULT_GOAL := all
+
+all: deps-check $(BUILD)/strata
+
+# deps: install what is missing (Debian/Ubuntu), or say what is needed elsewhere.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing:$$missing"; SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else echo "strata needs: $(DEB_PKGS) (Debian names); install their equivalents" >&2; exit 1; fi
+
+deps-check:
+	@pkg-config --exists $(PKGS) || $(MAKE) --no-print-directory deps
+
+$(BUILD)/obj/%.o: server/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libstrata.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/strata: $(BUILD)/obj/main.o $(BUILD)/libstrata.a
+	$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libstrata.a | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+
+$(BUILD)/tests/test_%: tests/http/test_%.c $(HTTP_LIB) $(BUILD)/libstrata.a | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+run: all
+	$(BUILD)/strata --port $(PORT)
+
+check: all
+	$(BUILD)/strata --check
+
+test-unit: deps-check $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; STRATA_ROOT=$(CURDIR) $$t; done
+
+test-http: deps-check $(BUILD)/strata $(HTTP_BIN)
+	@set -e; for t in $(HTTP_BIN); do echo "== $$t"; STRATA_BIN=$(CURDIR)/$(BUILD)/strata STRATA_ROOT=$(CURDIR) $$t; done
+
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan:
+	$(MAKE) --no-print-directory BUILD=build/asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  test-unit test-http
+
+style:
+	@files=$$(git ls-files 'server/*.c' 'include/*.h' 'tests/*.c' 'tests/*.h' 2>/dev/null); \
+	clang-format --dry-run --Werror $$files && scripts/banned-functions.sh $$files && echo "style: ok"
+
+format:
+	clang-format -i $$(git ls-files 'server/*.c' 'include/*.h' 'tests/*.c' 'tests/*.h')
+
+test: deps style test-unit test-http test-asan
+	@echo "make test: all suites passed"
+
+clean:
+	rm -rf build

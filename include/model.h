@@ -1,0 +1,69 @@
+/*
+ * model.h - load and validate the article model (data/model.json + article.txt).
+ *
+ * The loader parses model.json with cJSON, validates it against the JSON
+ * Schema api-spec/model.schema.json (compiled into the binary), then checks
+ * what a schema cannot: ids unique across the model, every reference
+ * resolving to a record of an allowed collection, every evidence quote equal
+ * to the article text at its code-point offsets and inside its paragraph,
+ * dates that exist and do not end before they start. The first failure stops
+ * the load with a precise error (file, JSON path, what is wrong, what was
+ * expected). A loaded model is immutable.
+ */
+#ifndef STRATA_MODEL_H
+#define STRATA_MODEL_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+
+struct model_error {
+    char file[512];     /* the file at fault: ".../model.json", ".../article.txt" */
+    char path[512];     /* JSON path ("$.events[3].date.end"), "line 4, column 7", or "" */
+    char message[1024]; /* what is wrong, then "; expected ..." */
+};
+
+struct model_paragraph {
+    size_t start; /* code-point offset of the first character */
+    size_t end;   /* code-point offset one past the last character */
+};
+
+struct model {
+    cJSON *root;                         /* the validated model.json (owned) */
+    char *article;                       /* article.txt, NUL-terminated (owned) */
+    size_t article_bytes;                /* its length in bytes */
+    size_t article_chars;                /* its length in code points */
+    struct model_paragraph *paragraphs;  /* owned */
+    size_t paragraph_count;
+    char version[17];                    /* 16 hex digits: hash of both files */
+    char model_path[512];
+    char article_path[512];
+};
+
+/*
+ * Load a model. data is a directory holding model.json, or the path of a
+ * model JSON file; the article is source.article_file relative to the model
+ * file. On success stores a new model in *out (free with model_free) and
+ * returns 0. On failure fills *err and returns an error code; *out untouched.
+ */
+int model_load(const char *data, struct model **out, struct model_error *err);
+
+/* Free a model; NULL is a no-op. */
+void model_free(struct model *model);
+
+/* Append "FILE: PATH: MESSAGE" (PATH omitted when empty) to out. */
+int model_error_format(const struct model_error *err, struct buf *out);
+
+/*
+ * Byte offset of code-point offset chars in the article (chars may equal
+ * article_chars). Returns (size_t)-1 when chars is out of range.
+ */
+size_t model_byte_offset(const struct model *model, size_t chars);
+
+/* The collection names of the model, in the article's order of importance. */
+extern const char *const model_collections[];
+extern const size_t model_collection_count;
+
+#endif
