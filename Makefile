@@ -75,7 +75,7 @@ test-http: deps-check $(BUILD)/strata $(HTTP_BIN)
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
-	$(MAKE) --no-print-directory BUILD=build/asan CC=clang \
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  test-unit test-http
 
