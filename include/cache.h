@@ -16,13 +16,14 @@
 
 struct cache_entry {
     const char *key;
-    const char *body;         /* identity representation */
+    const char *body; /* identity representation */
     size_t body_len;
-    const char *gzip;         /* gzip variant, or NULL when not worth it */
+    const char *gzip; /* gzip variant, or NULL when not worth it */
     size_t gzip_len;
     const char *content_type; /* static string */
     const char *link;         /* Link header value, or NULL */
     long long total_count;    /* X-Total-Count or -1 */
+    size_t route_index;       /* the route that rendered it (metrics) */
     char etag[24];            /* "\"<16 hex>\"" */
     char gzip_etag[32];       /* "\"<16 hex>-gz\"" */
 };
@@ -38,23 +39,28 @@ void cache_free(struct cache *cache);
 const struct cache_entry *cache_get(struct cache *cache, const char *key);
 
 /*
- * Insert a rendered response (copied) and return the stored entry; when the
+ * Insert a rendered response (copied, with its gzip variant and the ETags of
+ * etag_seed and body) and return the stored entry; when the
  * key is already present returns that entry. Returns NULL when the cache is
  * full or memory runs out; the caller then serves its own copy. Thread-safe.
  */
 const struct cache_entry *cache_put(struct cache *cache, const char *key, const char *body,
                                     size_t body_len, const char *content_type, const char *link,
-                                    long long total_count);
+                                    long long total_count, size_t route_index,
+                                    const char *etag_seed);
 
-/* Fill a cache_entry-like description for an uncached body (ETag, gzip if wanted). */
 struct cache_stats {
     size_t entries;
     size_t bytes;
 };
 void cache_stats(struct cache *cache, struct cache_stats *out);
 
-/* "\"<16 hex>\"" strong ETag of a body into out (at least 24 bytes). */
-void cache_etag(const char *body, size_t len, const char *suffix, char *out, size_t out_size);
+/*
+ * Strong ETag "\"<16 hex><suffix>\"" of seed (the model version) and body into
+ * out; suffix may be "" (identity) or "-gz".
+ */
+void cache_etag(const char *seed, const char *body, size_t len, const char *suffix, char *out,
+                size_t out_size);
 
 /* gzip body into a new malloc'd buffer; NULL when it does not make it smaller. */
 char *cache_gzip(const char *body, size_t len, size_t *out_len);

@@ -31,13 +31,13 @@ struct model_paragraph {
 };
 
 struct model {
-    cJSON *root;                         /* the validated model.json (owned) */
-    char *article;                       /* article.txt, NUL-terminated (owned) */
-    size_t article_bytes;                /* its length in bytes */
-    size_t article_chars;                /* its length in code points */
-    struct model_paragraph *paragraphs;  /* owned */
+    cJSON *root;                        /* the validated model.json (owned) */
+    char *article;                      /* article.txt, NUL-terminated (owned) */
+    size_t article_bytes;               /* its length in bytes */
+    size_t article_chars;               /* its length in code points */
+    struct model_paragraph *paragraphs; /* owned */
     size_t paragraph_count;
-    char version[17];                    /* 16 hex digits: hash of both files */
+    char version[17]; /* 16 hex digits: hash of both files */
     char model_path[512];
     char article_path[512];
 };

@@ -15,18 +15,18 @@
 
 enum problem_code {
     PROBLEM_NONE = 0,
-    PROBLEM_UNKNOWN_PARAMETER,  /* 400 a parameter this route does not take */
-    PROBLEM_INVALID_PARAMETER,  /* 400 a malformed or out-of-range value */
-    PROBLEM_INVALID_QUERY,      /* 400 a full-text expression FTS5 rejects */
-    PROBLEM_INVALID_ENCODING,   /* 400 bad percent-encoding, NUL, invalid UTF-8 */
+    PROBLEM_UNKNOWN_PARAMETER,   /* 400 a parameter this route does not take */
+    PROBLEM_INVALID_PARAMETER,   /* 400 a malformed or out-of-range value */
+    PROBLEM_INVALID_QUERY,       /* 400 a full-text expression FTS5 rejects */
+    PROBLEM_INVALID_ENCODING,    /* 400 bad percent-encoding, NUL, invalid UTF-8 */
     PROBLEM_TOO_MANY_PARAMETERS, /* 400 more query parameters than allowed */
-    PROBLEM_NOT_FOUND,          /* 404 no such route or record */
-    PROBLEM_METHOD_NOT_ALLOWED, /* 405 */
-    PROBLEM_NOT_ACCEPTABLE,     /* 406 no representation matches Accept/format */
-    PROBLEM_URI_TOO_LONG,       /* 414 */
-    PROBLEM_HEADERS_TOO_LARGE,  /* 431 */
-    PROBLEM_INTERNAL,           /* 500 */
-    PROBLEM_UNAVAILABLE,        /* 503 starting, draining or no model */
+    PROBLEM_NOT_FOUND,           /* 404 no such route or record */
+    PROBLEM_METHOD_NOT_ALLOWED,  /* 405 */
+    PROBLEM_NOT_ACCEPTABLE,      /* 406 no representation matches Accept/format */
+    PROBLEM_URI_TOO_LONG,        /* 414 */
+    PROBLEM_HEADERS_TOO_LARGE,   /* 431 */
+    PROBLEM_INTERNAL,            /* 500 */
+    PROBLEM_UNAVAILABLE,         /* 503 starting, draining or no model */
     PROBLEM_CODE_COUNT
 };
 
@@ -50,8 +50,8 @@ struct problem {
 void problem_set(struct problem *p, enum problem_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Add one {parameter, value, reason} entry; extra entries past the max are dropped. */
-void problem_add_error(struct problem *p, const char *parameter, const char *value,
-                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void problem_add_error(struct problem *p, const char *parameter, const char *value, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
 
 /* HTTP status, stable code string, and title of a problem code. */
 int problem_status(enum problem_code code);

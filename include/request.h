@@ -39,23 +39,23 @@ struct param {
 };
 
 struct request {
-    const char *path;            /* decoded path, without the query */
-    const char *raw_target;      /* the request target as sent: path?query */
-    const char *id;              /* the {id} path segment, or NULL */
-    const struct param *params;  /* query parameters, in the order sent */
-    size_t param_count;          /* repeated names appear repeatedly */
-    enum representation format;  /* negotiated from ?format= or Accept */
-    bool pretty;                 /* ?pretty=true */
-    struct snapshot *snapshot;   /* the model being served; never NULL in handlers */
+    const char *path;           /* decoded path, without the query */
+    const char *raw_target;     /* the request target as sent: path?query */
+    const char *id;             /* the {id} path segment, or NULL */
+    const struct param *params; /* query parameters, in the order sent */
+    size_t param_count;         /* repeated names appear repeatedly */
+    enum representation format; /* negotiated from ?format= or Accept */
+    bool pretty;                /* ?pretty=true */
+    struct snapshot *snapshot;  /* the model being served; never NULL in handlers */
 };
 
 struct response {
-    struct problem problem; /* set by problem_set(); code PROBLEM_NONE on success */
-    struct buf body;        /* the representation, for outcome OK */
+    struct problem problem;   /* set by problem_set(); code PROBLEM_NONE on success */
+    struct buf body;          /* the representation, for outcome OK */
     const char *content_type; /* static string; NULL means the format's default */
-    struct buf link;        /* RFC 8288 Link header value, empty if none */
-    long long total_count;  /* X-Total-Count, or -1 */
-    bool no_store;          /* true: dynamic (metrics, health); never cached */
+    struct buf link;          /* RFC 8288 Link header value, empty if none */
+    long long total_count;    /* X-Total-Count, or -1 */
+    bool no_store;            /* true: dynamic (metrics, health); never cached */
 };
 
 /* Prepare a response for a handler (caller storage). */

@@ -17,10 +17,10 @@
 typedef void (*route_handler)(const struct request *req, struct response *res);
 
 struct route {
-    const char *pattern;        /* "/v1/actors/{id}" */
+    const char *pattern; /* "/v1/actors/{id}" */
     route_handler handler;
-    unsigned representations;   /* REPR_BIT()s the route can produce; JSON first */
-    bool cacheable;             /* a pure function of (model, target, representation) */
+    unsigned representations; /* REPR_BIT()s the route can produce; JSON first */
+    bool cacheable;           /* a pure function of (model, target, representation) */
 };
 
 extern const struct route routes[];
@@ -31,8 +31,7 @@ extern const size_t route_count;
  * `{id}` patterns, points *id into id_buf (size id_size, NUL-terminated).
  * Returns NULL when no route matches or the id does not fit.
  */
-const struct route *router_match(const char *path, char *id_buf, size_t id_size,
-                                 const char **id);
+const struct route *router_match(const char *path, char *id_buf, size_t id_size, const char **id);
 
 /* Index of a route in routes[] (for metrics). */
 size_t router_index(const struct route *route);

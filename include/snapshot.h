@@ -21,17 +21,17 @@ struct store;
 struct cache;
 
 struct snapshot {
-    struct model *model;       /* owned */
-    struct store *store;       /* owned */
-    struct cache *cache;       /* owned; NULL when caching is disabled */
-    unsigned long generation;  /* 1 for the first load, +1 per successful reload */
-    time_t loaded_at;          /* Last-Modified */
-    char last_modified[40];    /* loaded_at as an HTTP date */
+    struct model *model;      /* owned */
+    struct store *store;      /* owned */
+    struct cache *cache;      /* owned; NULL when caching is disabled */
+    unsigned long generation; /* 1 for the first load, +1 per successful reload */
+    time_t loaded_at;         /* Last-Modified */
+    char last_modified[40];   /* loaded_at as an HTTP date */
     atomic_long refs;
 };
 
 struct snapshot_options {
-    size_t cache_max_bytes;   /* 0 disables the response cache */
+    size_t cache_max_bytes; /* 0 disables the response cache */
     size_t cache_max_entries;
 };
 

@@ -24,4 +24,10 @@ int store_open(const struct model *model, struct store **out, struct model_error
 /* Free a store and every connection to it; NULL is a no-op. */
 void store_free(struct store *store);
 
+/*
+ * Write the database to a SQLite file at path (replaced if present), for the
+ * sqlite3 shell and other tools. Returns 0 or an error code.
+ */
+int store_export(struct store *store, const char *path);
+
 #endif

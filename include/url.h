@@ -1,0 +1,42 @@
+/*
+ * url.h - strict decoding of an HTTP request target (path?query).
+ *
+ * The daemon decodes the raw target itself instead of trusting a lenient
+ * decoder: a `%` not followed by two hex digits, an encoded NUL, a control
+ * character or bytes that are not UTF-8 are refused with a problem naming
+ * the part at fault. In the query `+` means space; empty pieces (`a=1&&b=2`)
+ * are skipped; `name` without `=` has the value "".
+ */
+#ifndef STRATA_URL_H
+#define STRATA_URL_H
+
+#include <stddef.h>
+
+#include "problem.h"
+#include "request.h"
+
+struct url {
+    char *path;           /* decoded path (owned) */
+    struct param *params; /* decoded parameters in order (owned) */
+    size_t param_count;
+    char *storage; /* backing store of the strings (owned) */
+};
+
+/*
+ * Decode target into u. At most max_params parameters are accepted. Returns
+ * 0, or an error code with *problem describing it (u is then empty).
+ */
+int url_parse(const char *target, size_t max_params, struct url *u, struct problem *problem);
+
+/* Free what url_parse allocated; safe on a zeroed or released url. */
+void url_release(struct url *u);
+
+/*
+ * Percent-decode len bytes of src into dst (room for len + 1 bytes);
+ * plus_is_space turns '+' into ' '. Returns the decoded length, or -1 when
+ * the encoding is invalid, decodes to NUL or a control character, or is not
+ * valid UTF-8.
+ */
+long url_decode(const char *src, size_t len, int plus_is_space, char *dst);
+
+#endif

@@ -1,0 +1,702 @@
+/*
+ * http.c - libmicrohttpd glue and the HTTP semantics shared by every route.
+ *
+ * Request flow (see http.h): libmicrohttpd calls on_uri() with the raw target
+ * when a request starts (we keep it: it is the cache key and the strict
+ * decoder's input), then on_request() once with the headers only (we answer
+ * MHD_YES: queueing a response there turns keep-alive off in 0.9.75), then
+ * again, when respond() produces the answer, and finally on_completed().
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "cache.h"
+#include "error.h"
+#include "log.h"
+#include "metrics.h"
+#include "negotiate.h"
+#include "router.h"
+#include "snapshot.h"
+#include "url.h"
+
+#define REQUEST_ID_MAX 128
+#define ALLOW "GET, HEAD, OPTIONS"
+#define EXPOSE "ETag, Link, X-Total-Count, X-Request-Id"
+#define VARY "Accept, Accept-Encoding, Origin"
+#define ALLOW_HEADERS "Accept, Accept-Encoding, If-None-Match, If-Modified-Since, X-Request-Id"
+#define CACHE_KEY_MAX 16384
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    const struct config *cfg;
+    char cache_control[64];
+};
+
+/* One request, from on_uri() to on_completed(). */
+struct exchange {
+    char *target; /* raw request target (owned) */
+    struct timespec started;
+    bool headers_seen;
+    int status; /* 0 until a response is queued */
+    size_t bytes;
+    size_t route_index;
+    const char *cache_state; /* "hit", "miss", "off", "-" */
+    struct snapshot *snap;   /* held until the response has been sent */
+    char method[16];
+    char version[16];
+    char request_id[REQUEST_ID_MAX + 1];
+};
+
+/* What is about to be sent, before it becomes an MHD_Response. */
+struct answer {
+    int status;
+    const char *body;
+    size_t body_len;
+    enum MHD_ResponseMemoryMode memory; /* PERSISTENT, MUST_COPY or MUST_FREE */
+    const char *content_type;
+    const char *etag;     /* NULL: none */
+    const char *encoding; /* "gzip" or NULL */
+    const char *link;
+    long long total_count;
+    bool cacheable; /* public caching headers; else no-store */
+    bool allow;     /* add Allow */
+};
+
+static atomic_bool draining;
+static atomic_long in_flight;
+static atomic_long connections_open;
+
+bool http_draining(void)
+{
+    return atomic_load(&draining);
+}
+
+/* ---- per-request bookkeeping ------------------------------------------ */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct exchange *ex = calloc(1, sizeof(*ex));
+
+    (void)cls;
+    (void)conn;
+    if (!ex)
+        return NULL;
+    ex->target = strdup(uri ? uri : "");
+    clock_gettime(CLOCK_MONOTONIC, &ex->started);
+    ex->route_index = METRICS_UNMATCHED;
+    ex->cache_state = "-";
+    atomic_fetch_add(&in_flight, 1);
+    return ex;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+
+    snprintf(out, size, "-");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)size);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)size);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *server = cls;
+    struct exchange *ex = *con_cls;
+
+    (void)toe;
+    if (!ex)
+        return;
+    if (ex->status) {
+        double seconds = seconds_since(&ex->started);
+        metrics_request(ex->route_index, ex->status, seconds);
+        if (server->cfg->access_log) {
+            char client[INET6_ADDRSTRLEN + 1];
+            struct access_record r = {
+                .client = client,
+                .method = ex->method,
+                .target = ex->target,
+                .version = ex->version,
+                .status = ex->status,
+                .bytes = ex->bytes,
+                .seconds = seconds,
+                .request_id = ex->request_id,
+                .cache = ex->cache_state,
+                .user_agent =
+                    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT),
+            };
+            client_address(conn, client, sizeof(client));
+            log_access(&r);
+        }
+    }
+    snapshot_release(ex->snap);
+    free(ex->target);
+    free(ex);
+    *con_cls = NULL;
+    atomic_fetch_sub(&in_flight, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)conn;
+    (void)socket_context;
+    metrics_connections(code == MHD_CONNECTION_NOTIFY_STARTED
+                            ? atomic_fetch_add(&connections_open, 1) + 1
+                            : atomic_fetch_sub(&connections_open, 1) - 1);
+}
+
+/* ---- headers ---------------------------------------------------------- */
+
+static const char *header(struct MHD_Connection *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static void assign_request_id(struct MHD_Connection *conn, struct exchange *ex)
+{
+    static _Thread_local unsigned long long state;
+    const char *sent = header(conn, "X-Request-Id");
+
+    if (negotiate_request_id_valid(sent)) {
+        snprintf(ex->request_id, sizeof(ex->request_id), "%s", sent);
+        return;
+    }
+    if (state == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        state = ((unsigned long long)ts.tv_nsec << 20) ^ (unsigned long long)ts.tv_sec ^
+                (unsigned long long)(size_t)&state;
+        state |= 1;
+    }
+    /* xorshift64*: unique enough to correlate log lines, cheap, lock-free */
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    snprintf(ex->request_id, sizeof(ex->request_id), "%016llx", state * 0x2545F4914F6CDD1DULL);
+}
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    size_t *total = cls;
+
+    (void)kind;
+    *total += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+static size_t header_bytes(struct MHD_Connection *conn)
+{
+    size_t total = 0;
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &total);
+    return total;
+}
+
+static void add_common_headers(const struct http_server *server, struct MHD_Connection *conn,
+                               const struct exchange *ex, struct MHD_Response *resp)
+{
+    const char *origin = header(conn, "Origin");
+    const char *allow_origin = negotiate_cors_origin(server->cfg->cors_origin, origin);
+
+    MHD_add_response_header(resp, "X-Request-Id", ex->request_id);
+    MHD_add_response_header(resp, "Vary", VARY);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (allow_origin) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", allow_origin);
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers", EXPOSE);
+    }
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static enum MHD_Result send_answer(const struct http_server *server, struct MHD_Connection *conn,
+                                   struct exchange *ex, const struct answer *a)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    resp = MHD_create_response_from_buffer(a->body_len, (void *)(uintptr_t)a->body, a->memory);
+    if (!resp) {
+        if (a->memory == MHD_RESPMEM_MUST_FREE)
+            free((void *)(uintptr_t)a->body);
+        return MHD_NO;
+    }
+    add_common_headers(server, conn, ex, resp);
+    if (a->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->content_type);
+    if (a->etag)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a->etag);
+    if (a->encoding)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, a->encoding);
+    if (a->link && *a->link)
+        MHD_add_response_header(resp, "Link", a->link);
+    if (a->total_count >= 0) {
+        char total[32];
+        snprintf(total, sizeof(total), "%lld", a->total_count);
+        MHD_add_response_header(resp, "X-Total-Count", total);
+    }
+    if (a->cacheable && ex->snap) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, server->cache_control);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, ex->snap->last_modified);
+    } else {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    }
+    if (a->allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, ALLOW);
+    if (a->status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    ex->status = a->status;
+    ex->bytes = a->status == MHD_HTTP_NOT_MODIFIED ? 0 : a->body_len;
+    ret = MHD_queue_response(conn, (unsigned)a->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result send_problem(const struct http_server *server, struct MHD_Connection *conn,
+                                    struct exchange *ex, const struct problem *p, bool pretty)
+{
+    struct buf body;
+    struct answer a = {0};
+
+    buf_init(&body, 1 << 20);
+    problem_render(p, ex->target, pretty, &body);
+    a.status = problem_status(p->code);
+    a.body_len = body.len;
+    a.body = buf_detach(&body, NULL);
+    a.memory = MHD_RESPMEM_MUST_FREE;
+    if (!a.body) {
+        a.body = "";
+        a.body_len = 0;
+        a.memory = MHD_RESPMEM_PERSISTENT;
+    }
+    a.content_type = "application/problem+json; charset=utf-8";
+    a.total_count = -1;
+    a.allow = p->code == PROBLEM_METHOD_NOT_ALLOWED;
+    return send_answer(server, conn, ex, &a);
+}
+
+/* Has the client's copy (If-None-Match, else If-Modified-Since) not changed? */
+static bool not_modified(struct MHD_Connection *conn, const struct exchange *ex, const char *etag)
+{
+    const char *inm = header(conn, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *ims;
+    struct tm tm;
+
+    if (inm)
+        return negotiate_etag_match(inm, etag);
+    ims = header(conn, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+    if (!ims || !ex->snap)
+        return false;
+    memset(&tm, 0, sizeof(tm));
+    if (!strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+        return false;
+    return timegm(&tm) >= ex->snap->loaded_at;
+}
+
+/*
+ * Send a 200 (or 304) of entry e with the negotiated encoding. copy: the
+ * bodies do not outlive this call (else they live as long as ex->snap);
+ * no_store: a dynamic answer that caches must not keep.
+ */
+static enum MHD_Result send_entry(const struct http_server *server, struct MHD_Connection *conn,
+                                  struct exchange *ex, const struct cache_entry *e, bool copy,
+                                  bool no_store)
+{
+    bool gzip = e->gzip && negotiate_gzip(header(conn, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    struct answer a = {
+        .status = MHD_HTTP_OK,
+        .body = gzip ? e->gzip : e->body,
+        .body_len = gzip ? e->gzip_len : e->body_len,
+        .memory = copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT,
+        .content_type = e->content_type,
+        .etag = gzip ? e->gzip_etag : e->etag,
+        .encoding = gzip ? "gzip" : NULL,
+        .link = e->link,
+        .total_count = e->total_count,
+        .cacheable = !no_store,
+    };
+
+    ex->route_index = e->route_index;
+    if (not_modified(conn, ex, a.etag)) {
+        a.status = MHD_HTTP_NOT_MODIFIED;
+        a.body = "";
+        a.body_len = 0;
+        a.memory = MHD_RESPMEM_PERSISTENT;
+        a.encoding = NULL;
+    }
+    return send_answer(server, conn, ex, &a);
+}
+
+/* Serve a handler result that is not cached: ETag and gzip computed now. */
+static enum MHD_Result send_fresh(const struct http_server *server, struct MHD_Connection *conn,
+                                  struct exchange *ex, const struct route *route,
+                                  const struct response *res, const char *content_type)
+{
+    struct cache_entry e;
+    char *gzip = NULL;
+    enum MHD_Result ret;
+
+    memset(&e, 0, sizeof(e));
+    e.body = buf_str(&res->body);
+    e.body_len = res->body.len;
+    e.content_type = content_type;
+    e.link = res->link.len ? buf_str(&res->link) : NULL;
+    e.total_count = res->total_count;
+    e.route_index = router_index(route);
+    cache_etag(ex->snap->model->version, e.body, e.body_len, "", e.etag, sizeof(e.etag));
+    if (negotiate_gzip(header(conn, MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
+        gzip = cache_gzip(e.body, e.body_len, &e.gzip_len);
+        e.gzip = gzip;
+        cache_etag(ex->snap->model->version, e.body, e.body_len, "-gz", e.gzip_etag,
+                   sizeof(e.gzip_etag));
+    }
+    ret = send_entry(server, conn, ex, &e, true, res->no_store);
+    free(gzip);
+    return ret;
+}
+
+/* OPTIONS: 204 with Allow, and the CORS preflight answer when asked for one. */
+static enum MHD_Result send_options(const struct http_server *server, struct MHD_Connection *conn,
+                                    struct exchange *ex)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    const char *origin = header(conn, "Origin");
+    enum MHD_Result ret;
+
+    if (!resp)
+        return MHD_NO;
+    add_common_headers(server, conn, ex, resp);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, ALLOW);
+    if (negotiate_cors_origin(server->cfg->cors_origin, origin) &&
+        header(conn, "Access-Control-Request-Method")) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods", ALLOW);
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers", ALLOW_HEADERS);
+        MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    ex->status = MHD_HTTP_NO_CONTENT;
+    ret = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static bool is_get_or_head(const char *method)
+{
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+/* "Accept\ntarget": the cache key, or false when it would not fit. */
+static bool cache_key(struct MHD_Connection *conn, const struct exchange *ex, char *key,
+                      size_t size)
+{
+    const char *accept = header(conn, MHD_HTTP_HEADER_ACCEPT);
+    int n = snprintf(key, size, "%s\n%s", accept ? accept : "", ex->target);
+
+    return n > 0 && (size_t)n < size;
+}
+
+/* Validate ?pretty= and ?format=, negotiate the representation. */
+static bool common_parameters(struct MHD_Connection *conn, const struct route *route,
+                              const struct url *u, struct request *req, struct problem *p)
+{
+    const char *pretty = NULL, *format = NULL;
+
+    for (size_t i = 0; i < u->param_count; i++) {
+        const struct param *param = &u->params[i];
+        if (strcmp(param->name, "pretty") == 0) {
+            if (pretty || (strcmp(param->value, "true") && strcmp(param->value, "false"))) {
+                problem_set(p, PROBLEM_INVALID_PARAMETER,
+                            "parameter 'pretty' must be given once, as true or false");
+                problem_add_error(p, "pretty", param->value, "allowed values: true, false");
+                return false;
+            }
+            pretty = param->value;
+        } else if (strcmp(param->name, "format") == 0) {
+            if (format) {
+                problem_set(p, PROBLEM_INVALID_PARAMETER, "parameter 'format' is given twice");
+                problem_add_error(p, "format", param->value, "give one format");
+                return false;
+            }
+            format = param->value;
+        }
+    }
+    req->pretty = pretty && strcmp(pretty, "true") == 0;
+    if (!negotiate_format(format, header(conn, MHD_HTTP_HEADER_ACCEPT), route->representations,
+                          &req->format)) {
+        char offered[512];
+        negotiate_describe(route->representations, offered, sizeof(offered));
+        problem_set(p, PROBLEM_NOT_ACCEPTABLE, "%s; this route offers %s",
+                    format ? "the requested format is not offered"
+                           : "no representation matches the Accept header",
+                    offered);
+        problem_add_error(p, format ? "format" : "Accept",
+                          format ? format : header(conn, MHD_HTTP_HEADER_ACCEPT), "offered: %s",
+                          offered);
+        return false;
+    }
+    return true;
+}
+
+/* Run the handler of a matched GET/HEAD route and send its answer. */
+static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Connection *conn,
+                                struct exchange *ex, const struct route *route, const struct url *u,
+                                const char *id)
+{
+    struct request req = {
+        .path = u->path,
+        .raw_target = ex->target,
+        .id = id,
+        .params = u->params,
+        .param_count = u->param_count,
+        .snapshot = ex->snap,
+    };
+    struct response res;
+    struct problem p = {0};
+    enum MHD_Result ret;
+    const char *type;
+
+    if (!common_parameters(conn, route, u, &req, &p))
+        return send_problem(server, conn, ex, &p, false);
+    response_init(&res);
+    route->handler(&req, &res);
+    if (res.problem.code != PROBLEM_NONE) {
+        ret = send_problem(server, conn, ex, &res.problem, req.pretty);
+        response_release(&res);
+        return ret;
+    }
+    type = res.content_type ? res.content_type : representation_content_type(req.format);
+    if (route->cacheable && !res.no_store && ex->snap->cache) {
+        char key[CACHE_KEY_MAX];
+        const struct cache_entry *e = NULL;
+        if (cache_key(conn, ex, key, sizeof(key)))
+            e = cache_put(ex->snap->cache, key, buf_str(&res.body), res.body.len, type,
+                          res.link.len ? buf_str(&res.link) : NULL, res.total_count,
+                          router_index(route), ex->snap->model->version);
+        if (e) {
+            response_release(&res);
+            return send_entry(server, conn, ex, e, false, false);
+        }
+    }
+    ret = send_fresh(server, conn, ex, route, &res, type);
+    response_release(&res);
+    return ret;
+}
+
+/* Produce the answer for a request whose headers (and body) have arrived. */
+static enum MHD_Result respond(const struct http_server *server, struct MHD_Connection *conn,
+                               struct exchange *ex)
+{
+    const struct config *cfg = server->cfg;
+    struct problem p = {0};
+    struct url u;
+    const struct route *route;
+    char id_buf[256];
+    const char *id;
+    enum MHD_Result ret;
+
+    assign_request_id(conn, ex);
+    if (strlen(ex->target) > cfg->max_url_length) {
+        problem_set(&p, PROBLEM_URI_TOO_LONG,
+                    "the request target is %zu bytes long; at most %zu are allowed",
+                    strlen(ex->target), cfg->max_url_length);
+        return send_problem(server, conn, ex, &p, false);
+    }
+    if (header_bytes(conn) > cfg->max_header_bytes) {
+        problem_set(&p, PROBLEM_HEADERS_TOO_LARGE, "the request headers take more than %zu bytes",
+                    cfg->max_header_bytes);
+        return send_problem(server, conn, ex, &p, false);
+    }
+    ex->snap = snapshot_acquire();
+    if (is_get_or_head(ex->method) && ex->snap && ex->snap->cache) {
+        char key[CACHE_KEY_MAX];
+        const struct cache_entry *e = NULL;
+        if (cache_key(conn, ex, key, sizeof(key)))
+            e = cache_get(ex->snap->cache, key);
+        metrics_cache(e != NULL);
+        ex->cache_state = e ? "hit" : "miss";
+        if (e)
+            return send_entry(server, conn, ex, e, false, false);
+    } else if (!ex->snap || !ex->snap->cache) {
+        ex->cache_state = "off";
+    }
+    if (url_parse(ex->target, cfg->max_params, &u, &p))
+        return send_problem(server, conn, ex, &p, false);
+    route = router_match(u.path, id_buf, sizeof(id_buf), &id);
+    if (!route) {
+        problem_set(&p, PROBLEM_NOT_FOUND, "no resource at this path; see / for the routes");
+        ret = send_problem(server, conn, ex, &p, false);
+    } else if (ex->route_index = router_index(route), strcmp(ex->method, "OPTIONS") == 0) {
+        ret = send_options(server, conn, ex);
+    } else if (!is_get_or_head(ex->method)) {
+        problem_set(&p, PROBLEM_METHOD_NOT_ALLOWED,
+                    "method %s is not allowed; this API is read-only (allowed: " ALLOW ")",
+                    ex->method);
+        ret = send_problem(server, conn, ex, &p, false);
+    } else if (!ex->snap) {
+        problem_set(&p, PROBLEM_UNAVAILABLE, "no model is loaded yet; retry shortly");
+        ret = send_problem(server, conn, ex, &p, false);
+    } else {
+        ret = dispatch(server, conn, ex, route, &u, id);
+    }
+    url_release(&u);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct exchange *ex = *con_cls;
+
+    (void)url;
+    (void)upload_data;
+    if (!ex)
+        return MHD_NO;
+    if (!ex->headers_seen) {
+        ex->headers_seen = true;
+        snprintf(ex->method, sizeof(ex->method), "%s", method);
+        snprintf(ex->version, sizeof(ex->version), "%s", version);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        /* a body is never needed (the API is read-only): read and drop it */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (ex->status)
+        return MHD_YES;
+    return respond(cls, conn, ex);
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+/* Resolve cfg->bind and port into addr; false with a logged reason on failure. */
+static bool listen_address(const struct config *cfg, struct sockaddr_storage *addr, bool *ipv6)
+{
+    struct addrinfo hints, *found = NULL;
+    char port[16];
+    int rc;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port, sizeof(port), "%u", cfg->port);
+    rc = getaddrinfo(cfg->bind, port, &hints, &found);
+    if (rc || !found) {
+        log_message(LOG_ERROR, "--bind: '%s' is not a numeric IPv4 or IPv6 address (%s)", cfg->bind,
+                    gai_strerror(rc));
+        return false;
+    }
+    memset(addr, 0, sizeof(*addr));
+    memcpy(addr, found->ai_addr, found->ai_addrlen);
+    *ipv6 = found->ai_family == AF_INET6;
+    freeaddrinfo(found);
+    return true;
+}
+
+int http_start(const struct config *cfg, struct http_server **out, unsigned *port)
+{
+    struct http_server *server = calloc(1, sizeof(*server));
+    struct sockaddr_storage addr;
+    const union MHD_DaemonInfo *info;
+    unsigned threads = cfg->threads;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    bool ipv6 = false;
+
+    if (!server)
+        return STRATA_ENOMEM;
+    if (!listen_address(cfg, &addr, &ipv6)) {
+        free(server);
+        return STRATA_EINVAL;
+    }
+    if (ipv6)
+        flags |= MHD_USE_IPv6;
+    if (threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (unsigned)cores : 1;
+    }
+    server->cfg = cfg;
+    snprintf(server->cache_control, sizeof(server->cache_control), "public, max-age=%u",
+             cfg->cache_max_age);
+    server->daemon = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, server, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024u, MHD_OPTION_END);
+    if (!server->daemon) {
+        log_message(LOG_ERROR, "cannot listen on %s port %u (address in use, or not allowed)",
+                    cfg->bind, cfg->port);
+        free(server);
+        return STRATA_EIO;
+    }
+    info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    *port = info ? info->port : cfg->port;
+    *out = server;
+    return STRATA_OK;
+}
+
+void http_begin_drain(struct http_server *server)
+{
+    atomic_store(&draining, true);
+    if (server && server->daemon) {
+        MHD_socket fd = MHD_quiesce_daemon(server->daemon);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+    }
+}
+
+bool http_wait_idle(struct http_server *server, unsigned seconds)
+{
+    struct timespec start;
+
+    (void)server;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (atomic_load(&in_flight) > 0) {
+        if (seconds_since(&start) >= seconds)
+            return false;
+        usleep(10000);
+    }
+    return true;
+}
+
+void http_stop(struct http_server *server)
+{
+    if (!server)
+        return;
+    if (server->daemon)
+        MHD_stop_daemon(server->daemon);
+    free(server);
+}

@@ -1,0 +1,100 @@
+/*
+ * snapshot.c - the served model version, swapped atomically on reload.
+ *
+ * The current snapshot pointer is guarded by a read-write lock that is held
+ * only long enough to take a reference; the reference count decides when an
+ * old snapshot (its model, store and cache) is freed.
+ */
+#include "snapshot.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "error.h"
+#include "store.h"
+
+static pthread_rwlock_t current_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct snapshot *current;
+
+static void snapshot_free(struct snapshot *snap)
+{
+    cache_free(snap->cache);
+    store_free(snap->store);
+    model_free(snap->model);
+    free(snap);
+}
+
+int snapshot_create(const char *data, const struct snapshot_options *options,
+                    unsigned long generation, struct snapshot **out, struct model_error *err)
+{
+    struct snapshot *snap = calloc(1, sizeof(*snap));
+    struct tm tm;
+    int rc;
+
+    if (!snap) {
+        snprintf(err->message, sizeof(err->message), "out of memory creating a snapshot");
+        return STRATA_ENOMEM;
+    }
+    rc = model_load(data, &snap->model, err);
+    if (rc)
+        goto fail;
+    rc = store_open(snap->model, &snap->store, err);
+    if (rc)
+        goto fail;
+    if (options && options->cache_max_bytes > 0) {
+        snap->cache = cache_new(options->cache_max_bytes, options->cache_max_entries);
+        if (!snap->cache) {
+            snprintf(err->message, sizeof(err->message), "out of memory creating the cache");
+            rc = STRATA_ENOMEM;
+            goto fail;
+        }
+    }
+    snap->generation = generation;
+    snap->loaded_at = time(NULL);
+    gmtime_r(&snap->loaded_at, &tm);
+    strftime(snap->last_modified, sizeof(snap->last_modified), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    atomic_init(&snap->refs, 1);
+    *out = snap;
+    return STRATA_OK;
+
+fail:
+    snapshot_free(snap);
+    return rc;
+}
+
+struct snapshot *snapshot_acquire(void)
+{
+    struct snapshot *snap;
+
+    pthread_rwlock_rdlock(&current_lock);
+    snap = current;
+    if (snap)
+        atomic_fetch_add(&snap->refs, 1);
+    pthread_rwlock_unlock(&current_lock);
+    return snap;
+}
+
+void snapshot_release(struct snapshot *snap)
+{
+    if (snap && atomic_fetch_sub(&snap->refs, 1) == 1)
+        snapshot_free(snap);
+}
+
+void snapshot_publish(struct snapshot *snap)
+{
+    struct snapshot *old;
+
+    pthread_rwlock_wrlock(&current_lock);
+    old = current;
+    current = snap;
+    pthread_rwlock_unlock(&current_lock);
+    snapshot_release(old);
+}
+
+void snapshot_retire(void)
+{
+    snapshot_publish(NULL);
+}
