@@ -1,0 +1,271 @@
+/*
+ * client.c - start the real daemon and talk HTTP to it (see client.h).
+ */
+#include "client.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+const char *client_root(void)
+{
+    const char *root = getenv("STRATA_ROOT");
+    return root && *root ? root : ".";
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int read_port(const char *path, unsigned *port)
+{
+    FILE *f = fopen(path, "r");
+    int ok;
+
+    if (!f)
+        return -1;
+    ok = fscanf(f, "%u", port) == 1;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+int client_start(struct daemon_proc *d, const char *const args[])
+{
+    const char *bin = getenv("STRATA_BIN");
+    char port_file[600], data[600], bin_default[600];
+    const char *argv[64];
+    size_t argc = 0;
+    bool has_data = false;
+    double deadline;
+
+    memset(d, 0, sizeof(*d));
+    snprintf(d->dir, sizeof(d->dir), "/tmp/strata-test-XXXXXX");
+    if (!mkdtemp(d->dir))
+        return -1;
+    snprintf(port_file, sizeof(port_file), "%s/port", d->dir);
+    snprintf(d->log_path, sizeof(d->log_path), "%s/stderr.log", d->dir);
+    snprintf(data, sizeof(data), "%s/data", client_root());
+    snprintf(bin_default, sizeof(bin_default), "%s/build/strata", client_root());
+    argv[argc++] = bin && *bin ? bin : bin_default;
+    argv[argc++] = "--port";
+    argv[argc++] = "0";
+    argv[argc++] = "--port-file";
+    argv[argc++] = port_file;
+    for (size_t i = 0; args && args[i] && argc < 60; i++) {
+        if (strcmp(args[i], "--data") == 0)
+            has_data = true;
+        argv[argc++] = args[i];
+    }
+    if (!has_data) {
+        argv[argc++] = "--data";
+        argv[argc++] = data;
+    }
+    argv[argc] = NULL;
+    d->pid = fork();
+    if (d->pid < 0)
+        return -1;
+    if (d->pid == 0) {
+        int fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+        execv(argv[0], (char *const *)(void *)argv);
+        _exit(127);
+    }
+    deadline = now_seconds() + 30;
+    while (now_seconds() < deadline) {
+        int status;
+        if (read_port(port_file, &d->port) == 0 && d->port > 0)
+            return 0;
+        if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+            d->pid = 0;
+            return -1;
+        }
+        usleep(10000);
+    }
+    kill(d->pid, SIGKILL);
+    waitpid(d->pid, NULL, 0);
+    d->pid = 0;
+    return -1;
+}
+
+int client_stop(struct daemon_proc *d, int sig, double seconds)
+{
+    double deadline = now_seconds() + seconds;
+    int status;
+
+    if (d->pid <= 0)
+        return -1;
+    kill(d->pid, sig);
+    while (now_seconds() < deadline) {
+        if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+            d->pid = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        usleep(5000);
+    }
+    kill(d->pid, SIGKILL);
+    waitpid(d->pid, NULL, 0);
+    d->pid = 0;
+    return -1;
+}
+
+char *client_log(const struct daemon_proc *d)
+{
+    FILE *f = fopen(d->log_path, "r");
+    struct buf b;
+    char chunk[4096];
+    size_t n;
+
+    buf_init(&b, 0);
+    while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_add(&b, chunk, n);
+    if (f)
+        fclose(f);
+    return buf_detach(&b, NULL);
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *user)
+{
+    struct buf *b = user;
+    return buf_add(b, data, size * count) == 0 ? size * count : 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t count, void *user)
+{
+    struct buf *b = user;
+    /* a new status line starts a new (final) header block */
+    if (size * count > 5 && strncmp(data, "HTTP/", 5) == 0)
+        buf_reset(b);
+    return buf_add(b, data, size * count) == 0 ? size * count : 0;
+}
+
+int client_request(const struct daemon_proc *d, const char *method, const char *target,
+                   const char *const headers[], struct reply *r)
+{
+    CURL *curl = curl_easy_init();
+    struct curl_slist *list = NULL;
+    char url[70000];
+    CURLcode rc;
+
+    buf_init(&r->headers, 0);
+    buf_init(&r->body, 0);
+    r->status = 0;
+    if (!curl)
+        return -1;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", d->port, target);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r->body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r->headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
+    for (size_t i = 0; headers && headers[i]; i++)
+        list = curl_slist_append(list, headers[i]);
+    /* curl sends its default Accept header unless a test sets one */
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+int client_get(const struct daemon_proc *d, const char *target, struct reply *r)
+{
+    return client_request(d, "GET", target, NULL, r);
+}
+
+const char *reply_header(const struct reply *r, const char *name, char *out, size_t size)
+{
+    size_t name_len = strlen(name);
+    const char *p = buf_str(&r->headers);
+
+    while (*p) {
+        const char *eol = strstr(p, "\r\n");
+        size_t line_len = eol ? (size_t)(eol - p) : strlen(p);
+        if (line_len > name_len && p[name_len] == ':' && strncasecmp(p, name, name_len) == 0) {
+            const char *v = p + name_len + 1;
+            size_t n;
+            while (*v == ' ')
+                v++;
+            n = line_len - (size_t)(v - p);
+            if (n >= size)
+                n = size - 1;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            return out;
+        }
+        p += line_len;
+        if (*p)
+            p += 2;
+    }
+    return NULL;
+}
+
+void reply_release(struct reply *r)
+{
+    buf_release(&r->headers);
+    buf_release(&r->body);
+}
+
+int client_raw(const struct daemon_proc *d, const char *bytes, size_t len, double timeout,
+               struct buf *out)
+{
+    struct sockaddr_in addr;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    double deadline = now_seconds() + timeout;
+    size_t sent = 0;
+
+    if (fd < 0)
+        return -1;
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((unsigned short)d->port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        close(fd);
+        return -1;
+    }
+    while (sent < len) {
+        ssize_t n = send(fd, bytes + sent, len - sent, MSG_NOSIGNAL);
+        if (n <= 0)
+            break;
+        sent += (size_t)n;
+    }
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        char chunk[4096];
+        ssize_t n;
+        double left = deadline - now_seconds();
+        if (left <= 0 || poll(&pfd, 1, (int)(left * 1000)) <= 0)
+            break;
+        n = recv(fd, chunk, sizeof(chunk), 0);
+        if (n <= 0)
+            break;
+        buf_add(out, chunk, (size_t)n);
+    }
+    close(fd);
+    return 0;
+}

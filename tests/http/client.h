@@ -1,0 +1,63 @@
+/*
+ * client.h - what the HTTP tests use to drive the real daemon: start
+ * build/strata on an ephemeral port, send requests with libcurl (or raw
+ * bytes over a socket for malformed requests), read status, headers, body.
+ */
+#ifndef STRATA_TEST_CLIENT_H
+#define STRATA_TEST_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+struct daemon_proc {
+    pid_t pid;
+    unsigned port;
+    char dir[256];      /* scratch directory of this daemon (port file, log) */
+    char log_path[512]; /* its stderr */
+};
+
+/* The repository root: $STRATA_ROOT or ".". */
+const char *client_root(void);
+
+/*
+ * Start $STRATA_BIN (default build/strata) with --port 0 --port-file and the
+ * given extra arguments (NULL-terminated; may be NULL), wait until it listens.
+ * Without a --data argument it serves <root>/data. Returns 0 or -1.
+ */
+int client_start(struct daemon_proc *d, const char *const args[]);
+
+/* Send sig and wait for exit at most seconds; returns the exit status, or -1. */
+int client_stop(struct daemon_proc *d, int sig, double seconds);
+
+/* The daemon's stderr so far (caller frees). */
+char *client_log(const struct daemon_proc *d);
+
+struct reply {
+    long status;
+    struct buf headers; /* the raw header block of the final response */
+    struct buf body;    /* as received (not decoded) */
+};
+
+/*
+ * Send method target with extra header lines ("Name: value", NULL-terminated;
+ * may be NULL). Returns 0 when a response arrived.
+ */
+int client_request(const struct daemon_proc *d, const char *method, const char *target,
+                   const char *const headers[], struct reply *r);
+
+/* GET shorthand. */
+int client_get(const struct daemon_proc *d, const char *target, struct reply *r);
+
+/* Value of the first header called name (case-insensitive) into out; NULL if absent. */
+const char *reply_header(const struct reply *r, const char *name, char *out, size_t size);
+
+void reply_release(struct reply *r);
+
+/* Send raw bytes on a new connection, read until close or timeout into out. */
+int client_raw(const struct daemon_proc *d, const char *bytes, size_t len, double timeout,
+               struct buf *out);
+
+#endif
