@@ -91,3 +91,6 @@ test: deps style test-unit test-http test-asan
 
 clean:
 	rm -rf build
+
+# Container image targets (test-docker, docker-setup): see tests/docker/docker.mk.
+include tests/docker/docker.mk

@@ -1,0 +1,63 @@
+# Strata: the read-only JSON API as a container image.
+#
+#   docker build --build-arg VERSION=$(cat VERSION) -t strata .
+#   docker run --rm --read-only --cap-drop=ALL -p 8080:8080 strata
+#
+# Swap the model without rebuilding: mount another model directory over
+# /srv/strata/data (model.json + article.txt) and send SIGHUP, or restart.
+# `make test-docker` builds and checks this image (docker, or podman when no
+# Docker engine runs).
+
+# ---- build stage: compile with the project's own Makefile -------------------
+FROM debian:bookworm-slim AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      build-essential pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile VERSION ./
+COPY include/ include/
+COPY server/ server/
+RUN make BUILD=build build/strata \
+ && strip --strip-unneeded build/strata
+
+# ---- runtime stage: the binary, the model, the spec, and the runtime libs ---
+FROM debian:bookworm-slim
+
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+ARG SOURCE=unknown
+ARG LICENSES=NOASSERTION
+LABEL org.opencontainers.image.title="strata" \
+      org.opencontainers.image.description="Read-only JSON HTTP API over the extracted model of one article" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="${LICENSES}"
+
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libmicrohttpd12 libcjson1 libsqlite3-0 zlib1g \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
+ && groupadd --system --gid 10001 strata \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home \
+      --home-dir /nonexistent --shell /usr/sbin/nologin strata
+
+COPY --from=build /src/build/strata /usr/local/bin/strata
+COPY data/ /srv/strata/data/
+COPY api-spec/ /srv/strata/api-spec/
+
+# Every flag --foo-bar can also be set as STRATA_FOO_BAR.
+ENV STRATA_BIND=0.0.0.0 \
+    STRATA_PORT=8080 \
+    STRATA_DATA=/srv/strata/data
+WORKDIR /srv/strata
+# Numeric, so that runAsNonRoot-style checks can verify it without /etc/passwd.
+USER 10001:10001
+EXPOSE 8080
+STOPSIGNAL SIGTERM
+# bash is in every Debian image, so the probe adds nothing to the image: it
+# sends one HTTP/1.0 request over /dev/tcp and wants "200" in the status line.
+HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${STRATA_PORT:-8080} && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && read -r -t 2 _ code _ <&3 && [ \"${code:0:3}\" = 200 ]"]
+ENTRYPOINT ["/usr/local/bin/strata"]
