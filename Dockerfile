@@ -50,7 +50,8 @@ COPY api-spec/ /srv/strata/api-spec/
 # Every flag --foo-bar can also be set as STRATA_FOO_BAR.
 ENV STRATA_BIND=0.0.0.0 \
     STRATA_PORT=8080 \
-    STRATA_DATA=/srv/strata/data
+    STRATA_DATA=/srv/strata/data \
+    STRATA_SPEC_DIR=/srv/strata/api-spec
 WORKDIR /srv/strata
 # Numeric, so that runAsNonRoot-style checks can verify it without /etc/passwd.
 USER 10001:10001

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/docker/lib.sh - shared by setup.sh and test.sh (sourced, not run).
 #
 # Picks the container engine: `docker` when `docker info` answers (a real
@@ -7,7 +8,7 @@
 # directory is changed. After `engine_init`, run the engine as "$ENGINE".
 
 STRATA_PODMAN_DIR=${STRATA_PODMAN_DIR:-/var/tmp/strata-podman}
-BASE_IMAGE=docker.io/library/debian:bookworm-slim
+export BASE_IMAGE=docker.io/library/debian:bookworm-slim
 
 log() { printf '[docker] %s\n' "$*" >&2; }
 die() { printf '[docker] error: %s\n' "$*" >&2; exit 1; }

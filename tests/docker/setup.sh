@@ -33,6 +33,7 @@ if [ -n "$missing" ]; then
     command -v apt-get >/dev/null 2>&1 || die "no docker engine and no apt-get: install podman, runc and debootstrap"
     log "installing:$missing"
     $SUDO apt-get update -qq
+    # shellcheck disable=SC2086 # a list of package names
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 ENGINE=podman
@@ -111,6 +112,7 @@ copied=0
 while read -r f; do
     grep -Eq "^[^#]*[[:space:]]$SUITE([-[:space:]]|$)" "$f" || continue
     ok=1
+    # shellcheck disable=SC2013 # keyring paths have no spaces
     for key in $(sed -n 's/.*[Ss]igned-[Bb]y[:=][[:space:]]*\([^] ]*\).*/\1/p' "$f"); do
         [ -e "$rootfs$key" ] || ok=0
     done
