@@ -94,3 +94,10 @@ clean:
 
 # Container image targets (test-docker, docker-setup): see tests/docker/docker.mk.
 include tests/docker/docker.mk
+
+# ---- loader: the model schema compiled into the binary (owner: loader) ----
+# server/model_schema.c is generated from api-spec/model.schema.json and committed, so
+# that a build never needs the generator; this rule regenerates it whenever the schema
+# changes, and tests/unit/test_model.c fails when the committed copy is stale.
+server/model_schema.c: api-spec/model.schema.json scripts/embed-schema.sh
+	sh scripts/embed-schema.sh api-spec/model.schema.json $@
