@@ -4,11 +4,15 @@
 #                       host (docker when `docker info` works, else podman; the
 #                       podman setup is cached under /var/tmp/strata-podman)
 #   make docker-setup   only make the container engine ready (podman + base image)
+#   make docker-clean   remove the podman storage (base image, build cache)
 
-.PHONY: test-docker docker-setup
+.PHONY: test-docker docker-setup docker-clean
 
 test-docker:
 	tests/docker/test.sh
 
 docker-setup:
 	tests/docker/setup.sh
+
+docker-clean:
+	tests/docker/setup.sh --clean

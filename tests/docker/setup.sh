@@ -10,12 +10,25 @@
 # registry is needed). The machine's Debian apt sources are copied into the
 # image so that `RUN apt-get` in the build reaches the same mirror.
 # Idempotent: a second run only checks. Exit status 0 when ready.
+# `setup.sh --clean` removes the podman storage directory (images, cache).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/docker/lib.sh
 . "$here/lib.sh"
 
 SUITE=bookworm
+
+if [ "${1:-}" = --clean ]; then
+    if [ -f "$STRATA_PODMAN_DIR/storage.conf" ] && command -v podman >/dev/null 2>&1; then
+        export CONTAINERS_STORAGE_CONF="$STRATA_PODMAN_DIR/storage.conf"
+        export CONTAINERS_CONF="$STRATA_PODMAN_DIR/containers.conf"
+        podman system reset -f >/dev/null 2>&1 || true
+    fi
+    rm -rf "$STRATA_PODMAN_DIR"
+    log "removed $STRATA_PODMAN_DIR"
+    exit 0
+fi
+[ $# = 0 ] || die "usage: $0 [--clean]"
 engine_init || true
 if [ "${ENGINE:-}" = docker ]; then
     log "docker engine answers; no setup needed"
