@@ -15,11 +15,18 @@ RUN apt-get update \
       build-essential pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# scripts/ and api-spec/: the Makefile regenerates server/model_schema.c from
+# api-spec/model.schema.json when the schema is newer.
 COPY Makefile VERSION ./
+COPY scripts/ scripts/
+COPY api-spec/ api-spec/
 COPY include/ include/
 COPY server/ server/
 RUN make BUILD=build build/strata \
  && strip --strip-unneeded build/strata
+# A model that does not validate fails the build, not the container.
+COPY data/ data/
+RUN build/strata --check --data data
 
 # ---- runtime stage: the binary, the model, the spec, and the runtime libs ---
 FROM debian:bookworm-slim

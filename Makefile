@@ -92,8 +92,9 @@ test: deps style test-unit test-http test-asan
 clean:
 	rm -rf build
 
-# Container image targets (test-docker, docker-setup): see tests/docker/docker.mk.
-include tests/docker/docker.mk
+# Container image targets (test-docker, docker-setup, docker-clean): see
+# tests/docker/docker.mk. Optional, because the image build copies no tests/.
+-include tests/docker/docker.mk
 
 # ---- loader: the model schema compiled into the binary (owner: loader) ----
 # server/model_schema.c is generated from api-spec/model.schema.json and committed, so
