@@ -494,7 +494,9 @@ static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Con
         return ret;
     }
     type = res.content_type ? res.content_type : representation_content_type(req.format);
-    if (route->cacheable && !res.no_store && ex->snap->cache) {
+    if (!route->cacheable || res.no_store)
+        ex->cache_state = "bypass";
+    else if (ex->snap->cache) {
         char key[CACHE_KEY_MAX];
         const struct cache_entry *e = NULL;
         if (cache_key(conn, ex, key, sizeof(key)))

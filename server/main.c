@@ -59,10 +59,11 @@ static int run_offline(const struct config *cfg)
         return 1;
     }
     if (cfg->export_db[0]) {
-        rc = store_export(snap->store, cfg->export_db);
+        struct store_error store_err = {{0}};
+        rc = store_export(snap->store, cfg->export_db, &store_err);
         if (rc)
             fprintf(stderr, "strata: --export-db: cannot write %s: %s\n", cfg->export_db,
-                    strata_strerror(rc));
+                    store_err.message[0] ? store_err.message : strata_strerror(rc));
         else
             printf("exported model %s to %s\n", snap->model->version, cfg->export_db);
     } else {
