@@ -86,9 +86,6 @@ style:
 format:
 	clang-format -i $$(git ls-files 'server/*.c' 'include/*.h' 'tests/*.c' 'tests/*.h')
 
-test: deps style test-unit test-http test-asan
-	@echo "make test: all suites passed"
-
 clean:
 	rm -rf build
 
@@ -102,3 +99,15 @@ clean:
 # changes, and tests/unit/test_model.c fails when the committed copy is stale.
 server/model_schema.c: api-spec/model.schema.json scripts/embed-schema.sh
 	sh scripts/embed-schema.sh api-spec/model.schema.json $@
+
+# ---- suites that later issues add: each lives in its own .mk file and may add
+# itself to `make test` with `TEST_SUITES += <target>` ----
+TEST_SUITES :=
+-include tests/contract/contract.mk
+-include tests/fuzz/fuzz.mk
+-include tests/e2e/e2e.mk
+-include bench/bench.mk
+
+test: deps style test-unit test-http test-asan $(TEST_SUITES)
+	@echo "make test: all suites passed"
+
