@@ -5,14 +5,42 @@
  * model into a normalised in-memory database (foreign keys, indexes for every
  * API filter, an FTS5 index) in one transaction; afterwards the store is
  * read-only and its query functions may be called from any number of threads
- * at once (each thread reads through its own connection; no global lock).
+ * at once (each call borrows one of the store's read-only connections; there
+ * is no global lock).
+ *
+ * What the store adds to the model:
+ * - evidence ids: `<record id>-e<n>` for a record's evidence, and
+ *   `<layer id>-m<i>-e<n>` / `<layer id>-g<i>-e<n>` for the evidence of a
+ *   layer's i-th mechanism or goal (1-based), added as `id` to every span;
+ * - derived relations: the reference fields of docs/MODEL.md as edges with
+ *   id `<source>--<type with - for _>--<target>`, `derived: true` and
+ *   `derived_from: {record, field}`;
+ * - records are rendered with every catalog field present, in catalog
+ *   order (a missing optional field is null).
+ *
+ * Query functions return cJSON trees that the caller owns (cJSON_Delete), and
+ * an error code: STRATA_ENOTFOUND for an unknown id, STRATA_EPARSE for a
+ * full-text expression that FTS5 rejects (message in *error: a 400 for the
+ * client), STRATA_ESTORE or STRATA_ENOMEM for internal failures.
  */
 #ifndef STRATA_STORE_H
 #define STRATA_STORE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "catalog.h"
 #include "model.h"
 
 struct store;
+struct query;
+
+/* Why a query failed, for the problem detail (EPARSE) or the log. */
+struct store_error {
+    char message[256];
+};
 
 /*
  * Build the store for a validated model. On success *out owns a new store
@@ -24,10 +52,88 @@ int store_open(const struct model *model, struct store **out, struct model_error
 /* Free a store and every connection to it; NULL is a no-op. */
 void store_free(struct store *store);
 
+/* Write the whole database to an SQLite file at path (replaced). */
+int store_export(struct store *store, const char *path, struct store_error *error);
+
+/* Seconds store_open() took to build the database (for logs and metrics). */
+double store_load_seconds(const struct store *store);
+
 /*
- * Write the database to a SQLite file at path (replaced if present), for the
- * sqlite3 shell and other tools. Returns 0 or an error code.
+ * The collection of the record (or evidence span, or relation) called id:
+ * *collection is set to the catalog's name ("actors"). STRATA_ENOTFOUND when
+ * there is none.
  */
-int store_export(struct store *store, const char *path);
+int store_record_type(struct store *store, const char *id, const char **collection);
+
+/* The record id of collection c, or STRATA_ENOTFOUND. */
+int store_get(struct store *store, const struct catalog_collection *c, const char *id, cJSON **out);
+
+/* One page of a collection query. */
+struct store_page {
+    cJSON *records;  /* array of records (owned by the caller) */
+    long long total; /* records matching, regardless of limit/offset */
+};
+
+/* Run a validated query (query.h). */
+int store_select(struct store *store, const struct query *q, struct store_page *page,
+                 struct store_error *error);
+
+/*
+ * The records joined to id by any edge (explicit or derived relation, its
+ * evidence, the relations it is an end of) as an object with one array per
+ * collection (every collection present, empty when none): entries
+ * {id, label, href}, in each collection's default order.
+ */
+int store_related(struct store *store, const char *id, cJSON **out);
+
+/* The full records of collection c joined to id (what include= embeds). */
+int store_related_records(struct store *store, const char *id, const struct catalog_collection *c,
+                          cJSON **out);
+
+/* A full-text search over every record and evidence span. */
+struct store_search {
+    const char *text;                        /* FTS5 expression */
+    const struct catalog_collection **types; /* restrict to these collections; NULL: all */
+    size_t type_count;
+    size_t limit, offset;
+};
+
+/*
+ * Ranked hits (best first, then collection, then id): {type, id, label,
+ * href, score, snippet} and, for evidence, record {type, id, label, href},
+ * start, end, paragraph and highlights [{start, end}] (code-point offsets in
+ * the article of the matched terms).
+ */
+int store_search(struct store *store, const struct store_search *s, cJSON **hits, long long *total,
+                 struct store_error *error);
+
+/* Which part of the network /v1/graph returns. */
+struct store_graph_query {
+    const struct catalog_collection **types; /* node collections kept; NULL: all */
+    size_t type_count;
+    const char *const *relation_types; /* edge types kept; NULL: all */
+    size_t relation_type_count;
+    int derived;               /* -1 every edge, 0 explicit only, 1 derived only */
+    const char *const *layers; /* keep these layers and records joined to them */
+    size_t layer_count;
+    const char *around; /* keep records within depth edges of this one */
+    int depth;          /* 1-3 */
+};
+
+/*
+ * Nodes [{id, type, kind, label}] (collections order, then default order) and
+ * edges [{id, source, target, type, derived}] between kept nodes.
+ */
+int store_graph(struct store *store, const struct store_graph_query *g, cJSON **nodes,
+                cJSON **edges);
+
+/*
+ * Counts and facets: {counts: {collection: n}, events_per_layer: [{id, name,
+ * ordinal, count}], events_per_month: [{month, count}], events_per_year,
+ * events_per_type: {type: n}, events_per_precision, actors_per_kind,
+ * organizations_per_kind, places_per_kind, threats_per_kind,
+ * claims_per_certainty, relations_per_type, undated_events}.
+ */
+int store_stats(struct store *store, cJSON **out);
 
 #endif

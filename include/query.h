@@ -1,0 +1,146 @@
+/*
+ * query.h - validation of query parameters against the catalog.
+ *
+ * query_parse() turns the decoded parameters of a collection request into a
+ * struct query that store_select() runs: filters (a repeated parameter or a
+ * comma list is an OR), `from`/`to`, `q`, `sort`, `fields`, `include`,
+ * `limit` and `offset`. Nothing is ignored: an unknown parameter, a value
+ * that is malformed or not allowed, or an id that names no record of the
+ * right collection makes it fail with a problem (problem.h) that names every
+ * parameter at fault and what is allowed. `format` and `pretty` belong to the
+ * HTTP core, which validated them: they are accepted everywhere and skipped.
+ *
+ * Dates: `from` and `to` take YYYY-MM-DD, YYYY-MM or YYYY. `from` starts at
+ * the first day of what it names and `to` ends at the last (to=2021-08 means
+ * up to 2021-08-31); an event matches when its date interval overlaps.
+ */
+#ifndef STRATA_QUERY_H
+#define STRATA_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "catalog.h"
+#include "problem.h"
+#include "request.h"
+
+struct store;
+
+#define QUERY_MAX_FILTERS 24
+#define QUERY_MAX_VALUES 64 /* values of one filter (OR) */
+#define QUERY_MAX_SORTS 8
+#define QUERY_MAX_FIELDS 24
+#define QUERY_MAX_INCLUDES 9
+#define QUERY_LIMIT_DEFAULT 50
+#define QUERY_LIMIT_MAX 500
+#define QUERY_OFFSET_MAX 100000000
+#define QUERY_TEXT_MAX 512 /* bytes of q= */
+
+/* What a route takes besides filters (query_parse's `flags`). */
+#define QUERY_PAGED 1u   /* sort, limit, offset */
+#define QUERY_NO_TEXT 2u /* q= is not offered */
+
+enum query_dated {
+    QUERY_DATED_ANY = 0, /* every record */
+    QUERY_DATED_ONLY,    /* events with a date interval */
+    QUERY_UNDATED_ONLY,  /* events without one (precision unknown) */
+};
+
+struct query_filter {
+    const struct catalog_filter *filter;
+    const char *values[QUERY_MAX_VALUES]; /* point into the query's storage */
+    size_t value_count;
+};
+
+struct query_sort {
+    const struct catalog_sort *sort;
+    bool descending;
+};
+
+struct query {
+    const struct catalog_collection *collection;
+    struct query_filter filters[QUERY_MAX_FILTERS]; /* ANDed */
+    size_t filter_count;
+    char from[11], to[11];                    /* normalised YYYY-MM-DD, "" when absent */
+    const char *text;                         /* q=, or NULL */
+    struct query_sort sorts[QUERY_MAX_SORTS]; /* empty: the collection's default */
+    size_t sort_count;
+    const struct catalog_field *fields[QUERY_MAX_FIELDS]; /* empty: every field */
+    size_t field_count;
+    const struct catalog_collection *includes[QUERY_MAX_INCLUDES];
+    size_t include_count;
+    size_t limit; /* 0: no limit (the timeline) */
+    size_t offset;
+    enum query_dated dated;
+    char *storage; /* owned copies of the split values */
+};
+
+/*
+ * Validate the parameters of req for collection c. flags: QUERY_PAGED,
+ * QUERY_NO_TEXT. Filter ids are looked up in store (NULL skips that check).
+ * On success fills q (release with query_release) and returns 0; otherwise
+ * fills problem (PROBLEM_UNKNOWN_PARAMETER or PROBLEM_INVALID_PARAMETER,
+ * one error per parameter at fault) and returns STRATA_EINVAL, or
+ * STRATA_ENOMEM. q is released on failure.
+ */
+int query_parse(struct query *q, const struct catalog_collection *c, const struct request *req,
+                unsigned flags, struct store *store, struct problem *problem);
+
+/*
+ * Prepare q for c with no parameters (the default query): every record in
+ * the default order, the default limit. Used by handlers that add their own
+ * filters with query_add_filter().
+ */
+void query_init(struct query *q, const struct catalog_collection *c);
+
+/*
+ * AND one more filter of q's collection with a single value (a sub-collection's
+ * parent). value must outlive q. Returns 0, or STRATA_EINVAL when the filter
+ * does not exist or q is full.
+ */
+int query_add_filter(struct query *q, const char *filter, const char *value);
+
+/* Free what query_parse allocated; safe on an initialised or released query. */
+void query_release(struct query *q);
+
+/* True when field is kept by q's `fields=` (every field when none was given). */
+bool query_keeps_field(const struct query *q, const char *field);
+
+/*
+ * Check that every parameter of req is one of allowed (NULL-terminated;
+ * `format` and `pretty` are always allowed). Otherwise fills problem with
+ * PROBLEM_UNKNOWN_PARAMETER naming each unknown parameter and the allowed
+ * ones (route names the route for the message) and returns false.
+ */
+bool query_check_names(const struct request *req, const char *route, const char *const *allowed,
+                       struct problem *problem);
+
+/*
+ * The value of a parameter that may appear at most once. Returns 0 and sets
+ * *value (NULL when absent), or STRATA_EINVAL with problem filled when it is
+ * repeated or empty.
+ */
+int query_single(const struct request *req, const char *name, const char **value,
+                 struct problem *problem);
+
+/*
+ * Parse a decimal integer in [minimum, maximum] (no sign, no spaces, no
+ * leading zeros). Returns 0, or STRATA_EINVAL with problem naming name.
+ */
+int query_integer(const char *name, const char *text, long long minimum, long long maximum,
+                  long long *out, struct problem *problem);
+
+/*
+ * Normalise a date bound: YYYY-MM-DD, YYYY-MM or YYYY (a real date, year
+ * 0001-9999) into YYYY-MM-DD in out, the first day named when end is false
+ * and the last day when it is true. Returns 0 or STRATA_EPARSE.
+ */
+int query_date(const char *text, bool end, char out[11]);
+
+/*
+ * Append the percent-encoded form of s to out for a query component:
+ * unreserved characters and `,` `:` stay, the rest is %XX.
+ */
+int query_encode(struct buf *out, const char *s);
+
+#endif
