@@ -190,6 +190,8 @@ int buf_json_escape(struct buf *b, const char *s, size_t len)
 
     if (b == NULL || (s == NULL && len > 0))
         return STRATA_EINVAL;
+    if (len == 0)
+        return buf_add(b, "", 0);
     while (i < len && rc == STRATA_OK) {
         unsigned char c = p[i];
         char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};

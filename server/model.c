@@ -274,12 +274,19 @@ static int model_parse(struct model *m, const char *text, size_t len, struct mod
     m->root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
     if (m->root != NULL)
         return STRATA_OK;
+    for (pos = 0; pos < len &&
+                  (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r');
+         pos++)
+        ;
+    if (pos == len)
+        return model_fail(err, STRATA_EPARSE, m->model_path, "",
+                          "the file is empty; expected a JSON document");
     pos = end != NULL && end >= text && end <= text + len ? (size_t)(end - text) : len;
     model_line_column(text, pos, where, sizeof(where));
     if (pos >= len)
         return model_fail(err, STRATA_EPARSE, m->model_path, where,
-                          "invalid JSON: the text ends too early; expected a complete JSON "
-                          "document");
+                          "invalid JSON: the parser stopped at the end of the text; expected "
+                          "well-formed JSON (RFC 8259)");
     buf_init(&near, 1024);
     {
         size_t line_end = pos;
@@ -926,8 +933,8 @@ static int walk_check_quote(struct model_walk *w, const cJSON *quote, size_t sta
     model_put_excerpt(&found, q + skip, q_len - skip, MODEL_EXCERPT_CHARS);
     model_put_excerpt(&wanted, expected + skip, expected_len - skip, MODEL_EXCERPT_CHARS);
     rc = walk_fail(w,
-                   "quote differs from the article at [%zu, %zu) from code point %zu of the quote "
-                   "on: \"%s\"; expected the article text \"%s\"",
+                   "quote differs from the article at [%zu, %zu) (first difference at code point "
+                   "%zu of the quote): \"%s\"; expected the article text \"%s\"",
                    start, end, common, buf_str(&found), buf_str(&wanted));
     buf_release(&found);
     buf_release(&wanted);
@@ -1077,7 +1084,8 @@ static int model_load_article(struct model_state *state, struct model_error *err
 
     rc = model_resolve_article(m, err);
     if (rc == STRATA_OK)
-        rc = model_read_file(m->article_path, "article", &m->article, &m->article_bytes, err);
+        rc = model_read_file(m->article_path, "article (source.article_file)", &m->article,
+                             &m->article_bytes, err);
     if (rc == STRATA_OK)
         rc = model_check_utf8(m->article_path, m->article, m->article_bytes, err);
     if (rc == STRATA_OK)

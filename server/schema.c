@@ -147,8 +147,8 @@ static void schema_put_number(struct buf *out, double d)
         buf_printf(out, "%.17g", d);
 }
 
-/* Append at most max_chars code points of s, then "..." if it was longer. */
-static void schema_put_excerpt(struct buf *out, const char *s, size_t max_chars)
+/* Append at most max_chars code points of s (JSON-escaped or raw), then "..." if longer. */
+static void schema_put_excerpt(struct buf *out, const char *s, size_t max_chars, bool escape)
 {
     size_t bytes = 0;
     size_t chars = 0;
@@ -161,7 +161,10 @@ static void schema_put_excerpt(struct buf *out, const char *s, size_t max_chars)
         }
         bytes++;
     }
-    buf_json_escape(out, s, bytes);
+    if (escape)
+        buf_json_escape(out, s, bytes);
+    else
+        buf_add(out, s, bytes);
     if (s[bytes] != '\0')
         buf_puts(out, "...");
 }
@@ -173,7 +176,7 @@ static void schema_put_value(struct buf *out, const cJSON *value)
 
     if (cJSON_IsString(value)) {
         buf_putc(out, '"');
-        schema_put_excerpt(out, value->valuestring, 80);
+        schema_put_excerpt(out, value->valuestring, 80, true);
         buf_putc(out, '"');
     } else if (cJSON_IsNumber(value)) {
         schema_put_number(out, value->valuedouble);
@@ -183,7 +186,7 @@ static void schema_put_value(struct buf *out, const cJSON *value)
             buf_puts(out, "(value)");
             return;
         }
-        schema_put_excerpt(out, printed, 80);
+        schema_put_excerpt(out, printed, 80, false);
         free(printed);
     }
 }
