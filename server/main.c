@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "api_spec.h"
 #include "config.h"
 #include "error.h"
 #include "http.h"
@@ -126,6 +127,9 @@ static int serve(const struct config *cfg)
         return 1;
     }
     snapshot_publish(snap);
+    if (api_spec_load(cfg->spec_dir))
+        log_message(LOG_WARN, "--spec-dir: %s; /openapi.yaml, /openapi.json and /docs answer 500",
+                    api_spec_error());
     if (http_start(cfg, &server, &port)) {
         snapshot_retire();
         return 1;
