@@ -811,7 +811,7 @@ static cJSON *load_evidence(struct loader *L, const cJSON *spans, const char *pr
             rc = load_fail(L, STRATA_EINVAL, "evidence id '%s' is already used by a record",
                            buf_str(&id));
         if (!rc)
-            rc = insert(L, ST_EVIDENCE, "tttttiiiiit", buf_str(&id), record_id, record_type, field,
+            rc = insert(L, ST_EVIDENCE, "ttttiiiitit", buf_str(&id), record_id, record_type, field,
                         (long long)n, start, end, paragraph, quote ? quote : "", start, doc_text);
         if (!rc)
             rc = insert(L, ST_FTS, "tttttttt", "evidence", "evidence", buf_str(&id), record_id, "",
@@ -885,7 +885,7 @@ static int load_edge(struct loader *L, const char *source, const char *type, con
                 (long long)-1);
     if (rc || sqlite3_changes(L->db) == 0)
         goto done; /* the same edge stated twice (two mechanisms of one organization) */
-    rc = insert(L, ST_RELATION, "ttttttbtttbtt", buf_str(&id), type, source, target,
+    rc = insert(L, ST_RELATION, "ttttttbttbttt", buf_str(&id), type, source, target,
                 catalog_collections[s->collection].name, catalog_collections[t->collection].name, 1,
                 holder_id, field, bool_of(holder, "explicit"),
                 text_of(holder, "provenance") ? text_of(holder, "provenance") : "article",

@@ -1,0 +1,105 @@
+/*
+ * api.h - the /v1 resource handlers (one file per resource family) and the
+ * helpers they share.
+ *
+ * Every handler has the route_handler signature (router.h): it reads the
+ * decoded request, validates its parameters (query.h), asks the store
+ * (store.h) and writes the body in the negotiated representation
+ * (render.h), or describes a 4xx with problem_set()/problem_add_error().
+ * A 500 (PROBLEM_INTERNAL) only when the store or memory fails.
+ *
+ * Shapes:
+ * - a collection: {"data": [records], "meta": {"total", "count", "limit",
+ *   "offset"}, "links": {"self", "first", "prev", "next", "last"}} (prev
+ *   and next null at the ends), with the same links in the Link header and
+ *   the total in X-Total-Count; CSV, NDJSON (and GeoJSON for places) carry
+ *   just the page's records.
+ * - a record: its catalog fields in order, `related` ({collection: [{id,
+ *   label, href}]}) and, with include=, `included` ({collection: [records]},
+ *   embedded records without their own `related`).
+ * - an item: {"data": record, "links": {"self", "collection", ...}}.
+ */
+#ifndef STRATA_API_H
+#define STRATA_API_H
+
+#include <cjson/cJSON.h>
+
+#include "catalog.h"
+#include "query.h"
+#include "request.h"
+
+struct store;
+struct store_error;
+
+/* GET / : service, version, model version, every route. */
+void api_index(const struct request *req, struct response *res);
+/* GET /v1/article : the source, paragraphs with offsets; include=text adds the text. */
+void api_article(const struct request *req, struct response *res);
+/* GET /v1/search : ranked full-text hits over records and evidence. */
+void api_search(const struct request *req, struct response *res);
+/* GET /v1/timeline : events in date order, undated ones apart. */
+void api_timeline(const struct request *req, struct response *res);
+/* GET /v1/graph : nodes and edges for a network view. */
+void api_graph(const struct request *req, struct response *res);
+/* GET /v1/stats : counts and facets. */
+void api_stats(const struct request *req, struct response *res);
+
+/* GET /v1/<collection> and /v1/<collection>/{id}, for every collection. */
+#define API_COLLECTION(name)                                                                       \
+    void api_##name##_list(const struct request *req, struct response *res);                       \
+    void api_##name##_item(const struct request *req, struct response *res)
+API_COLLECTION(actors);
+API_COLLECTION(organizations);
+API_COLLECTION(places);
+API_COLLECTION(events);
+API_COLLECTION(layers);
+API_COLLECTION(threats);
+API_COLLECTION(claims);
+API_COLLECTION(evidence);
+API_COLLECTION(relations);
+#undef API_COLLECTION
+
+/* GET /v1/{actors,organizations,layers,places}/{id}/events (404 for an unknown parent). */
+void api_actors_events(const struct request *req, struct response *res);
+void api_organizations_events(const struct request *req, struct response *res);
+void api_layers_events(const struct request *req, struct response *res);
+void api_places_events(const struct request *req, struct response *res);
+
+/* ---- helpers shared by the api_*.c files ---- */
+
+/* The store being served. */
+struct store *api_store(const struct request *req);
+
+/* A 500 problem for a store or memory failure (code from error.h). */
+void api_fail(struct response *res, int code, const char *what);
+
+/*
+ * Turn a store error into the response's problem: STRATA_EPARSE is a 400
+ * invalid_query on parameter `q` (value text), anything else a 500.
+ */
+void api_store_problem(struct response *res, int code, const struct store_error *error,
+                       const char *text);
+
+/*
+ * Add `related` (when q keeps it) and `included` (q's includes) to a record
+ * of q's collection and drop the fields q does not keep. keep_coordinates
+ * keeps `coordinates` whatever fields= says (GeoJSON needs it).
+ */
+int api_record_finish(struct store *store, const struct query *q, cJSON *record,
+                      bool keep_coordinates);
+
+/*
+ * Paging links of a page: self/first/prev/next/last as JSON members of
+ * links (null where there is none) and as the Link header in res. The
+ * request's other parameters are kept in their order.
+ */
+int api_page_links(const struct request *req, struct response *res, size_t limit, size_t offset,
+                   long long total, cJSON *links);
+
+/* Render value as the JSON body (compact or pretty per the request). */
+void api_send_json(const struct request *req, struct response *res, const cJSON *value);
+
+/* Append the percent-encoded path (keeping '/') to out. */
+int api_encode_path(struct buf *out, const char *path);
+
+#endif

@@ -1,0 +1,230 @@
+/*
+ * api_graph.c - GET /v1/graph: the model as a network for a graph view.
+ *
+ * Nodes are the records of the seven record collections ({id, type, kind,
+ * label}); edges are the relations, explicit and derived ({id, source,
+ * target, type, derived}). The default shape {"nodes": [...], "edges":
+ * [...]} loads into d3-force as is (forceLink(edges).id(d => d.id));
+ * shape=cytoscape wraps each element as {"data": {...}} (cy.add(body.nodes),
+ * cy.add(body.edges), or elements: body); shape=vis gives vis-network's
+ * {id, label, group} nodes and {id, from, to, label} edges.
+ *
+ * Parameters: type= (node collections), relation= (edge types), derived=
+ * (true/false), layer= (a layer and the records joined to it), around=<id>
+ * with depth=1..3 (the records within depth edges), shape=.
+ */
+#include "api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "store.h"
+
+#define GRAPH_MAX_VALUES 64
+
+/*
+ * Every value of a repeated and/or comma-separated parameter into items,
+ * pointing into *storage (a new copy the caller frees). Returns the count.
+ */
+static size_t list_values(const struct request *req, const char *name, char **storage,
+                          const char **items, size_t max, struct problem *problem)
+{
+    size_t n = 0, size = 1, used = 0;
+
+    for (size_t i = 0; i < req->param_count; i++)
+        if (strcmp(req->params[i].name, name) == 0)
+            size += strlen(req->params[i].value) + 1;
+    *storage = malloc(size);
+    if (!*storage)
+        return 0;
+    for (size_t i = 0; i < req->param_count; i++) {
+        const char *value = req->params[i].value;
+        char *p = *storage + used;
+        if (strcmp(req->params[i].name, name) != 0)
+            continue;
+        memcpy(p, value, strlen(value) + 1);
+        used += strlen(value) + 1;
+        for (;;) {
+            char *comma = strchr(p, ',');
+            const char *reason = NULL;
+            if (comma)
+                *comma = '\0';
+            if (*p == '\0')
+                reason = "an empty item in the list";
+            else if (n == max)
+                reason = "too many values";
+            if (reason) {
+                if (problem->code == PROBLEM_NONE)
+                    problem_set(problem, PROBLEM_INVALID_PARAMETER,
+                                "invalid value for parameter '%s': %s", name, reason);
+                problem_add_error(problem, name, value, "%s", reason);
+                return n;
+            }
+            items[n++] = p;
+            if (!comma)
+                break;
+            p = comma + 1;
+        }
+    }
+    return n;
+}
+
+static void invalid(struct problem *problem, const char *name, const char *value,
+                    const char *reason)
+{
+    if (problem->code == PROBLEM_NONE)
+        problem_set(problem, PROBLEM_INVALID_PARAMETER, "invalid value for parameter '%s': %s",
+                    name, reason);
+    problem_add_error(problem, name, value, "%s", reason);
+}
+
+/* Reshape the default nodes/edges for cytoscape or vis. */
+static void reshape(cJSON *nodes, cJSON *edges, const char *shape)
+{
+    cJSON *item;
+
+    if (strcmp(shape, "cytoscape") == 0) {
+        cJSON *lists[2] = {nodes, edges};
+        for (int l = 0; l < 2; l++) {
+            for (int i = 0; i < cJSON_GetArraySize(lists[l]); i++) {
+                cJSON *element = cJSON_CreateObject();
+                cJSON *data = cJSON_DetachItemFromArray(lists[l], i);
+                cJSON_AddItemToObject(element, "data", data);
+                cJSON_InsertItemInArray(lists[l], i, element);
+            }
+        }
+        return;
+    }
+    /* vis-network */
+    cJSON_ArrayForEach(item, nodes)
+        cJSON_AddItemToObject(item, "group", cJSON_Duplicate(cJSON_GetObjectItem(item, "type"), 1));
+    cJSON_ArrayForEach(item, edges)
+    {
+        cJSON *source = cJSON_DetachItemFromObject(item, "source");
+        cJSON *target = cJSON_DetachItemFromObject(item, "target");
+        cJSON_AddItemToObject(item, "from", source);
+        cJSON_AddItemToObject(item, "to", target);
+        cJSON_AddItemToObject(item, "label", cJSON_Duplicate(cJSON_GetObjectItem(item, "type"), 1));
+    }
+}
+
+/* The record id that must exist and be a node (a record of the seven collections). */
+static void check_node(struct store *store, const char *name, const char *value, const char *wanted,
+                       struct problem *problem)
+{
+    const char *type = NULL;
+    const struct catalog_collection *c;
+
+    if (store_record_type(store, value, &type) != 0) {
+        invalid(problem, name, value, "no record has this id");
+        return;
+    }
+    c = catalog_find(type);
+    if (wanted && strcmp(type, wanted) != 0)
+        invalid(problem, name, value, "not the id of a layer");
+    else if (!c || !c->node)
+        invalid(problem, name, value,
+                "not a node of the graph (evidence and relations are not nodes)");
+}
+
+void api_graph(const struct request *req, struct response *res)
+{
+    static const char *const allowed[] = {"type",   "relation", "derived", "layer",
+                                          "around", "depth",    "shape",   NULL};
+    const struct catalog_collection *types[QUERY_MAX_INCLUDES];
+    const char *type_names[GRAPH_MAX_VALUES], *relations[GRAPH_MAX_VALUES],
+        *layers[GRAPH_MAX_VALUES];
+    const struct catalog_filter *relation_filter =
+        catalog_filter_find(catalog_find("relations"), "type");
+    struct store_graph_query g = {types, 0, relations, 0, -1, layers, 0, NULL, 1};
+    struct store *store = api_store(req);
+    const char *derived = NULL, *depth = NULL, *shape = NULL;
+    char *storage[3] = {NULL, NULL, NULL};
+    size_t type_count;
+    long long number;
+    cJSON *nodes = NULL, *edges = NULL, *body, *meta, *links;
+    int rc;
+
+    if (!query_check_names(req, "/v1/graph", allowed, &res->problem))
+        return;
+    type_count = list_values(req, "type", &storage[0], type_names, GRAPH_MAX_VALUES, &res->problem);
+    g.relation_type_count =
+        list_values(req, "relation", &storage[1], relations, GRAPH_MAX_VALUES, &res->problem);
+    g.layer_count = list_values(req, "layer", &storage[2], layers, GRAPH_MAX_VALUES, &res->problem);
+    if (!storage[0] || !storage[1] || !storage[2]) {
+        api_fail(res, STRATA_ENOMEM, "parsing the query");
+        goto done;
+    }
+    for (size_t i = 0; i < type_count; i++) {
+        const struct catalog_collection *c = catalog_find(type_names[i]);
+        bool seen = false;
+        if (!c || !c->node) {
+            invalid(&res->problem, "type", type_names[i],
+                    "must be one or more of: actors, organizations, places, events, layers, "
+                    "threats, claims");
+            continue;
+        }
+        for (size_t k = 0; k < g.type_count; k++)
+            seen = seen || types[k] == c;
+        if (!seen && g.type_count < QUERY_MAX_INCLUDES)
+            types[g.type_count++] = c;
+    }
+    for (size_t i = 0; i < g.relation_type_count; i++) {
+        bool known = false;
+        for (size_t k = 0; relation_filter->values[k]; k++)
+            known = known || strcmp(relation_filter->values[k], relations[i]) == 0;
+        if (!known)
+            invalid(&res->problem, "relation", relations[i],
+                    "not a relation type; see the values of /v1/relations?type=");
+    }
+    for (size_t i = 0; i < g.layer_count; i++)
+        check_node(store, "layer", layers[i], "layers", &res->problem);
+    query_single(req, "derived", &derived, &res->problem);
+    query_single(req, "around", &g.around, &res->problem);
+    query_single(req, "depth", &depth, &res->problem);
+    query_single(req, "shape", &shape, &res->problem);
+    if (derived) {
+        if (strcmp(derived, "true") == 0 || strcmp(derived, "false") == 0)
+            g.derived = strcmp(derived, "true") == 0;
+        else
+            invalid(&res->problem, "derived", derived, "must be true or false");
+    }
+    if (g.around)
+        check_node(store, "around", g.around, NULL, &res->problem);
+    if (depth) {
+        if (!g.around)
+            invalid(&res->problem, "depth", depth, "only with around=<id>");
+        else if (query_integer("depth", depth, 1, 3, &number, &res->problem) == 0)
+            g.depth = (int)number;
+    }
+    if (shape && strcmp(shape, "default") != 0 && strcmp(shape, "cytoscape") != 0 &&
+        strcmp(shape, "vis") != 0)
+        invalid(&res->problem, "shape", shape, "must be one of: default, cytoscape, vis");
+    if (res->problem.code != PROBLEM_NONE)
+        goto done;
+
+    rc = store_graph(store, &g, &nodes, &edges);
+    if (rc) {
+        api_fail(res, rc, "building the graph");
+        goto done;
+    }
+    body = cJSON_CreateObject();
+    meta = cJSON_CreateObject();
+    cJSON_AddNumberToObject(meta, "nodes", cJSON_GetArraySize(nodes));
+    cJSON_AddNumberToObject(meta, "edges", cJSON_GetArraySize(edges));
+    cJSON_AddStringToObject(meta, "shape", shape ? shape : "default");
+    if (shape && strcmp(shape, "default") != 0)
+        reshape(nodes, edges, shape);
+    cJSON_AddItemToObject(body, "nodes", nodes);
+    cJSON_AddItemToObject(body, "edges", edges);
+    cJSON_AddItemToObject(body, "meta", meta);
+    links = cJSON_AddObjectToObject(body, "links");
+    cJSON_AddStringToObject(links, "self", req->raw_target ? req->raw_target : "/v1/graph");
+    cJSON_AddStringToObject(links, "relations", "/v1/relations");
+    api_send_json(req, res, body);
+    cJSON_Delete(body);
+done:
+    for (int i = 0; i < 3; i++)
+        free(storage[i]);
+}

@@ -1,0 +1,117 @@
+/*
+ * api_timeline.c - GET /v1/timeline: the events in date order (start, then
+ * end, then id), each with its date object (wording, interval, precision),
+ * and the undated events apart in article order. It takes the filters of
+ * /v1/events (with from/to, q, fields and include) but no paging: a
+ * timeline is drawn whole.
+ */
+#include "api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "store.h"
+
+/* Select, finish and return one list of q's events (NULL on failure, problem set). */
+static cJSON *timeline_list(struct response *res, struct store *store, struct query *q)
+{
+    struct store_error error = {{0}};
+    struct store_page page = {NULL, 0};
+    cJSON *record;
+    int rc = store_select(store, q, &page, &error);
+
+    if (rc) {
+        api_store_problem(res, rc, &error, q->text);
+        return NULL;
+    }
+    cJSON_ArrayForEach(record, page.records)
+    {
+        rc = api_record_finish(store, q, record, false);
+        if (rc) {
+            api_fail(res, rc, "reading related records");
+            cJSON_Delete(page.records);
+            return NULL;
+        }
+    }
+    return page.records;
+}
+
+void api_timeline(const struct request *req, struct response *res)
+{
+    const struct catalog_collection *events = catalog_find("events");
+    struct store *store = api_store(req);
+    struct query *q = calloc(1, sizeof(*q));
+    cJSON *dated = NULL, *undated = NULL, *body, *data, *meta, *links;
+    struct buf self;
+    int rc;
+
+    if (!q) {
+        api_fail(res, STRATA_ENOMEM, "parsing the query");
+        return;
+    }
+    rc = query_parse(q, events, req, 0, store, &res->problem);
+    if (rc) {
+        if (rc != STRATA_EINVAL)
+            api_fail(res, rc, "parsing the query");
+        free(q);
+        return;
+    }
+    q->limit = 0;
+    q->dated = QUERY_DATED_ONLY;
+    dated = timeline_list(res, store, q);
+    if (dated) {
+        q->dated = QUERY_UNDATED_ONLY;
+        q->sorts[0].sort = catalog_sort_find(events, "position");
+        q->sorts[0].descending = false;
+        q->sort_count = 1;
+        undated = timeline_list(res, store, q);
+    }
+    if (!dated || !undated)
+        goto done;
+    body = cJSON_CreateObject();
+    data = cJSON_AddObjectToObject(body, "data");
+    cJSON_AddItemToObject(data, "dated", dated);
+    cJSON_AddItemToObject(data, "undated", undated);
+    meta = cJSON_AddObjectToObject(body, "meta");
+    cJSON_AddNumberToObject(meta, "total", cJSON_GetArraySize(dated) + cJSON_GetArraySize(undated));
+    cJSON_AddNumberToObject(meta, "dated", cJSON_GetArraySize(dated));
+    cJSON_AddNumberToObject(meta, "undated", cJSON_GetArraySize(undated));
+    /* the span the dated events cover: earliest start, latest end */
+    {
+        const char *start = NULL, *end = NULL;
+        const cJSON *event;
+        cJSON_ArrayForEach(event, dated)
+        {
+            const cJSON *date = cJSON_GetObjectItemCaseSensitive(event, "date");
+            const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(date, "start"));
+            const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(date, "end"));
+            if (s && (!start || strcmp(s, start) < 0))
+                start = s;
+            if (e && (!end || strcmp(e, end) > 0))
+                end = e;
+        }
+        if (start)
+            cJSON_AddStringToObject(meta, "start", start);
+        else
+            cJSON_AddNullToObject(meta, "start");
+        if (end)
+            cJSON_AddStringToObject(meta, "end", end);
+        else
+            cJSON_AddNullToObject(meta, "end");
+    }
+    links = cJSON_AddObjectToObject(body, "links");
+    buf_init(&self, 0);
+    buf_puts(&self, req->raw_target ? req->raw_target : "/v1/timeline");
+    cJSON_AddStringToObject(links, "self", buf_str(&self));
+    cJSON_AddStringToObject(links, "events", "/v1/events");
+    buf_release(&self);
+    dated = undated = NULL;
+    api_send_json(req, res, body);
+    cJSON_Delete(body);
+done:
+    cJSON_Delete(dated);
+    cJSON_Delete(undated);
+    query_release(q);
+    free(q);
+}

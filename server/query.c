@@ -1,0 +1,573 @@
+/*
+ * query.c - validate the query parameters of a request against the catalog.
+ *
+ * Every parameter is looked at; each one at fault adds an entry to the
+ * problem (parameter, value, what is allowed), so a client learns about all
+ * its mistakes at once. The first mistake sets the problem's code and detail.
+ */
+#include "query.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+#include "store.h"
+
+#define ID_MAX 200
+
+/* Record a mistake: the first one sets code and detail, every one adds an entry. */
+static void query_fail(struct problem *problem, enum problem_code code, const char *parameter,
+                       const char *value, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void query_fail(struct problem *problem, enum problem_code code, const char *parameter,
+                       const char *value, const char *fmt, ...)
+{
+    char reason[PROBLEM_TEXT_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    if (problem->code == PROBLEM_NONE) {
+        if (code == PROBLEM_UNKNOWN_PARAMETER)
+            problem_set(problem, code, "unknown parameter '%s': %s", parameter, reason);
+        else
+            problem_set(problem, code, "invalid value for parameter '%s': %s", parameter, reason);
+    }
+    problem_add_error(problem, parameter, value, "%s", reason);
+}
+
+static bool is_core_parameter(const char *name)
+{
+    return strcmp(name, "format") == 0 || strcmp(name, "pretty") == 0;
+}
+
+static bool in_list(const char *const *list, const char *name)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* "a, b, c" of a NULL-terminated list into out. */
+static void join_list(struct buf *out, const char *const *list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        buf_printf(out, "%s%s", i ? ", " : "", list[i]);
+}
+
+int query_integer(const char *name, const char *text, long long minimum, long long maximum,
+                  long long *out, struct problem *problem)
+{
+    size_t len = text ? strlen(text) : 0;
+    long long value = 0;
+
+    if (len == 0 || len > 18 || strspn(text, "0123456789") != len || (len > 1 && text[0] == '0'))
+        goto bad;
+    for (size_t i = 0; i < len; i++)
+        value = value * 10 + (text[i] - '0');
+    if (value < minimum || value > maximum)
+        goto bad;
+    *out = value;
+    return 0;
+bad:
+    query_fail(problem, PROBLEM_INVALID_PARAMETER, name, text,
+               "must be a whole number from %lld to %lld", minimum, maximum);
+    return STRATA_EINVAL;
+}
+
+static bool digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static int number_of(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+static int days_in_month(int year, int month)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
+int query_date(const char *text, bool end, char out[11])
+{
+    size_t len = text ? strlen(text) : 0;
+    int year, month = end ? 12 : 1, day = 1;
+
+    if (len != 4 && len != 7 && len != 10)
+        return STRATA_EPARSE;
+    if (!digits(text, 4))
+        return STRATA_EPARSE;
+    year = number_of(text, 4);
+    if (year < 1)
+        return STRATA_EPARSE;
+    if (len >= 7) {
+        if (text[4] != '-' || !digits(text + 5, 2))
+            return STRATA_EPARSE;
+        month = number_of(text + 5, 2);
+        if (month < 1 || month > 12)
+            return STRATA_EPARSE;
+    }
+    day = end ? days_in_month(year, month) : 1;
+    if (len == 10) {
+        if (text[7] != '-' || !digits(text + 8, 2))
+            return STRATA_EPARSE;
+        day = number_of(text + 8, 2);
+        if (day < 1 || day > days_in_month(year, month))
+            return STRATA_EPARSE;
+    }
+    memcpy(out, text, 4); /* the year as written: four digits */
+    out[4] = '-';
+    out[5] = (char)('0' + month / 10);
+    out[6] = (char)('0' + month % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + day / 10);
+    out[9] = (char)('0' + day % 10);
+    out[10] = '\0';
+    return 0;
+}
+
+int query_encode(struct buf *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~,:", *p))
+            buf_putc(out, (char)*p);
+        else
+            buf_printf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+    }
+    return out->failed ? STRATA_ENOMEM : 0;
+}
+
+/* Lower-case letters and digits in groups joined by one or two hyphens. */
+static bool is_id(const char *s)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > ID_MAX || s[0] == '-' || s[len - 1] == '-' || strstr(s, "---"))
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
+void query_init(struct query *q, const struct catalog_collection *c)
+{
+    memset(q, 0, sizeof(*q));
+    q->collection = c;
+    q->limit = QUERY_LIMIT_DEFAULT;
+}
+
+void query_release(struct query *q)
+{
+    if (!q)
+        return;
+    free(q->storage);
+    q->storage = NULL;
+}
+
+int query_add_filter(struct query *q, const char *filter, const char *value)
+{
+    const struct catalog_filter *f = catalog_filter_find(q->collection, filter);
+    if (!f || !value || q->filter_count >= QUERY_MAX_FILTERS)
+        return STRATA_EINVAL;
+    q->filters[q->filter_count].filter = f;
+    q->filters[q->filter_count].values[0] = value;
+    q->filters[q->filter_count].value_count = 1;
+    q->filter_count++;
+    return 0;
+}
+
+bool query_keeps_field(const struct query *q, const char *field)
+{
+    if (q->field_count == 0)
+        return true;
+    for (size_t i = 0; i < q->field_count; i++)
+        if (strcmp(q->fields[i]->name, field) == 0)
+            return true;
+    return false;
+}
+
+/* The names a collection route takes, for the unknown_parameter message. */
+static void allowed_names(const struct catalog_collection *c, unsigned flags, struct buf *out)
+{
+    for (size_t i = 0; i < c->filter_count; i++)
+        buf_printf(out, "%s%s", i ? ", " : "", c->filters[i].name);
+    if (c->dates)
+        buf_puts(out, ", from, to");
+    for (size_t i = 0; catalog_common_parameters[i]; i++) {
+        const char *name = catalog_common_parameters[i];
+        if (!(flags & QUERY_PAGED) && (strcmp(name, "sort") == 0 || strcmp(name, "limit") == 0 ||
+                                       strcmp(name, "offset") == 0))
+            continue;
+        if ((flags & QUERY_NO_TEXT) && strcmp(name, "q") == 0)
+            continue;
+        buf_printf(out, ", %s", name);
+    }
+}
+
+/* How an id filter value must look and what it must name. */
+static void check_id(struct query_filter *f, const char *value, struct store *store,
+                     struct problem *problem)
+{
+    const char *const *wanted = f->filter->collections;
+    const char *type = NULL;
+    struct buf list;
+
+    if (!is_id(value)) {
+        query_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
+                   "must be a record id (lower-case letters, digits and hyphens)");
+        return;
+    }
+    if (!store || !wanted)
+        return;
+    buf_init(&list, PROBLEM_TEXT_MAX);
+    join_list(&list, wanted);
+    if (store_record_type(store, value, &type) != 0)
+        query_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
+                   "no record has this id; expected the id of one of: %s", buf_str(&list));
+    else if (!in_list(wanted, type))
+        query_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
+                   "names a record of %s; expected the id of one of: %s", type, buf_str(&list));
+    buf_release(&list);
+}
+
+static void check_value(struct query_filter *f, const char *value, struct store *store,
+                        struct problem *problem)
+{
+    const struct catalog_filter *filter = f->filter;
+    long long number;
+    struct buf list;
+
+    switch (filter->value) {
+    case CATALOG_VALUE_ENUM:
+        if (!in_list(filter->values, value)) {
+            buf_init(&list, PROBLEM_TEXT_MAX);
+            join_list(&list, filter->values);
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, filter->name, value,
+                       "must be one of: %s", buf_str(&list));
+            buf_release(&list);
+        }
+        break;
+    case CATALOG_VALUE_BOOL:
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, filter->name, value,
+                       "must be true or false");
+        break;
+    case CATALOG_VALUE_INTEGER:
+        query_integer(filter->name, value, filter->minimum, filter->maximum, &number, problem);
+        break;
+    case CATALOG_VALUE_ID:
+        check_id(f, value, store, problem);
+        break;
+    }
+}
+
+/* Split a list value in place; reports empty items. Returns the item count. */
+static size_t split(char *value, const char *name, const char *original, char **items, size_t max,
+                    struct problem *problem)
+{
+    size_t n = 0;
+    char *p = value;
+
+    for (;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p == '\0') {
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, original,
+                       "an empty item in the list");
+            return 0;
+        }
+        if (n == max) {
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, original, "at most %zu values",
+                       max);
+            return 0;
+        }
+        items[n++] = p;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return n;
+}
+
+static struct query_filter *filter_slot(struct query *q, const struct catalog_filter *filter)
+{
+    for (size_t i = 0; i < q->filter_count; i++)
+        if (q->filters[i].filter == filter)
+            return &q->filters[i];
+    if (q->filter_count == QUERY_MAX_FILTERS)
+        return NULL;
+    q->filters[q->filter_count].filter = filter;
+    q->filters[q->filter_count].value_count = 0;
+    return &q->filters[q->filter_count++];
+}
+
+static void parse_sort(struct query *q, char **items, size_t n, const char *original,
+                       struct problem *problem)
+{
+    const struct catalog_collection *c = q->collection;
+    for (size_t i = 0; i < n; i++) {
+        bool descending = items[i][0] == '-';
+        const char *name = items[i] + (descending ? 1 : 0);
+        const struct catalog_sort *sort = catalog_sort_find(c, name);
+        if (!sort) {
+            struct buf list;
+            buf_init(&list, PROBLEM_TEXT_MAX);
+            for (size_t k = 0; k < c->sort_count; k++)
+                buf_printf(&list, "%s%s", k ? ", " : "", c->sorts[k].name);
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, "sort", original,
+                       "unknown sort key '%s'; allowed: %s (prefix - for descending)", name,
+                       buf_str(&list));
+            buf_release(&list);
+            continue;
+        }
+        for (size_t k = 0; k < q->sort_count; k++)
+            if (q->sorts[k].sort == sort) {
+                query_fail(problem, PROBLEM_INVALID_PARAMETER, "sort", original,
+                           "sort key '%s' is given twice", name);
+                sort = NULL;
+                break;
+            }
+        if (!sort)
+            continue;
+        if (q->sort_count == QUERY_MAX_SORTS) {
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, "sort", original, "at most %d sort keys",
+                       QUERY_MAX_SORTS);
+            return;
+        }
+        q->sorts[q->sort_count].sort = sort;
+        q->sorts[q->sort_count].descending = descending;
+        q->sort_count++;
+    }
+}
+
+static void parse_fields(struct query *q, char **items, size_t n, const char *original,
+                         struct problem *problem)
+{
+    const struct catalog_collection *c = q->collection;
+    for (size_t i = 0; i < n; i++) {
+        const struct catalog_field *field = catalog_field_find(c, items[i]);
+        bool seen = false;
+        if (!field) {
+            struct buf list;
+            buf_init(&list, PROBLEM_TEXT_MAX);
+            for (size_t k = 0; k < c->field_count; k++)
+                buf_printf(&list, "%s%s", k ? ", " : "", c->fields[k].name);
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, "fields", original,
+                       "unknown field '%s'; allowed: %s", items[i], buf_str(&list));
+            buf_release(&list);
+            continue;
+        }
+        for (size_t k = 0; k < q->field_count; k++)
+            seen = seen || q->fields[k] == field;
+        if (!seen && q->field_count < QUERY_MAX_FIELDS)
+            q->fields[q->field_count++] = field;
+    }
+}
+
+static void parse_include(struct query *q, char **items, size_t n, const char *original,
+                          struct problem *problem)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct catalog_collection *c = catalog_find(items[i]);
+        bool seen = false;
+        if (!c) {
+            struct buf list;
+            buf_init(&list, PROBLEM_TEXT_MAX);
+            for (size_t k = 0; k < catalog_collection_count; k++)
+                buf_printf(&list, "%s%s", k ? ", " : "", catalog_collections[k].name);
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, "include", original,
+                       "unknown collection '%s'; allowed: %s", items[i], buf_str(&list));
+            buf_release(&list);
+            continue;
+        }
+        for (size_t k = 0; k < q->include_count; k++)
+            seen = seen || q->includes[k] == c;
+        if (!seen && q->include_count < QUERY_MAX_INCLUDES)
+            q->includes[q->include_count++] = c;
+    }
+}
+
+/* Parameters that take one value: a repetition is a mistake. */
+static bool repeated(const struct request *req, size_t index)
+{
+    for (size_t i = 0; i < index; i++)
+        if (strcmp(req->params[i].name, req->params[index].name) == 0)
+            return true;
+    return false;
+}
+
+static void parse_single(struct query *q, const struct request *req, size_t index,
+                         struct problem *problem)
+{
+    const char *name = req->params[index].name, *value = req->params[index].value;
+    long long number;
+
+    if (repeated(req, index)) {
+        query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                   "given more than once; it takes one value");
+        return;
+    }
+    if (strcmp(name, "limit") == 0) {
+        if (query_integer(name, value, 1, QUERY_LIMIT_MAX, &number, problem) == 0)
+            q->limit = (size_t)number;
+    } else if (strcmp(name, "offset") == 0) {
+        if (query_integer(name, value, 0, QUERY_OFFSET_MAX, &number, problem) == 0)
+            q->offset = (size_t)number;
+    } else if (strcmp(name, "q") == 0) {
+        if (strspn(value, " \t") == strlen(value))
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                       "must be a non-empty full-text expression");
+        else if (strlen(value) > QUERY_TEXT_MAX)
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "at most %d bytes",
+                       QUERY_TEXT_MAX);
+        else
+            q->text = value;
+    } else {
+        bool end = strcmp(name, "to") == 0;
+        if (query_date(value, end, end ? q->to : q->from) != 0)
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                       "must be a date: YYYY-MM-DD, YYYY-MM or YYYY");
+    }
+}
+
+int query_parse(struct query *q, const struct catalog_collection *c, const struct request *req,
+                unsigned flags, struct store *store, struct problem *problem)
+{
+    size_t size = 1;
+    char *next;
+
+    query_init(q, c);
+    for (size_t i = 0; i < req->param_count; i++)
+        size += strlen(req->params[i].value) + 1;
+    q->storage = malloc(size);
+    if (!q->storage)
+        return STRATA_ENOMEM;
+    next = q->storage;
+
+    for (size_t i = 0; i < req->param_count; i++) {
+        const char *name = req->params[i].name, *value = req->params[i].value;
+        const struct catalog_filter *filter = catalog_filter_find(c, name);
+        bool paged =
+            strcmp(name, "limit") == 0 || strcmp(name, "offset") == 0 || strcmp(name, "sort") == 0;
+        bool list = strcmp(name, "sort") == 0 || strcmp(name, "fields") == 0 ||
+                    strcmp(name, "include") == 0;
+        char *items[QUERY_MAX_VALUES];
+        size_t n;
+
+        if (is_core_parameter(name))
+            continue;
+        if ((paged && !(flags & QUERY_PAGED)) ||
+            (strcmp(name, "q") == 0 && (flags & QUERY_NO_TEXT)) ||
+            (!filter && !in_list(catalog_common_parameters, name) &&
+             !(c->dates && in_list(catalog_date_parameters, name)))) {
+            struct buf allowed;
+            buf_init(&allowed, PROBLEM_TEXT_MAX * 2);
+            allowed_names(c, flags, &allowed);
+            query_fail(problem, PROBLEM_UNKNOWN_PARAMETER, name, value,
+                       "not a parameter of %s; allowed: %s", c->path, buf_str(&allowed));
+            buf_release(&allowed);
+            continue;
+        }
+        if (!filter && !list) {
+            parse_single(q, req, i, problem);
+            continue;
+        }
+        /* a list: a filter (OR), sort, fields or include */
+        memcpy(next, value, strlen(value) + 1);
+        n = split(next, name, value, items, QUERY_MAX_VALUES, problem);
+        next += strlen(value) + 1;
+        if (strcmp(name, "sort") == 0) {
+            parse_sort(q, items, n, value, problem);
+        } else if (strcmp(name, "fields") == 0) {
+            parse_fields(q, items, n, value, problem);
+        } else if (strcmp(name, "include") == 0) {
+            parse_include(q, items, n, value, problem);
+        } else {
+            struct query_filter *f = filter_slot(q, filter);
+            if (!f) {
+                query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                           "too many different filters (at most %d)", QUERY_MAX_FILTERS);
+                continue;
+            }
+            for (size_t k = 0; k < n; k++) {
+                if (f->value_count == QUERY_MAX_VALUES) {
+                    query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "at most %d values",
+                               QUERY_MAX_VALUES);
+                    break;
+                }
+                check_value(f, items[k], store, problem);
+                f->values[f->value_count++] = items[k];
+            }
+        }
+    }
+    if (problem->code == PROBLEM_NONE && q->from[0] && q->to[0] && strcmp(q->from, q->to) > 0)
+        query_fail(problem, PROBLEM_INVALID_PARAMETER, "to", request_param(req, "to"),
+                   "must not end before from (%s)", request_param(req, "from"));
+    if (problem->code != PROBLEM_NONE) {
+        query_release(q);
+        return STRATA_EINVAL;
+    }
+    return 0;
+}
+
+bool query_check_names(const struct request *req, const char *route, const char *const *allowed,
+                       struct problem *problem)
+{
+    bool ok = true;
+    for (size_t i = 0; i < req->param_count; i++) {
+        const char *name = req->params[i].name;
+        struct buf list;
+        if (is_core_parameter(name) || in_list(allowed, name))
+            continue;
+        buf_init(&list, PROBLEM_TEXT_MAX);
+        join_list(&list, allowed);
+        query_fail(problem, PROBLEM_UNKNOWN_PARAMETER, name, req->params[i].value,
+                   "not a parameter of %s; allowed: %s%sformat, pretty", route, buf_str(&list),
+                   list.len ? ", " : "");
+        buf_release(&list);
+        ok = false;
+    }
+    return ok;
+}
+
+int query_single(const struct request *req, const char *name, const char **value,
+                 struct problem *problem)
+{
+    const char *found = NULL;
+    int rc = 0;
+
+    for (size_t i = 0; i < req->param_count; i++) {
+        if (strcmp(req->params[i].name, name) != 0)
+            continue;
+        if (found) {
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, req->params[i].value,
+                       "given more than once; it takes one value");
+            rc = STRATA_EINVAL;
+            break;
+        }
+        found = req->params[i].value;
+        if (found[0] == '\0') {
+            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, found, "must not be empty");
+            rc = STRATA_EINVAL;
+            break;
+        }
+    }
+    *value = rc ? NULL : found;
+    return rc;
+}
