@@ -187,6 +187,18 @@ static void valid_fixture_loads(void **state)
     model_free(by_file);
 }
 
+/* The shipped model (data/) passes every check of the loader. */
+static void repository_model_loads(void **state)
+{
+    struct model *model = load_ok("data");
+
+    (void)state;
+    assert_true(ends_with(model->article_path, "data/article.txt"));
+    assert_true(model->paragraph_count > 0);
+    assert_int_equal(strlen(model->version), 16);
+    model_free(model);
+}
+
 static void byte_offsets(void **state)
 {
     struct model *model = load_ok("tests/fixtures/valid");
@@ -457,6 +469,7 @@ int main(void)
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(missing_paths),
         cmocka_unit_test(valid_fixture_loads),
+        cmocka_unit_test(repository_model_loads),
         cmocka_unit_test(byte_offsets),
         cmocka_unit_test(error_format),
         cmocka_unit_test(broken_fixtures_fail_precisely),
