@@ -250,6 +250,10 @@ static int model_check_utf8(const char *path, const char *text, size_t len, stru
     size_t bad = model_utf8_check((const unsigned char *)text, len);
     char where[64];
 
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        return model_fail(err, STRATA_EPARSE, path, "line 1, column 1",
+                          "byte-order mark (U+FEFF) at the start; expected UTF-8 without a "
+                          "byte-order mark");
     if (bad == len)
         return STRATA_OK;
     model_line_column(text, bad, where, sizeof(where));

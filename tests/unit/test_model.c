@@ -264,6 +264,9 @@ static const struct broken_case broken_cases[] = {
      "tests/fixtures/broken/basis-on-article-record/model.json", "$.actors[1]",
      "provenance \"article\" with a basis; expected no basis when the article itself says it (or "
      "provenance \"inferred\" with the basis)"},
+    {"byte-order-mark", STRATA_EPARSE, "tests/fixtures/broken/byte-order-mark/model.json",
+     "line 1, column 1",
+     "byte-order mark (U+FEFF) at the start; expected UTF-8 without a byte-order mark"},
     {"dangling-reference", STRATA_EINVAL, "tests/fixtures/broken/dangling-reference/model.json",
      "$.events[1].place", "unknown id \"samarkand\"; expected the id of a record in places"},
     {"date-half-null", STRATA_EINVAL, "tests/fixtures/broken/date-half-null/model.json",
