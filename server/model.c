@@ -284,7 +284,8 @@ static int model_parse(struct model *m, const char *text, size_t len, struct mod
         ;
     if (pos == len)
         return model_fail(err, STRATA_EPARSE, m->model_path, "",
-                          "the file is empty; expected a JSON document");
+                          "the file is %s; expected a JSON document",
+                          len == 0 ? "empty" : "blank (only white space)");
     pos = end != NULL && end >= text && end <= text + len ? (size_t)(end - text) : len;
     model_line_column(text, pos, where, sizeof(where));
     if (pos >= len)
