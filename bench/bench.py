@@ -1,0 +1,903 @@
+#!/usr/bin/env python3
+"""bench.py - the benchmark harness behind `make bench` (issue 7).
+
+Not a test: it measures, and writes what it measured to bench/RESULTS.md.
+
+1. Cached throughput. Strata (response cache on), nginx serving the exact
+   bytes Strata returns (written to files, gzip variants as .gz files served
+   by gzip_static, the same response headers added) and json-server (the
+   pinned npm package, serving the same records) are started side by side,
+   each pinned to one core (taskset), and wrk, pinned to the other core, is
+   run against each in alternating rounds (the order rotates every round) for
+   every route and connection mode: keep-alive, `Connection: close`, and
+   keep-alive with `Accept-Encoding: gzip`. The table gives the median over
+   the rounds of req/s and of wrk's p50/p99 latency, the server's RSS, and
+   the ratios Strata/nginx and Strata/json-server.
+2. Uncached path. A second Strata with `--cache-size 0` (every request runs
+   the handler and renders) under the same wrk load, and the latency of
+   single requests one at a time on an idle server (bench/latency.c).
+3. Startup: time from exec to the first 200 of /readyz, median of several.
+4. Scale: tools/gen-model.py writes models 100x and 1000x the bundled one;
+   for each size (1x is the bundled model) Strata is started with the cache
+   off and the load time, RSS (after loading, the peak while loading, and
+   after the queries) and single-request latency of filtered, sorted, paged
+   and full-text queries are recorded.
+5. RESULTS.md: the tables, the targets of issue 7 with a verdict each, and
+   the analysis kept in bench/ANALYSIS.md (why a target holds or does not).
+
+usage: bench.py --strata BIN --latency BIN [--out DIR] [--results FILE]
+                [--duration S] [--rounds N] [--connections N] [--scales 1,100,1000]
+"""
+
+import argparse
+import datetime
+import gzip
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+# The routes of issue 7: (name, Strata target, json-server target). nginx serves
+# the same bytes from /<name>.json. json-server's closest equivalent is noted in
+# RESULTS.md: it filters with `layers_like`, searches one collection with q=, and
+# has no include= (the item alone).
+ROUTES = [
+    ("collection", "/v1/actors", "/actors"),
+    ("filtered", "/v1/events?layer=layer-3-russia&sort=-date",
+     "/events?layers_like=layer-3-russia&_sort=date.start&_order=desc"),
+    ("search", "/v1/search?q=Taliban", "/evidence?q=Taliban"),
+    ("item-include", "/v1/actors/russia?include=events", "/actors/russia"),
+]
+MODES = [
+    ("keep-alive", []),
+    ("close", ["Connection: close"]),
+    ("gzip", ["Accept-Encoding: gzip"]),
+]
+COLLECTIONS = ["actors", "organizations", "places", "events", "layers", "threats", "claims",
+               "evidence", "relations"]
+# Response headers that each server makes itself (nginx: from the file).
+OWN_HEADERS = {"date", "content-length", "content-type", "etag", "last-modified", "connection",
+               "content-encoding", "keep-alive", "x-request-id", "transfer-encoding", "server",
+               "accept-ranges"}
+
+
+def log(message):
+    print("bench: " + message, flush=True)
+
+
+def fail(message):
+    print("bench: error: " + message, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+# ---- processes ---------------------------------------------------------------------
+
+def cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+PINNED = cpu_count() >= 2
+SERVER_CPU = "0"
+CLIENT_CPU = "1"
+
+
+def pin(cpu, argv):
+    return ["taskset", "-c", cpu] + argv if PINNED else argv
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_status(pid):
+    """VmRSS and VmHWM of pid in kB (0 when gone)."""
+    values = {"VmRSS": 0, "VmHWM": 0}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                key = line.split(":", 1)[0]
+                if key in values:
+                    values[key] = int(line.split()[1])
+    except OSError:
+        pass
+    return values
+
+
+def children(pid):
+    """Direct children of pid."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+class Server:
+    """A process under test: started pinned, stopped by its own pid."""
+
+    def __init__(self, name, argv, cwd=None, log_path=None):
+        self.name = name
+        self.argv = argv
+        self.cwd = cwd
+        self.log_path = log_path
+        self.proc = None
+        self.port = None
+        self.peak_rss_kb = 0
+
+    def start(self):
+        log_file = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL
+        self.proc = subprocess.Popen(pin(SERVER_CPU, self.argv), cwd=self.cwd,
+                                     stdout=log_file, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        if self.log_path:
+            log_file.close()
+
+    def measured_pids(self):
+        """The processes whose memory is the server's (nginx: its worker)."""
+        if self.proc is None:
+            return []
+        if self.name == "nginx":
+            return children(self.proc.pid) or [self.proc.pid]
+        return [self.proc.pid]
+
+    def rss_kb(self):
+        rss = sum(proc_status(p)["VmRSS"] for p in self.measured_pids())
+        self.peak_rss_kb = max(self.peak_rss_kb, rss)
+        return rss
+
+    def hwm_kb(self):
+        return sum(proc_status(p)["VmHWM"] for p in self.measured_pids())
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+def http_get(port, target, headers=None, timeout=30):
+    """(status, headers dict lower-cased, body bytes) of one GET."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", target, headers=headers or {})
+        resp = conn.getresponse()
+        body = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+    finally:
+        conn.close()
+
+
+def wait_ready(server, port, path, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not server.alive():
+            fail("%s exited while starting (see %s)" % (server.name, server.log_path))
+        try:
+            status, _, _ = http_get(port, path, timeout=2)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.005)
+    fail("%s did not become ready within %d s (see %s)" % (server.name, timeout, server.log_path))
+
+
+def start_strata(args, data, cache, name, threads=1, timeout=180):
+    """Start Strata on a free port; returns (server, seconds from exec to ready)."""
+    out = Path(args.out)
+    port_file = out / ("%s.port" % name)
+    if port_file.exists():
+        port_file.unlink()
+    argv = [args.strata, "--port", "0", "--port-file", str(port_file), "--data", str(data),
+            "--threads", str(threads), "--access-log", "false",
+            "--spec-dir", str(ROOT / "api-spec")]
+    if not cache:
+        argv += ["--cache-size", "0"]
+    server = Server("strata", argv, cwd=str(ROOT), log_path=str(out / ("%s.log" % name)))
+    started = time.monotonic()
+    server.start()
+    deadline = started + timeout
+    while not port_file.exists():
+        if not server.alive():
+            fail("strata exited while starting (see %s)" % server.log_path)
+        if time.monotonic() > deadline:
+            server.stop()
+            fail("strata wrote no port file within %d s (see %s)" % (timeout, server.log_path))
+        time.sleep(0.002)
+    server.port = int(port_file.read_text().strip())
+    wait_ready(server, server.port, "/readyz", timeout)
+    return server, time.monotonic() - started
+
+
+# ---- wrk ------------------------------------------------------------------------------
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
+
+
+def to_ms(text):
+    m = re.match(r"([0-9.]+)(us|ms|s|m)$", text)
+    if not m:
+        raise ValueError("unreadable latency %r" % text)
+    return float(m.group(1)) * UNITS[m.group(2)]
+
+
+def run_wrk(args, server, target, headers, duration):
+    """One wrk run against server; its RSS is sampled while the load lasts."""
+    argv = ["wrk", "-t1", "-c%d" % args.connections, "-d%ds" % duration, "--latency"]
+    for h in headers:
+        argv += ["-H", h]
+    argv.append("http://127.0.0.1:%d%s" % (server.port, target))
+    proc = subprocess.Popen(pin(CLIENT_CPU, argv), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + duration + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        server.rss_kb()
+        time.sleep(0.25)
+    try:
+        text, err = proc.communicate(timeout=max(1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        fail("wrk did not finish on %s" % target)
+    if proc.returncode != 0:
+        fail("wrk failed on %s: %s %s" % (target, text, err))
+    rps = re.search(r"Requests/sec:\s+([0-9.]+)", text)
+    p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M)
+    if not (rps and p50 and p99):
+        fail("cannot read wrk's output for %s:\n%s" % (target, text))
+    errors = 0
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if sock:
+        errors += int(sock.group(1)) + int(sock.group(3)) + int(sock.group(4))
+    requests = re.search(r"(\d+) requests in", text)
+    return {"rps": float(rps.group(1)), "p50_ms": to_ms(p50.group(1)),
+            "p99_ms": to_ms(p99.group(1)), "errors": errors,
+            "requests": int(requests.group(1)) if requests else 0}
+
+
+def median_of(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
+def summarise(runs, server):
+    return {"rps": median_of(runs, "rps"), "p50_ms": median_of(runs, "p50_ms"),
+            "p99_ms": median_of(runs, "p99_ms"), "errors": sum(r["errors"] for r in runs),
+            "rps_runs": [round(r["rps"]) for r in runs], "rss_kb": server.rss_kb()}
+
+
+def run_latency(args, port, targets, headers=(), requests=None):
+    argv = [args.latency, "--port", str(port), "--requests", str(requests or args.requests),
+            "--warmup", "20"]
+    for h in headers:
+        argv += ["--header", h]
+    argv += targets
+    out = subprocess.run(pin(CLIENT_CPU, argv), capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        fail("latency client failed: %s" % (out.stderr.strip() or out.stdout.strip()))
+    return json.loads(out.stdout)
+
+
+# ---- the other servers ----------------------------------------------------------------
+
+def fetch_routes(port):
+    """Strata's answers for every route: body, gzip body (or None), headers to mirror."""
+    answers = {}
+    for name, target, _ in ROUTES:
+        status, headers, body = http_get(port, target)
+        if status != 200:
+            fail("strata answers %d to %s: %s" % (status, target, body[:300]))
+        gz_status, gz_headers, gz_body = http_get(port, target, {"Accept-Encoding": "gzip"})
+        if gz_status != 200:
+            fail("strata answers %d to %s with gzip accepted" % (gz_status, target))
+        if gz_headers.get("content-encoding") == "gzip":
+            if gzip.decompress(gz_body) != body:
+                fail("strata's gzip body of %s does not decompress to its plain body" % target)
+        else:
+            gz_body = None
+        mirror = [(k, v) for k, v in headers.items() if k not in OWN_HEADERS]
+        answers[name] = {"target": target, "body": body, "gzip": gz_body, "headers": mirror,
+                         "content_type": headers.get("content-type", "application/json")}
+    return answers
+
+
+def fetch_records(port):
+    """Every record of every collection, as Strata serves them (for json-server)."""
+    db = {}
+    for c in COLLECTIONS:
+        records, offset = [], 0
+        while True:
+            status, _, body = http_get(port, "/v1/%s?limit=500&offset=%d" % (c, offset))
+            if status != 200:
+                fail("strata answers %d to /v1/%s" % (status, c))
+            page = json.loads(body)
+            records += page["data"]
+            offset += len(page["data"])
+            if not page["data"] or offset >= page["meta"]["total"]:
+                break
+        db[c] = records
+    return db
+
+
+def nginx_quote(value):
+    return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def write_nginx(out, port, answers):
+    www = out / "www"
+    if www.exists():
+        shutil.rmtree(www)
+    www.mkdir(parents=True)
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (out / "nginx-tmp" / sub).mkdir(parents=True, exist_ok=True)
+    locations = []
+    for name, a in answers.items():
+        (www / (name + ".json")).write_bytes(a["body"])
+        if a["gzip"] is not None:
+            (www / (name + ".json.gz")).write_bytes(a["gzip"])
+        adds = ["add_header X-Request-Id $request_id always;"]
+        adds += ["add_header %s %s always;" % (k, nginx_quote(v)) for k, v in a["headers"]]
+        locations.append("    location = /%s.json {\n      %s\n    }" % (name, "\n      ".join(adds)))
+    tmp = out / "nginx-tmp"
+    conf = """worker_processes 1;
+daemon off;
+master_process on;
+pid %(out)s/nginx.pid;
+error_log %(out)s/nginx-error.log warn;
+events { worker_connections 4096; use epoll; }
+http {
+  access_log off;
+  server_tokens off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 100000000;
+  open_file_cache max=1000 inactive=60s;
+  open_file_cache_valid 60s;
+  client_body_temp_path %(tmp)s/body;
+  proxy_temp_path %(tmp)s/proxy;
+  fastcgi_temp_path %(tmp)s/fastcgi;
+  uwsgi_temp_path %(tmp)s/uwsgi;
+  scgi_temp_path %(tmp)s/scgi;
+  types { application/json json; }
+  default_type application/json;
+  charset utf-8;
+  charset_types application/json;
+  gzip off;
+  gzip_static on;
+  server {
+    listen 127.0.0.1:%(port)d backlog=1024;
+    root %(www)s;
+%(locations)s
+  }
+}
+""" % {"out": out, "tmp": tmp, "port": port, "www": www, "locations": "\n".join(locations)}
+    path = out / "nginx.conf"
+    path.write_text(conf)
+    return path
+
+
+def check_nginx_bytes(port, answers):
+    """nginx must send the very bytes Strata sent, plain and gzip."""
+    for name, a in answers.items():
+        status, headers, body = http_get(port, "/%s.json" % name)
+        if status != 200 or body != a["body"]:
+            fail("nginx does not serve Strata's bytes for %s (status %d)" % (name, status))
+        status, headers, body = http_get(port, "/%s.json" % name, {"Accept-Encoding": "gzip"})
+        want = a["gzip"] if a["gzip"] is not None else a["body"]
+        if status != 200 or body != want:
+            fail("nginx does not serve Strata's gzip bytes for %s" % name)
+
+
+def json_server_db(records, model):
+    """The records, events given the ids of their layers (json-server filters on a field)."""
+    layers_of = {}
+    for layer in model["layers"]:
+        for event in layer["events"]:
+            layers_of.setdefault(event, []).append(layer["id"])
+    db = dict(records)
+    db["events"] = [dict(e, layers=layers_of.get(e["id"], [])) for e in records["events"]]
+    return db
+
+
+# ---- the runs ---------------------------------------------------------------------------
+
+def cached_runs(args, servers, answers):
+    """Alternating rounds of wrk against each server, every route and mode."""
+    results = []
+    for route, strata_target, js_target in ROUTES:
+        for mode, headers in MODES:
+            targets = {"strata": strata_target, "nginx": "/%s.json" % route,
+                       "json-server": js_target}
+            order = [s for s in ("strata", "nginx", "json-server") if s in servers]
+            runs = {s: [] for s in order}
+            for s in order:  # warm-up: caches filled, connections established once
+                run_wrk(args, servers[s], targets[s], headers, 1)
+            for r in range(args.rounds):
+                for s in order[r % len(order):] + order[:r % len(order)]:
+                    runs[s].append(run_wrk(args, servers[s], targets[s], headers,
+                                           args.duration))
+            row = {"route": route, "mode": mode, "target": strata_target,
+                   "servers": {s: summarise(runs[s], servers[s]) for s in order}}
+            st = row["servers"]["strata"]["rps"]
+            for other in ("nginx", "json-server"):
+                if other in row["servers"]:
+                    row["vs_" + other] = st / row["servers"][other]["rps"]
+            log("%-13s %-10s strata %8.0f  nginx %8.0f  json-server %7.0f req/s" % (
+                route, mode, st, row["servers"].get("nginx", {}).get("rps", 0),
+                row["servers"].get("json-server", {}).get("rps", 0)))
+            results.append(row)
+    return results
+
+
+def uncached_runs(args, server):
+    rows = []
+    for route, target, _ in ROUTES:
+        runs = [run_wrk(args, server, target, [], args.duration) for _ in range(args.rounds)]
+        single = run_latency(args, server.port, [target])
+        rows.append({"route": route, "target": target, "load": summarise(runs, server),
+                     "single": single})
+        log("uncached %-13s %8.0f req/s, one at a time p50 %.0f us p99 %.0f us" % (
+            route, rows[-1]["load"]["rps"], single["p50_us"], single["p99_us"]))
+    return rows
+
+
+def startup_runs(args, data, count=5):
+    times = []
+    for i in range(count):
+        server, seconds = start_strata(args, data, True, "startup")
+        server.stop()
+        times.append(seconds)
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+            "runs": count}
+
+
+def generated_model(args, scale):
+    """The directory of the synthetic model of this scale (regenerated when stale)."""
+    if scale == 1:
+        return ROOT / "data"
+    out = Path(args.out) / "models" / ("x%d" % scale)
+    sources = [ROOT / "data" / "model.json", ROOT / "data" / "article.txt",
+               ROOT / "tools" / "gen-model.py", ROOT / "api-spec" / "model.schema.json"]
+    stamp = out / "model.json"
+    if stamp.exists() and all(stamp.stat().st_mtime >= s.stat().st_mtime for s in sources):
+        return out
+    log("generating the %dx model in %s" % (scale, out))
+    started = time.monotonic()
+    subprocess.run([sys.executable, str(ROOT / "tools" / "gen-model.py"), "--scale", str(scale),
+                    "--out", str(out)], check=True)
+    log("generated in %.1f s" % (time.monotonic() - started))
+    return out
+
+
+def scale_queries(model, scale, count=60):
+    """The query groups of the scale run, spread over the copies of the model."""
+    layers = [layer["id"] for layer in model["layers"]]
+    types = sorted({e["type"] for e in model["events"]})
+    copies = [(k * 7919) % scale for k in range(count)]  # deterministic spread
+
+    def sfx(k):
+        return "" if k == 0 else "-v%d" % k
+    evidence_total = None  # filled by the caller from meta.total
+    return {
+        "filtered (selective): events?layer=L&sort=-date":
+            ["/v1/events?layer=%s%s&sort=-date" % (layers[i % len(layers)], sfx(k))
+             for i, k in enumerate(copies)],
+        "filtered (broad): events?type=T&sort=-date":
+            ["/v1/events?type=%s&sort=-date" % types[i % len(types)] for i in range(count)],
+        "sorted: actors?sort=-name":
+            ["/v1/actors?sort=-name", "/v1/actors?sort=name", "/v1/actors?sort=kind,-name"],
+        "paged (deep offsets): evidence?offset=N": evidence_total,
+        "full-text (common term): search?q=Taliban": ["/v1/search?q=Taliban"],
+        "full-text (two terms): search?q=Russia+security": ["/v1/search?q=Russia%20security"],
+        "full-text in a collection: events?q=summit": ["/v1/events?q=summit"],
+    }
+
+
+def scale_runs(args, model):
+    rows = []
+    for scale in args.scales:
+        data = generated_model(args, scale)
+        size = (data / "model.json").stat().st_size + (data / "article.txt").stat().st_size
+        server, load_s = start_strata(args, data, False, "scale-%d" % scale, timeout=600)
+        try:
+            after_load = server.rss_kb()
+            peak_load = server.hwm_kb()
+            status, _, body = http_get(server.port, "/v1/evidence?limit=1")
+            if status != 200:
+                fail("strata answers %d to /v1/evidence at %dx" % (status, scale))
+            evidence = json.loads(body)["meta"]["total"]
+            groups = scale_queries(model, scale)
+            key = "paged (deep offsets): evidence?offset=N"
+            groups[key] = ["/v1/evidence?offset=%d&limit=50" % ((i * 104729) % max(1, evidence - 50))
+                           for i in range(60)]
+            latencies = {}
+            for name, targets in groups.items():
+                latencies[name] = run_latency(args, server.port, targets,
+                                              requests=args.scale_requests)
+                log("%5dx %-50s p50 %8.0f us  p99 %8.0f us" % (
+                    scale, name, latencies[name]["p50_us"], latencies[name]["p99_us"]))
+            rows.append({"scale": scale, "bytes": size, "evidence": evidence, "load_s": load_s,
+                         "rss_after_load_kb": after_load, "peak_rss_load_kb": peak_load,
+                         "rss_after_queries_kb": server.rss_kb(), "hwm_kb": server.hwm_kb(),
+                         "latency": latencies})
+            log("%5dx loaded in %.2f s, RSS %.0f MB (peak %.0f MB)" % (
+                scale, load_s, after_load / 1024, server.hwm_kb() / 1024))
+        finally:
+            server.stop()
+    return rows
+
+
+# ---- the results file -------------------------------------------------------------------
+
+def command_output(argv):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        return (out.stdout + out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "?"
+
+
+def machine_facts(args):
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    js_version = "?"
+    try:
+        js_version = json.loads((BENCH / "node_modules" / "json-server" / "package.json")
+                                .read_text())["version"]
+    except (OSError, ValueError):
+        pass
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+        "strata": command_output([args.strata, "--version"]),
+        "commit": command_output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+        "dirty": command_output(["git", "-C", str(ROOT), "status", "--porcelain", "--",
+                                 "server", "include"]) not in ("?", ""),
+        "nginx": command_output(["nginx", "-v"]),
+        "wrk": command_output(["wrk", "-v"]),
+        "node": command_output(["node", "--version"]),
+        "json_server": js_version,
+    }
+
+
+def fmt_rps(x):
+    return "{:,.0f}".format(x)
+
+
+def fmt_ms(x):
+    return "%.2f" % x if x < 10 else "%.1f" % x
+
+
+def fmt_us(x):
+    return "{:,.0f}".format(x)
+
+
+def fmt_mb(kb):
+    return "%.1f" % (kb / 1024.0)
+
+
+def verdict(ok):
+    return "**holds**" if ok else "**does not hold**"
+
+
+def targets(res):
+    """[(target, measured, holds)] for the targets of issue 7."""
+    rows = []
+    cached = res.get("cached", [])
+
+    def ratios(mode, key):
+        return [r[key] for r in cached if r["mode"] == mode and key in r]
+    for mode, label in (("keep-alive", "keep-alive"), ("close", "`Connection: close`"),
+                        ("gzip", "gzip accepted")):
+        vs = ratios(mode, "vs_nginx")
+        if vs:
+            rows.append(("cached >= 1.0x nginx, %s (every route)" % label,
+                         "%.2fx to %.2fx" % (min(vs), max(vs)), min(vs) >= 1.0))
+    vs = ratios("keep-alive", "vs_json-server")
+    if vs:
+        rows.append(("cached >= 40x json-server, keep-alive (every route)",
+                     "%.0fx to %.0fx" % (min(vs), max(vs)), min(vs) >= 40))
+    for r in res.get("uncached", []):
+        if r["route"] == "filtered":
+            p99 = r["single"]["p99_us"]
+            rows.append(("uncached filtered query p99 < 1 ms (bundled model)",
+                         "%s us" % fmt_us(p99), p99 < 1000))
+    if res.get("strata_rss_kb"):
+        rss = res["strata_rss_kb"]
+        rows.append(("RSS serving the bundled model under load < 20 MB", "%s MB" % fmt_mb(rss),
+                     rss < 20 * 1024))
+    for s in res.get("scale", []):
+        if s["scale"] != 1000:
+            continue
+        rows.append(("1000x: loads in < 5 s", "%.2f s" % s["load_s"], s["load_s"] < 5))
+        peak = max(s["hwm_kb"], s["rss_after_queries_kb"])
+        rows.append(("1000x: RSS < 500 MB", "%s MB after load, %s MB peak" % (
+            fmt_mb(s["rss_after_load_kb"]), fmt_mb(peak)), peak < 500 * 1024))
+        worst = max((v["p99_us"], k) for k, v in s["latency"].items()
+                    if k.startswith(("filtered", "paged", "sorted")))
+        rows.append(("1000x: uncached filtered/sorted/paged p99 < 10 ms",
+                     "worst %s us (%s)" % (fmt_us(worst[0]), worst[1].split(":")[0]),
+                     worst[0] < 10000))
+        worst = max((v["p99_us"], k) for k, v in s["latency"].items()
+                    if k.startswith("full-text"))
+        rows.append(("1000x: full-text search p99 < 20 ms",
+                     "worst %s us (%s)" % (fmt_us(worst[0]), worst[1].split(":")[0]),
+                     worst[0] < 20000))
+    return rows
+
+
+def render(args, res):
+    m = res["machine"]
+    lines = []
+    w = lines.append
+    w("# Benchmark results")
+    w("")
+    w("Written by `make bench` (bench/bench.py); do not edit by hand: the analysis at the end "
+      "comes from bench/ANALYSIS.md. Raw numbers: bench/out/results.json.")
+    w("")
+    w("- Run: %s; Strata %s (commit %s%s)" % (
+        m["date"], m["strata"], m["commit"], ", with uncommitted changes in server/" if m["dirty"]
+        else ""))
+    w("- Machine: %s, %s cores, Linux %s; %s; %s; node %s, json-server %s" % (
+        m["cpu"], m["cores"], m["kernel"], m["nginx"], m["wrk"].split(" Copyright")[0],
+        m["node"], m["json_server"]))
+    w("- Method: %s; wrk `-t1 -c%d`, %d rounds of %d s per server and case, servers in a "
+      "rotating order each round, after a 1 s warm-up; the figures are the medians over the "
+      "rounds. Strata runs with `--threads 1 --access-log false`, nginx with one worker, "
+      "json-server as one node process." % (
+          "server pinned to CPU %s and wrk to CPU %s (taskset)" % (SERVER_CPU, CLIENT_CPU)
+          if PINNED else "one core only: nothing pinned",
+          args.connections, args.rounds, args.duration))
+    w("")
+    w("## Targets")
+    w("")
+    w("| target | measured | verdict |")
+    w("| --- | --- | --- |")
+    for name, measured, ok in targets(res):
+        w("| %s | %s | %s |" % (name, measured, verdict(ok)))
+    w("")
+    if res.get("cached"):
+        w("## Cached responses: Strata vs nginx (same bytes) vs json-server")
+        w("")
+        w("Routes: collection `/v1/actors`; filtered `/v1/events?layer=layer-3-russia&sort=-date`; "
+          "search `/v1/search?q=Taliban`; item-include `/v1/actors/russia?include=events`. "
+          "nginx serves Strata's bytes for each (its `.gz` file through gzip_static when gzip is "
+          "accepted) with the same extra response headers. json-server serves the same records: "
+          "`/actors`, `/events?layers_like=layer-3-russia&_sort=date.start&_order=desc`, "
+          "`/evidence?q=Taliban` (its q= searches one collection), `/actors/russia` (it has no "
+          "include=); it gzips on the fly when asked.")
+        w("")
+        w("| route | mode | bytes | Strata req/s | p50 / p99 ms | nginx req/s | p50 / p99 ms | "
+          "json-server req/s | p50 / p99 ms | Strata/nginx | Strata/json-server |")
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r in res["cached"]:
+            s = r["servers"]
+            a = res["answers"][r["route"]]
+            size = a["gzip_bytes"] if r["mode"] == "gzip" and a["gzip_bytes"] else a["bytes"]
+            cells = [r["route"], r["mode"], "{:,}".format(size)]
+            for name in ("strata", "nginx", "json-server"):
+                x = s.get(name)
+                cells += [fmt_rps(x["rps"]), "%s / %s" % (fmt_ms(x["p50_ms"]), fmt_ms(x["p99_ms"]))
+                          ] if x else ["-", "-"]
+            cells += ["%.2fx" % r.get("vs_nginx", 0), "%.0fx" % r.get("vs_json-server", 0)]
+            w("| " + " | ".join(cells) + " |")
+        w("")
+        w("RSS (sampled every 0.25 s under load): Strata at most %s MB (%s MB at the end; its "
+          "high-water mark, loading included, %s MB), nginx worker %s MB, json-server %s MB. "
+          "Errors (non-2xx, socket): %s." % (
+              fmt_mb(res["strata_rss_kb"]), fmt_mb(res["rss"]["strata"]),
+              fmt_mb(res["strata_hwm_kb"]),
+              fmt_mb(res["rss"].get("nginx", 0)), fmt_mb(res["rss"].get("json-server", 0)),
+              res["errors"]))
+        w("")
+    if res.get("uncached"):
+        w("## Uncached path (`--cache-size 0`)")
+        w("")
+        w("Every request parses, queries SQLite and renders. Under load: wrk as above, "
+          "keep-alive. One at a time: bench/latency.c, one keep-alive connection, %d requests "
+          "after 20 of warm-up, timed client-side from the first byte sent to the last byte "
+          "received." % args.requests)
+        w("")
+        w("| route | under load req/s | p50 / p99 ms | one at a time p50 us | p99 us | "
+          "cached/uncached req/s |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for r in res["uncached"]:
+            cached = next((c for c in res.get("cached", []) if c["route"] == r["route"] and
+                           c["mode"] == "keep-alive"), None)
+            ratio = "%.1fx" % (cached["servers"]["strata"]["rps"] / r["load"]["rps"]) \
+                if cached else "-"
+            w("| %s | %s | %s / %s | %s | %s | %s |" % (
+                r["route"], fmt_rps(r["load"]["rps"]), fmt_ms(r["load"]["p50_ms"]),
+                fmt_ms(r["load"]["p99_ms"]), fmt_us(r["single"]["p50_us"]),
+                fmt_us(r["single"]["p99_us"]), ratio))
+        w("")
+    if res.get("startup"):
+        s = res["startup"]
+        w("## Startup")
+        w("")
+        w("Bundled model, from exec to the first 200 of `/readyz`: median %.0f ms (min %.0f, max "
+          "%.0f, %d starts)." % (s["median_s"] * 1000, s["min_s"] * 1000, s["max_s"] * 1000,
+                                 s["runs"]))
+        w("")
+    if res.get("scale"):
+        w("## Scale: synthetic models (tools/gen-model.py)")
+        w("")
+        w("Cache off, one request at a time (bench/latency.c, %d requests per query after 20 of "
+          "warm-up, the targets spread over the copies of the model). Load time: exec to the "
+          "first 200 of `/readyz` (parse, validate, build the SQLite store)." %
+          args.scale_requests)
+        w("")
+        w("| model | files MB | evidence spans | load s | RSS after load MB | peak RSS MB | "
+          "RSS after queries MB |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for s in res["scale"]:
+            w("| %dx | %.1f | {:,} | %.2f | %s | %s | %s |".format(s["evidence"]) % (
+                s["scale"], s["bytes"] / 1e6, s["load_s"], fmt_mb(s["rss_after_load_kb"]),
+                fmt_mb(s["hwm_kb"]), fmt_mb(s["rss_after_queries_kb"])))
+        w("")
+        names = list(res["scale"][0]["latency"].keys())
+        w("| query (p50 / p99 us) | " + " | ".join("%dx" % s["scale"] for s in res["scale"]) +
+          " |")
+        w("| --- | " + " | ".join("---:" for _ in res["scale"]) + " |")
+        for n in names:
+            cells = []
+            for s in res["scale"]:
+                v = s["latency"].get(n)
+                cells.append("%s / %s" % (fmt_us(v["p50_us"]), fmt_us(v["p99_us"])) if v else "-")
+            w("| %s | %s |" % (n.replace("|", "\\|"), " | ".join(cells)))
+        w("")
+    analysis = BENCH / "ANALYSIS.md"
+    if analysis.exists():
+        w(analysis.read_text().rstrip())
+        w("")
+    return "\n".join(lines)
+
+
+# ---- main -------------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description="make bench: see the docstring of bench.py")
+    parser.add_argument("--strata", required=True)
+    parser.add_argument("--latency", required=True)
+    parser.add_argument("--out", default=str(BENCH / "out"))
+    parser.add_argument("--results", default=str(BENCH / "RESULTS.md"))
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--requests", type=int, default=500,
+                        help="single requests per route on the uncached path")
+    parser.add_argument("--scale-requests", type=int, default=300,
+                        help="single requests per query in the scale run")
+    parser.add_argument("--scales", default="1,100,1000")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: "
+                        "cached,json-server,uncached,startup,scale")
+    args = parser.parse_args()
+    args.scales = [int(x) for x in args.scales.split(",") if x]
+    skip = set(x for x in args.skip.split(",") if x)
+    args.strata = str(Path(args.strata).resolve())
+    args.latency = str(Path(args.latency).resolve())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for tool in ("wrk", "nginx", "node") + (("taskset",) if PINNED else ()):
+        if not shutil.which(tool):
+            fail("%s is not installed (make bench installs it: bench/bench.mk)" % tool)
+    if not PINNED:
+        log("warning: fewer than 2 cores: server and wrk share the CPU, ratios only")
+
+    began = time.monotonic()
+    model = json.loads((ROOT / "data" / "model.json").read_text(encoding="utf-8"))
+    res = {"machine": machine_facts(args), "args": {k: v for k, v in vars(args).items()}}
+    servers = {}
+    try:
+        strata, _ = start_strata(args, ROOT / "data", True, "strata")
+        servers["strata"] = strata
+        answers = fetch_routes(strata.port)
+        res["answers"] = {n: {"target": a["target"], "bytes": len(a["body"]),
+                              "gzip_bytes": len(a["gzip"]) if a["gzip"] else 0}
+                          for n, a in answers.items()}
+        if "cached" not in skip:
+            nginx_port = free_port()
+            conf = write_nginx(out, nginx_port, answers)
+            nginx = Server("nginx", ["nginx", "-c", str(conf), "-p", str(out)],
+                           log_path=str(out / "nginx.log"))
+            nginx.start()
+            nginx.port = nginx_port
+            servers["nginx"] = nginx
+            wait_ready(nginx, nginx_port, "/collection.json", 30)
+            check_nginx_bytes(nginx_port, answers)
+            if "json-server" not in skip:
+                db = json_server_db(fetch_records(strata.port), model)
+                (out / "db.json").write_text(json.dumps(db, ensure_ascii=False))
+                js_port = free_port()
+                cli = BENCH / "node_modules" / "json-server" / "lib" / "cli" / "bin.js"
+                if not cli.exists():
+                    fail("json-server is not installed: run `npm ci` in bench/ (make bench does)")
+                js = Server("json-server", ["node", str(cli), "--port", str(js_port), "--host",
+                                            "127.0.0.1", "--quiet", str(out / "db.json")],
+                            log_path=str(out / "json-server.log"))
+                js.start()
+                js.port = js_port
+                servers["json-server"] = js
+                wait_ready(js, js_port, "/actors", 60)
+                for _, _, target in ROUTES:
+                    status, _, body = http_get(js_port, target)
+                    if status != 200 or not json.loads(body):
+                        fail("json-server answers %d (or nothing) to %s" % (status, target))
+            log("cached runs: %d routes x %d modes x %d servers x %d rounds of %d s" % (
+                len(ROUTES), len(MODES), len(servers), args.rounds, args.duration))
+            res["cached"] = cached_runs(args, servers, answers)
+            res["rss"] = {n: s.rss_kb() for n, s in servers.items()}
+            res["strata_rss_kb"] = strata.peak_rss_kb
+            res["strata_hwm_kb"] = strata.hwm_kb()
+            res["errors"] = sum(x["errors"] for r in res["cached"] for x in r["servers"].values())
+        for name in ("nginx", "json-server"):
+            if name in servers:
+                servers.pop(name).stop()
+        if "uncached" not in skip:
+            uncached, _ = start_strata(args, ROOT / "data", False, "uncached")
+            servers["uncached"] = uncached
+            res["uncached"] = uncached_runs(args, uncached)
+            servers.pop("uncached").stop()
+        servers.pop("strata").stop()
+        if "startup" not in skip:
+            res["startup"] = startup_runs(args, ROOT / "data")
+            log("startup: median %.0f ms" % (res["startup"]["median_s"] * 1000))
+        if "scale" not in skip:
+            res["scale"] = scale_runs(args, model)
+    finally:
+        for s in servers.values():
+            s.stop()
+    res["seconds"] = time.monotonic() - began
+    (out / "results.json").write_text(json.dumps(res, indent=2))
+    Path(args.results).write_text(render(args, res))
+    log("wrote %s in %.0f s" % (args.results, res["seconds"]))
+    for name, measured, ok in targets(res):
+        log("%-55s %-40s %s" % (name, measured, "holds" if ok else "DOES NOT HOLD"))
+
+
+if __name__ == "__main__":
+    main()
