@@ -61,7 +61,9 @@ const char *const catalog_common_parameters[] = {"q",      "sort",   "fields", "
 const char *const catalog_date_parameters[] = {"from", "to", NULL};
 
 /* Records joined to the named ones by any edge (explicit or derived relation). */
-#define LINKED "id IN (SELECT record_id FROM links WHERE via = 'edge' AND other_id IN ($))"
+#define LINKED                                                                                     \
+    "id IN (SELECT source FROM relations WHERE target IN ($) UNION ALL SELECT target FROM "        \
+    "relations WHERE source IN ($))"
 
 #define ID_FILTER                                                                                  \
     {                                                                                              \
@@ -225,9 +227,10 @@ static const struct catalog_filter event_filters[] = {
      "events the named actor or organization took part in"},
     LINKED_FILTER("layer", in_layers, "strategy layer"),
     {"place", CATALOG_VALUE_ID, NULL, in_places, 0, 0,
-     "id IN (SELECT record_id FROM links WHERE via = 'edge' AND other_id IN (WITH RECURSIVE "
-     "inside(id) AS (SELECT id FROM places WHERE id IN ($) UNION SELECT places.id FROM places "
-     "JOIN inside ON places.within = inside.id) SELECT id FROM inside))",
+     "id IN (WITH RECURSIVE inside(id) AS (SELECT id FROM places WHERE id IN ($) UNION SELECT "
+     "places.id FROM places JOIN inside ON places.within = inside.id) SELECT source FROM "
+     "relations WHERE target IN inside UNION ALL SELECT target FROM relations WHERE source IN "
+     "inside)",
      "events held in the named place or in a place inside it"},
     RELATED_FILTER,
 };

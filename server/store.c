@@ -481,8 +481,6 @@ static const char schema_sql[] =
     "NOT NULL, span_start INTEGER NOT NULL, span_end INTEGER NOT NULL, paragraph INTEGER NOT "
     "NULL, quote TEXT NOT NULL, position INTEGER NOT NULL, doc TEXT NOT NULL, CHECK (span_end "
     "> span_start));"
-    "CREATE TABLE links (record_id TEXT NOT NULL, other_id TEXT NOT NULL, other_type TEXT NOT "
-    "NULL, via TEXT NOT NULL);"
     "CREATE VIRTUAL TABLE fts USING fts5(kind UNINDEXED, type UNINDEXED, id UNINDEXED, owner "
     "UNINDEXED, label, aliases, summary, text, tokenize = 'porter unicode61 remove_diacritics "
     "2');";
@@ -545,20 +543,6 @@ static const char index_sql[] =
     "CREATE INDEX evidence_record ON evidence(record_id);"
     "CREATE INDEX evidence_record_type ON evidence(record_type);"
     "CREATE INDEX evidence_paragraph ON evidence(paragraph);"
-    "INSERT INTO links SELECT source, target, target_type, 'edge' FROM relations WHERE source "
-    "<> target;"
-    "INSERT INTO links SELECT target, source, source_type, 'edge' FROM relations WHERE source "
-    "<> target;"
-    "INSERT INTO links SELECT id, source, source_type, 'endpoint' FROM relations;"
-    "INSERT INTO links SELECT id, target, target_type, 'endpoint' FROM relations WHERE target "
-    "<> source;"
-    "INSERT INTO links SELECT source, id, 'relations', 'endpoint' FROM relations;"
-    "INSERT INTO links SELECT target, id, 'relations', 'endpoint' FROM relations WHERE target "
-    "<> source;"
-    "INSERT INTO links SELECT record_id, id, 'evidence', 'evidence' FROM evidence;"
-    "INSERT INTO links SELECT id, record_id, record_type, 'evidence' FROM evidence;"
-    "CREATE INDEX links_other ON links(other_id, via, record_id);"
-    "CREATE INDEX links_record ON links(record_id, other_type, other_id);"
     "INSERT INTO fts(fts) VALUES ('optimize');";
 
 /* ------------------------------------------------------------------ */
@@ -890,9 +874,6 @@ static int load_edge(struct loader *L, const char *source, const char *type, con
                 holder_id, field, bool_of(holder, "explicit"),
                 text_of(holder, "provenance") ? text_of(holder, "provenance") : "article",
                 (const char *)NULL, doc_text);
-    if (!rc)
-        rc = insert(L, ST_FTS, "tttttttt", "derived", "relations", buf_str(&id), buf_str(&id),
-                    buf_str(&label), "", buf_str(&label), type);
 done:
     if (rc == STRATA_ENOMEM)
         load_fail(L, rc, "store: out of memory");
@@ -1321,6 +1302,8 @@ static int load_ranks(struct loader *L)
     buf_init(&sql, 0);
     for (size_t i = 0; i < catalog_collection_count && !rc; i++) {
         const struct catalog_collection *c = &catalog_collections[i];
+        if (strcmp(c->name, "evidence") == 0)
+            continue; /* ranked by position (its start), which it has */
         buf_reset(&sql);
         buf_puts(&sql, "UPDATE records SET rank = o.r FROM (SELECT id, row_number() OVER (");
         append_order(&sql, c, NULL, 0, "");
@@ -1402,7 +1385,8 @@ int store_open(const struct model *model, struct store **out, struct model_error
     L.model = model;
     L.err = err;
     if (sqlite3_open_v2(store->uri, &store->writer,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
+                            SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         L.db = store->writer;
         rc = load_fail(&L, STRATA_ESTORE, "store: cannot create the database: %s",
@@ -1686,6 +1670,24 @@ static cJSON *link_entry(const char *type, const char *id, const char *label)
     return entry;
 }
 
+/*
+ * The CTE rel(type, id): what record ?1 is joined to. The other end of every
+ * relation it is an end of, those relations, its evidence spans; for an
+ * evidence span its record, for a relation its two ends.
+ */
+static void append_related(struct buf *sql)
+{
+    buf_puts(sql, "WITH rel(type, id) AS ("
+                  "SELECT target_type, target FROM relations WHERE source = ?1 "
+                  "UNION SELECT source_type, source FROM relations WHERE target = ?1 "
+                  "UNION SELECT 'relations', id FROM relations WHERE source = ?1 "
+                  "UNION SELECT 'relations', id FROM relations WHERE target = ?1 "
+                  "UNION SELECT 'evidence', id FROM evidence WHERE record_id = ?1 "
+                  "UNION SELECT record_type, record_id FROM evidence WHERE id = ?1 "
+                  "UNION SELECT source_type, source FROM relations WHERE id = ?1 "
+                  "UNION SELECT target_type, target FROM relations WHERE id = ?1)");
+}
+
 int store_related(struct store *store, const char *id, cJSON **out)
 {
     struct slot spare, *slot;
@@ -1707,11 +1709,11 @@ int store_related(struct store *store, const char *id, cJSON **out)
         return STRATA_ESTORE;
     }
     buf_init(&sql, 0);
-    buf_puts(&sql, "SELECT DISTINCT l.other_type, l.other_id, r.label, r.rank, ");
-    append_type_order(&sql, "l.other_type");
-    buf_puts(&sql, " AS type_order FROM links l JOIN records r ON r.id = l.other_id WHERE "
-                   "l.record_id = ?1 AND l.other_id <> ?1 ORDER BY type_order, r.rank, "
-                   "l.other_id");
+    append_related(&sql);
+    buf_puts(&sql, " SELECT rel.type, rel.id, r.label FROM rel JOIN records r ON r.id = rel.id "
+                   "ORDER BY ");
+    append_type_order(&sql, "rel.type");
+    buf_puts(&sql, ", coalesce(r.rank, r.position), rel.id");
     rc = sql.failed ? STRATA_ENOMEM : slot_prepare(slot, buf_str(&sql), &stmt);
     if (!rc) {
         sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
@@ -1741,7 +1743,7 @@ int store_related_records(struct store *store, const char *id, const struct cata
 {
     struct slot spare, *slot;
     sqlite3_stmt *stmt = NULL;
-    char sql[512];
+    struct buf sql;
     cJSON *records;
     int rc;
 
@@ -1755,12 +1757,13 @@ int store_related_records(struct store *store, const char *id, const struct cata
         cJSON_Delete(records);
         return STRATA_ESTORE;
     }
-    snprintf(sql, sizeof(sql),
-             "SELECT t.doc FROM links l JOIN records r ON r.id = l.other_id JOIN %s t ON t.id "
-             "= l.other_id WHERE l.record_id = ?1 AND l.other_type = ?2 AND l.other_id <> ?1 "
-             "GROUP BY l.other_id ORDER BY r.rank, l.other_id",
-             c->table);
-    rc = slot_prepare(slot, sql, &stmt);
+    buf_init(&sql, 0);
+    append_related(&sql);
+    buf_printf(&sql,
+               " SELECT t.doc FROM rel JOIN records r ON r.id = rel.id JOIN %s t ON t.id = "
+               "rel.id WHERE rel.type = ?2 ORDER BY coalesce(r.rank, r.position), rel.id",
+               c->table);
+    rc = sql.failed ? STRATA_ENOMEM : slot_prepare(slot, buf_str(&sql), &stmt);
     if (!rc) {
         sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, c->name, -1, SQLITE_STATIC);
@@ -1768,6 +1771,7 @@ int store_related_records(struct store *store, const char *id, const struct cata
     }
     statement_done(stmt);
     slot_release(store, slot);
+    buf_release(&sql);
     if (rc) {
         cJSON_Delete(records);
         return rc;
@@ -1864,7 +1868,6 @@ int store_search(struct store *store, const struct store_search *s, cJSON **hits
     buf_init(&sql, 1024 * 1024);
     buf_puts(&b.sql, " WHERE fts MATCH ");
     builder_text(&b, s->text);
-    buf_puts(&b.sql, " AND fts.kind <> 'derived'");
     append_search_types(&b, s);
     limit_n = builder_value(&b, BOUND_INTEGER, NULL, (long long)s->limit);
     offset_n = builder_value(&b, BOUND_INTEGER, NULL, (long long)s->offset);
@@ -1959,8 +1962,9 @@ static void graph_prefix(struct builder *b, const struct store_graph_query *g, s
         size_t n = builder_texts(b, g->layers, g->layer_count);
         buf_puts(&b->sql, " AND (id IN (");
         append_numbers(&b->sql, n, g->layer_count);
-        buf_puts(&b->sql, ") OR id IN (SELECT record_id FROM links WHERE via = 'edge' AND "
-                          "other_id IN (");
+        buf_puts(&b->sql, ") OR id IN (SELECT source FROM relations WHERE target IN (");
+        append_numbers(&b->sql, n, g->layer_count);
+        buf_puts(&b->sql, ") UNION ALL SELECT target FROM relations WHERE source IN (");
         append_numbers(&b->sql, n, g->layer_count);
         buf_puts(&b->sql, ")))");
     }

@@ -1,0 +1,764 @@
+/*
+ * Unit tests for store.c against the valid fixture (tests/fixtures/valid):
+ * every record type round-trips, evidence ids and derived edges, filters,
+ * date overlap, sorting, paging, FTS (and its syntax errors), related
+ * records, search, graph, stats, export reopened with sqlite3, concurrent
+ * readers, and the load time of a synthetic model STRATA_STORE_SCALE times
+ * the fixture (default 50; the report's figure used 1000).
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "error.h"
+#include "query.h"
+#include "store.h"
+
+static struct model *model;
+static struct store *store;
+
+static int setup(void **state)
+{
+    const char *root = getenv("STRATA_ROOT");
+    struct model_error err;
+    char path[1024];
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/tests/fixtures/valid", root && *root ? root : ".");
+    if (model_load(path, &model, &err) != 0) {
+        fprintf(stderr, "%s: %s: %s\n", err.file, err.path, err.message);
+        return -1;
+    }
+    return store_open(model, &store, &err) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    store_free(store);
+    model_free(model);
+    return 0;
+}
+
+/* Run a query of collection name with filters "name=value" ...; returns the page. */
+static struct store_page run(const char *collection, const char *const *filters, const char *sort,
+                             bool descending, const char *text)
+{
+    struct query q;
+    struct store_page page = {NULL, 0};
+    struct store_error error;
+    char copies[8][128];
+
+    query_init(&q, catalog_find(collection));
+    for (size_t i = 0; filters && filters[i]; i++) {
+        char *eq;
+        snprintf(copies[i], sizeof(copies[i]), "%s", filters[i]);
+        eq = strchr(copies[i], '=');
+        *eq = '\0';
+        assert_int_equal(query_add_filter(&q, copies[i], eq + 1), 0);
+    }
+    if (sort) {
+        q.sorts[0].sort = catalog_sort_find(q.collection, sort);
+        q.sorts[0].descending = descending;
+        q.sort_count = 1;
+    }
+    q.text = text;
+    assert_int_equal(store_select(store, &q, &page, &error), 0);
+    return page;
+}
+
+/* The ids of a page as "a,b,c" (static buffer). */
+static const char *ids_of(const cJSON *records)
+{
+    static char out[4096];
+    const cJSON *r;
+    size_t len = 0;
+    out[0] = '\0';
+    cJSON_ArrayForEach(r, records)
+    {
+        len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", len ? "," : "",
+                                cJSON_GetObjectItem(r, "id")->valuestring);
+    }
+    return out;
+}
+
+static void expect_ids(const char *collection, const char *const *filters, const char *sort,
+                       bool descending, const char *expected)
+{
+    struct store_page page = run(collection, filters, sort, descending, NULL);
+    assert_string_equal(ids_of(page.records), expected);
+    assert_int_equal(page.total, cJSON_GetArraySize(page.records));
+    cJSON_Delete(page.records);
+}
+
+static void open_rejects_bad_arguments(void **state)
+{
+    struct model_error err;
+    struct store *s = NULL;
+    (void)state;
+    assert_int_equal(store_open(NULL, &s, &err), STRATA_EINVAL);
+    assert_int_equal(store_open(model, NULL, &err), STRATA_EINVAL);
+    store_free(NULL);
+    assert_true(store_load_seconds(store) > 0.0);
+}
+
+static void every_record_round_trips(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        const struct catalog_collection *c = &catalog_collections[i];
+        const cJSON *record;
+        if (strcmp(c->name, "evidence") == 0)
+            continue;
+        cJSON_ArrayForEach(record, cJSON_GetObjectItem(model->root, c->name))
+        {
+            const char *id = cJSON_GetObjectItem(record, "id")->valuestring;
+            const cJSON *field;
+            cJSON *doc = NULL;
+            assert_int_equal(store_get(store, c, id, &doc), 0);
+            /* every field of the model comes back equal (evidence gains ids) */
+            cJSON_ArrayForEach(field, record)
+            {
+                cJSON *got = cJSON_GetObjectItem(doc, field->string);
+                assert_non_null(got);
+                if (strcmp(field->string, "evidence") == 0 ||
+                    strcmp(field->string, "mechanisms") == 0 ||
+                    strcmp(field->string, "goals") == 0) {
+                    assert_int_equal(cJSON_GetArraySize(got), cJSON_GetArraySize(field));
+                    continue;
+                }
+                if (strcmp(field->string, "date") == 0) {
+                    /* the date object gains the keys it lacked, as null */
+                    const cJSON *part;
+                    cJSON_ArrayForEach(part, field) assert_true(
+                        cJSON_Compare(cJSON_GetObjectItem(got, part->string), part, true));
+                    assert_int_equal(cJSON_GetArraySize(got), 6);
+                    continue;
+                }
+                if (!cJSON_Compare(got, field, true))
+                    fail_msg("%s %s.%s differs", c->name, id, field->string);
+            }
+            /* and the catalog's fields are all there, in order */
+            field = doc->child;
+            for (size_t k = 0; k < c->field_count; k++) {
+                if (c->fields[k].computed)
+                    continue;
+                assert_non_null(field);
+                assert_string_equal(field->string, c->fields[k].name);
+                field = field->next;
+            }
+            assert_null(field);
+            cJSON_Delete(doc);
+        }
+    }
+}
+
+static void ids_and_types(void **state)
+{
+    const char *type = NULL;
+    cJSON *doc = NULL;
+    (void)state;
+    assert_int_equal(store_record_type(store, "awaza", &type), 0);
+    assert_string_equal(type, "places");
+    assert_int_equal(store_record_type(store, "turkmenistan-e1", &type), 0);
+    assert_string_equal(type, "evidence");
+    assert_int_equal(store_record_type(store, "nope", &type), STRATA_ENOTFOUND);
+    assert_int_equal(store_record_type(store, NULL, &type), STRATA_EINVAL);
+    assert_int_equal(store_get(store, catalog_find("actors"), "awaza", &doc), STRATA_ENOTFOUND);
+    assert_int_equal(store_get(store, catalog_find("actors"), "", &doc), STRATA_ENOTFOUND);
+    assert_int_equal(store_get(NULL, catalog_find("actors"), "x", &doc), STRATA_EINVAL);
+
+    /* evidence of a record, of a mechanism, of a goal */
+    assert_int_equal(store_get(store, catalog_find("evidence"), "turkmenistan-e1", &doc), 0);
+    assert_string_equal(cJSON_GetObjectItem(doc, "record")->valuestring, "turkmenistan");
+    assert_string_equal(cJSON_GetObjectItem(doc, "record_type")->valuestring, "actors");
+    assert_string_equal(cJSON_GetObjectItem(doc, "field")->valuestring, "evidence");
+    assert_int_equal(cJSON_GetObjectItem(doc, "start")->valueint, 110);
+    assert_int_equal(cJSON_GetObjectItem(doc, "paragraph")->valueint, 3);
+    assert_string_equal(cJSON_GetObjectItem(doc, "quote")->valuestring, "Turkmenistan");
+    cJSON_Delete(doc);
+    assert_int_equal(store_get(store, catalog_find("evidence"), "layer-us-m1-e1", &doc), 0);
+    assert_string_equal(cJSON_GetObjectItem(doc, "field")->valuestring, "mechanisms[0].evidence");
+    cJSON_Delete(doc);
+    assert_int_equal(store_get(store, catalog_find("evidence"), "layer-unity-g1-e1", &doc), 0);
+    assert_string_equal(cJSON_GetObjectItem(doc, "field")->valuestring, "goals[0].evidence");
+    cJSON_Delete(doc);
+    assert_int_equal(store_get(store, catalog_find("layers"), "layer-us", &doc), 0);
+    assert_string_equal(
+        cJSON_GetObjectItem(
+            cJSON_GetArrayItem(
+                cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "mechanisms"), 0),
+                                    "evidence"),
+                0),
+            "id")
+            ->valuestring,
+        "layer-us-m1-e1");
+    cJSON_Delete(doc);
+}
+
+static void derived_edges(void **state)
+{
+    static const char *const edges[] = {"five-countries--participant-in--awaza-meeting",
+                                        "awaza-meeting--held-in--awaza",
+                                        "c5-conference--convened-by--c5-plus-1",
+                                        "turkmenistan--member-of--five-countries",
+                                        "xi-jinping--official-of--china",
+                                        "awaza--located-in--turkmenistan",
+                                        "five-countries--partner-in--layer-unity",
+                                        "awaza-meeting--part-of--layer-unity",
+                                        "c5-plus-1--mechanism-of--layer-us",
+                                        "taliban--source-of--taliban-instability",
+                                        "taliban-instability--threatens--afghanistan-region",
+                                        "taliban-may-endanger--about--taliban",
+                                        NULL};
+    cJSON *doc = NULL;
+    (void)state;
+    for (size_t i = 0; edges[i]; i++) {
+        if (store_get(store, catalog_find("relations"), edges[i], &doc) != 0)
+            fail_msg("no derived edge %s", edges[i]);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(doc, "derived")));
+        assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "derived_from"), "field"));
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "evidence")), 0);
+        cJSON_Delete(doc);
+    }
+    assert_int_equal(
+        store_get(store, catalog_find("relations"), "awaza-meeting--held-in--awaza", &doc), 0);
+    assert_string_equal(cJSON_GetObjectItem(doc, "source_type")->valuestring, "events");
+    assert_string_equal(cJSON_GetObjectItem(doc, "target_type")->valuestring, "places");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "derived_from"), "record")->valuestring,
+        "awaza-meeting");
+    cJSON_Delete(doc);
+    /* explicit relations keep their own id and say so */
+    assert_int_equal(store_get(store, catalog_find("relations"), "us-cooperates-five", &doc), 0);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(doc, "derived")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(doc, "derived_from")));
+    assert_string_equal(cJSON_GetObjectItem(doc, "source_type")->valuestring, "actors");
+    cJSON_Delete(doc);
+}
+
+static void filters_select_the_right_records(void **state)
+{
+    (void)state;
+    expect_ids("actors", (const char *const[]){"kind=state", NULL}, NULL, false,
+               "china,turkmenistan,united-states,uzbekistan");
+    expect_ids("actors", (const char *const[]){"country=china", NULL}, NULL, false, "xi-jinping");
+    expect_ids("actors", (const char *const[]){"member_of=five-countries", NULL}, NULL, false,
+               "turkmenistan,uzbekistan");
+    expect_ids("actors", (const char *const[]){"member=turkmenistan", NULL}, NULL, false,
+               "five-countries");
+    expect_ids("actors", (const char *const[]){"explicit=false", NULL}, NULL, false, "china");
+    expect_ids("events", (const char *const[]){"actor=united-states", NULL}, NULL, false,
+               "c5-conference");
+    expect_ids("events", (const char *const[]){"participant=sco", NULL}, NULL, false, "sco-summit");
+    expect_ids("events", (const char *const[]){"place=awaza", NULL}, NULL, false, "awaza-meeting");
+    expect_ids("events", (const char *const[]){"layer=layer-us", NULL}, NULL, false,
+               "c5-conference");
+    expect_ids("events", (const char *const[]){"organization=sco", NULL}, NULL, false,
+               "sco-summit");
+    expect_ids("events", (const char *const[]){"type=statement", NULL}, NULL, false, "statement");
+    expect_ids("events", (const char *const[]){"precision=part-of-month", NULL}, NULL, false,
+               "c5-conference,awaza-meeting");
+    expect_ids("places", (const char *const[]){"has_coordinates=true", NULL}, NULL, false, "awaza");
+    expect_ids("places", (const char *const[]){"country=uzbekistan", NULL}, NULL, false,
+               "tashkent");
+    expect_ids("layers", (const char *const[]){"partner=united-states", NULL}, NULL, false,
+               "layer-us");
+    expect_ids("layers", (const char *const[]){"organization=c5-plus-1", NULL}, NULL, false,
+               "layer-us");
+    expect_ids("layers", (const char *const[]){"ordinal=1", NULL}, NULL, false, "layer-unity");
+    expect_ids("threats", (const char *const[]){"source=taliban", NULL}, NULL, false,
+               "taliban-instability");
+    expect_ids("threats", (const char *const[]){"target=afghanistan-region", NULL}, NULL, false,
+               "taliban-instability");
+    expect_ids("claims", (const char *const[]){"about=taliban", NULL}, NULL, false,
+               "taliban-may-endanger");
+    expect_ids("claims", (const char *const[]){"certainty=possible", NULL}, NULL, false,
+               "taliban-may-endanger");
+    expect_ids("evidence", (const char *const[]){"record=turkmenistan", NULL}, NULL, false,
+               "turkmenistan-e1");
+    expect_ids("relations", (const char *const[]){"derived=false", NULL}, NULL, false,
+               "us-cooperates-five,xi-proposed-joint-efforts");
+    expect_ids("relations", (const char *const[]){"record=xi-jinping", "type=proposed_by", NULL},
+               NULL, false, "xi-proposed-joint-efforts");
+    /* two filters AND, values of one filter OR */
+    expect_ids("actors", (const char *const[]){"kind=state", "explicit=false", NULL}, NULL, false,
+               "china");
+}
+
+static void or_within_a_filter(void **state)
+{
+    struct query q;
+    struct store_page page;
+    struct store_error error;
+    (void)state;
+    query_init(&q, catalog_find("actors"));
+    q.filters[0].filter = catalog_filter_find(q.collection, "kind");
+    q.filters[0].values[0] = "person";
+    q.filters[0].values[1] = "armed-group";
+    q.filters[0].value_count = 2;
+    q.filter_count = 1;
+    assert_int_equal(store_select(store, &q, &page, &error), 0);
+    assert_string_equal(ids_of(page.records), "taliban,xi-jinping");
+    cJSON_Delete(page.records);
+}
+
+static void dates_overlap(void **state)
+{
+    struct query q;
+    struct store_page page;
+    struct store_error error;
+    const char *cases[][3] = {
+        {"2021-08-05", "", "awaza-meeting,sco-summit"},
+        {"", "2021-07-10", ""},
+        {"2021-07-20", "2021-07-20", "c5-conference"},
+        {"2021-07-21", "2021-07-31", ""},
+        {"2021-01-01", "2021-12-31", "c5-conference,awaza-meeting,sco-summit"},
+        {"2021-08-10", "2021-09-17", "awaza-meeting,sco-summit"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        query_init(&q, catalog_find("events"));
+        snprintf(q.from, sizeof(q.from), "%s", cases[i][0]);
+        snprintf(q.to, sizeof(q.to), "%s", cases[i][1]);
+        assert_int_equal(store_select(store, &q, &page, &error), 0);
+        if (strcmp(ids_of(page.records), cases[i][2]) != 0)
+            fail_msg("from %s to %s: %s, expected %s", cases[i][0], cases[i][1],
+                     ids_of(page.records), cases[i][2]);
+        cJSON_Delete(page.records);
+    }
+}
+
+static void default_orders_and_sorting(void **state)
+{
+    (void)state;
+    expect_ids("events", NULL, NULL, false, "c5-conference,awaza-meeting,sco-summit,statement");
+    expect_ids("events", NULL, "date", true, "sco-summit,awaza-meeting,c5-conference,statement");
+    expect_ids("events", NULL, "title", false, "c5-conference,awaza-meeting,statement,sco-summit");
+    expect_ids("layers", NULL, NULL, false, "layer-unity,layer-us");
+    expect_ids("layers", NULL, "ordinal", true, "layer-us,layer-unity");
+    expect_ids("actors", NULL, NULL, false,
+               "china,taliban,five-countries,turkmenistan,united-states,uzbekistan,xi-jinping");
+    expect_ids("actors", NULL, "position", false,
+               "five-countries,turkmenistan,united-states,uzbekistan,taliban,china,xi-jinping");
+    expect_ids("places", NULL, "country", false, "awaza,tashkent,afghanistan-region");
+    expect_ids("organizations", NULL, "kind", true, "sco,c5-plus-1");
+}
+
+static void paging_is_exact(void **state)
+{
+    struct query q;
+    struct store_page page;
+    struct store_error error;
+    (void)state;
+    query_init(&q, catalog_find("actors"));
+    q.limit = 3;
+    q.offset = 3;
+    assert_int_equal(store_select(store, &q, &page, &error), 0);
+    assert_int_equal(page.total, 7);
+    assert_string_equal(ids_of(page.records), "turkmenistan,united-states,uzbekistan");
+    cJSON_Delete(page.records);
+    q.offset = 6;
+    assert_int_equal(store_select(store, &q, &page, &error), 0);
+    assert_string_equal(ids_of(page.records), "xi-jinping");
+    cJSON_Delete(page.records);
+    q.offset = 100;
+    assert_int_equal(store_select(store, &q, &page, &error), 0);
+    assert_int_equal(page.total, 7);
+    assert_int_equal(cJSON_GetArraySize(page.records), 0);
+    cJSON_Delete(page.records);
+    assert_int_equal(store_select(store, NULL, &page, &error), STRATA_EINVAL);
+}
+
+static void full_text_in_collections(void **state)
+{
+    struct query q;
+    struct store_page page;
+    struct store_error error;
+    (void)state;
+    page = run("events", NULL, NULL, false, "awaza");
+    assert_string_equal(ids_of(page.records), "awaza-meeting");
+    cJSON_Delete(page.records);
+    /* aliases are searchable */
+    page = run("organizations", NULL, NULL, false, "SCO");
+    assert_string_equal(ids_of(page.records), "sco");
+    cJSON_Delete(page.records);
+    /* a record matches through its evidence quotes; stems match */
+    page = run("threats", NULL, NULL, false, "terror*");
+    assert_string_equal(ids_of(page.records), "terrorism");
+    cJSON_Delete(page.records);
+    page = run("evidence", NULL, NULL, false, "Tashkent");
+    assert_true(page.total >= 1);
+    cJSON_Delete(page.records);
+    /* bad expressions are the client's error, with SQLite's reason */
+    const char *bad[] = {"al-qaeda", "\"unterminated", "AND", "foo:bar", "(a OR", NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        query_init(&q, catalog_find("actors"));
+        q.text = bad[i];
+        memset(&error, 0, sizeof(error));
+        if (store_select(store, &q, &page, &error) != STRATA_EPARSE)
+            fail_msg("q=%s was not rejected as EPARSE", bad[i]);
+        assert_true(error.message[0] != '\0');
+        assert_null(page.records);
+    }
+}
+
+static void related_records(void **state)
+{
+    cJSON *related = NULL, *records = NULL, *list;
+    (void)state;
+    assert_int_equal(store_related(store, "awaza-meeting", &related), 0);
+    for (size_t i = 0; i < catalog_collection_count; i++)
+        assert_true(cJSON_IsArray(cJSON_GetObjectItem(related, catalog_collections[i].name)));
+    list = cJSON_GetObjectItem(related, "places");
+    assert_int_equal(cJSON_GetArraySize(list), 1);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "id")->valuestring,
+                        "awaza");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "href")->valuestring,
+                        "/v1/places/awaza");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "label")->valuestring,
+                        "Awaza");
+    list = cJSON_GetObjectItem(related, "layers");
+    assert_int_equal(cJSON_GetArraySize(list), 1);
+    list = cJSON_GetObjectItem(related, "evidence");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "id")->valuestring,
+                        "awaza-meeting-e1");
+    cJSON_Delete(related);
+    assert_int_equal(store_related(store, "nope", &related), 0);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(related, "actors")), 0);
+    cJSON_Delete(related);
+
+    assert_int_equal(
+        store_related_records(store, "awaza-meeting", catalog_find("places"), &records), 0);
+    assert_string_equal(ids_of(records), "awaza");
+    cJSON_Delete(records);
+    assert_int_equal(
+        store_related_records(store, "five-countries", catalog_find("actors"), &records), 0);
+    assert_string_equal(ids_of(records), "turkmenistan,united-states,uzbekistan");
+    cJSON_Delete(records);
+}
+
+static void search_ranks_and_locates(void **state)
+{
+    struct store_search s = {"Awaza", NULL, 0, 50, 0};
+    struct store_error error;
+    long long total = 0;
+    cJSON *hits = NULL, *hit;
+    bool evidence_seen = false;
+    (void)state;
+    assert_int_equal(store_search(store, &s, &hits, &total, &error), 0);
+    assert_int_equal(total, cJSON_GetArraySize(hits));
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(hits, 0), "id")->valuestring,
+                        "awaza");
+    cJSON_ArrayForEach(hit, hits)
+    {
+        const cJSON *marks = cJSON_GetObjectItem(hit, "highlights");
+        assert_non_null(strstr(cJSON_GetObjectItem(hit, "snippet")->valuestring, "<mark>"));
+        if (strcmp(cJSON_GetObjectItem(hit, "type")->valuestring, "evidence") != 0)
+            continue;
+        evidence_seen = true;
+        assert_non_null(cJSON_GetObjectItem(hit, "record"));
+        assert_true(cJSON_GetArraySize(marks) >= 1);
+        /* the highlighted span is the word in the article itself */
+        size_t from = model_byte_offset(
+            model, (size_t)cJSON_GetObjectItem(cJSON_GetArrayItem(marks, 0), "start")->valueint);
+        size_t to = model_byte_offset(
+            model, (size_t)cJSON_GetObjectItem(cJSON_GetArrayItem(marks, 0), "end")->valueint);
+        assert_int_equal(to - from, 5);
+        assert_memory_equal(model->article + from, "Awaza", 5);
+    }
+    assert_true(evidence_seen);
+    cJSON_Delete(hits);
+
+    /* restricted to evidence, paged */
+    const struct catalog_collection *types[] = {catalog_find("evidence")};
+    s.types = types;
+    s.type_count = 1;
+    s.limit = 1;
+    assert_int_equal(store_search(store, &s, &hits, &total, &error), 0);
+    assert_int_equal(cJSON_GetArraySize(hits), 1);
+    assert_true(total >= 1);
+    cJSON_ArrayForEach(hit, hits)
+        assert_string_equal(cJSON_GetObjectItem(hit, "type")->valuestring, "evidence");
+    cJSON_Delete(hits);
+
+    s.text = "al-qaeda";
+    assert_int_equal(store_search(store, &s, &hits, &total, &error), STRATA_EPARSE);
+    s.text = NULL;
+    assert_int_equal(store_search(store, &s, &hits, &total, &error), STRATA_EINVAL);
+}
+
+static bool has_id(const cJSON *list, const char *id)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list) if (strcmp(cJSON_GetObjectItem(item, "id")->valuestring, id) ==
+                                       0) return true;
+    return false;
+}
+
+static void graph_views(void **state)
+{
+    struct store_graph_query g = {NULL, 0, NULL, 0, -1, NULL, 0, NULL, 1};
+    cJSON *nodes, *edges, *edge;
+    struct store_page relations = run("relations", NULL, NULL, false, NULL);
+    (void)state;
+    assert_int_equal(store_graph(store, &g, &nodes, &edges), 0);
+    assert_int_equal(cJSON_GetArraySize(nodes), 7 + 2 + 3 + 4 + 2 + 2 + 1);
+    assert_int_equal(cJSON_GetArraySize(edges), relations.total);
+    cJSON_Delete(relations.records);
+    cJSON_Delete(nodes);
+    cJSON_Delete(edges);
+
+    g.derived = 0;
+    assert_int_equal(store_graph(store, &g, &nodes, &edges), 0);
+    assert_int_equal(cJSON_GetArraySize(edges), 2);
+    cJSON_Delete(nodes);
+    cJSON_Delete(edges);
+
+    g.derived = -1;
+    g.around = "xi-jinping";
+    g.depth = 1;
+    assert_int_equal(store_graph(store, &g, &nodes, &edges), 0);
+    assert_true(has_id(nodes, "xi-jinping"));
+    assert_true(has_id(nodes, "china"));
+    assert_true(has_id(nodes, "sco-summit"));
+    assert_false(has_id(nodes, "sco"));
+    cJSON_ArrayForEach(edge, edges)
+    {
+        assert_true(has_id(nodes, cJSON_GetObjectItem(edge, "source")->valuestring));
+        assert_true(has_id(nodes, cJSON_GetObjectItem(edge, "target")->valuestring));
+    }
+    cJSON_Delete(nodes);
+    cJSON_Delete(edges);
+    g.depth = 2;
+    assert_int_equal(store_graph(store, &g, &nodes, &edges), 0);
+    assert_true(has_id(nodes, "sco"));
+    cJSON_Delete(nodes);
+    cJSON_Delete(edges);
+
+    const struct catalog_collection *types[] = {catalog_find("actors")};
+    const char *layers[] = {"layer-us"};
+    g.around = NULL;
+    g.types = types;
+    g.type_count = 1;
+    assert_int_equal(store_graph(store, &g, &nodes, &edges), 0);
+    assert_int_equal(cJSON_GetArraySize(nodes), 7);
+    cJSON_Delete(nodes);
+    cJSON_Delete(edges);
+    g.types = NULL;
+    g.type_count = 0;
+    g.layers = layers;
+    g.layer_count = 1;
+    assert_int_equal(store_graph(store, &g, &nodes, &edges), 0);
+    assert_true(has_id(nodes, "layer-us"));
+    assert_true(has_id(nodes, "united-states"));
+    assert_true(has_id(nodes, "c5-plus-1"));
+    assert_true(has_id(nodes, "c5-conference"));
+    assert_false(has_id(nodes, "layer-unity"));
+    cJSON_Delete(nodes);
+    cJSON_Delete(edges);
+}
+
+static void stats_count(void **state)
+{
+    cJSON *stats = NULL, *counts, *month;
+    (void)state;
+    assert_int_equal(store_stats(store, &stats), 0);
+    counts = cJSON_GetObjectItem(stats, "counts");
+    assert_int_equal(cJSON_GetObjectItem(counts, "actors")->valueint, 7);
+    assert_int_equal(cJSON_GetObjectItem(counts, "organizations")->valueint, 2);
+    assert_int_equal(cJSON_GetObjectItem(counts, "places")->valueint, 3);
+    assert_int_equal(cJSON_GetObjectItem(counts, "events")->valueint, 4);
+    assert_int_equal(cJSON_GetObjectItem(counts, "layers")->valueint, 2);
+    assert_int_equal(cJSON_GetObjectItem(stats, "undated_events")->valueint, 1);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(stats, "events_per_layer")), 2);
+    month = cJSON_GetObjectItem(stats, "events_per_month");
+    assert_int_equal(cJSON_GetArraySize(month), 3);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(month, 0), "month")->valuestring,
+                        "2021-07");
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(stats, "actors_per_kind"), "state")->valueint, 4);
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(stats, "events_per_type"), "summit")->valueint, 1);
+    cJSON_Delete(stats);
+}
+
+static int count_rows(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    int n = -1;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+}
+
+static void export_reopens(void **state)
+{
+    char path[] = "/tmp/strata-export-XXXXXX";
+    struct store_error error;
+    sqlite3 *db;
+    int fd = mkstemp(path);
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(store_export(store, path, &error), 0);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM actors"), 7);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM fts WHERE fts MATCH 'awaza'") > 0, 1);
+    assert_int_equal(count_rows(db, "PRAGMA foreign_key_check") == -1, 1); /* no violation */
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM relations WHERE derived = 0"), 2);
+    sqlite3_close(db);
+    unlink(path);
+    assert_int_equal(store_export(store, "/nonexistent-dir/x.db", &error), STRATA_EIO);
+    assert_true(error.message[0] != '\0');
+    assert_int_equal(store_export(NULL, path, &error), STRATA_EINVAL);
+}
+
+static void *reader(void *arg)
+{
+    long failures = 0;
+    (void)arg;
+    for (int i = 0; i < 40; i++) {
+        struct query q;
+        struct store_page page;
+        struct store_error error;
+        cJSON *related = NULL;
+        query_init(&q, catalog_find(i % 2 ? "events" : "actors"));
+        if (store_select(store, &q, &page, &error) != 0 || page.total != (i % 2 ? 4 : 7))
+            failures++;
+        cJSON_Delete(page.records);
+        if (store_related(store, "five-countries", &related) != 0)
+            failures++;
+        cJSON_Delete(related);
+    }
+    return (void *)failures;
+}
+
+static void concurrent_readers(void **state)
+{
+    pthread_t threads[48]; /* more than the store's slots: some use spare connections */
+    (void)state;
+    for (size_t i = 0; i < 48; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, reader, NULL), 0);
+    for (size_t i = 0; i < 48; i++) {
+        void *failures;
+        pthread_join(threads[i], &failures);
+        assert_int_equal((long)failures, 0);
+    }
+}
+
+/* Append "-x<n>" to every string of tree that is one of the model's ids. */
+static void suffix_ids(cJSON *tree, const cJSON *ids, int n)
+{
+    cJSON *item;
+    cJSON_ArrayForEach(item, tree)
+    {
+        if (cJSON_IsString(item) && cJSON_GetObjectItem(ids, item->valuestring)) {
+            char value[512];
+            snprintf(value, sizeof(value), "%s-x%d", item->valuestring, n);
+            cJSON_SetValuestring(item, value);
+        } else if (cJSON_IsArray(item) || cJSON_IsObject(item)) {
+            if (item->string && strcmp(item->string, "evidence") == 0)
+                continue;
+            suffix_ids(item, ids, n);
+        }
+    }
+}
+
+static void synthetic_scale_loads(void **state)
+{
+    const char *env = getenv("STRATA_STORE_SCALE");
+    long scale = env ? strtol(env, NULL, 10) : 0;
+    struct model big;
+    struct model_error err;
+    struct store *s = NULL;
+    struct store_page page;
+    struct store_error error;
+    struct query q;
+    cJSON *ids = cJSON_CreateObject();
+    struct timespec t0, t1;
+    (void)state;
+    if (scale <= 0)
+        scale = 50;
+
+    const char *base_path = getenv("STRATA_STORE_BASE"); /* another model to scale */
+    struct model *base = model;
+    long records = 0;
+    if (base_path && *base_path)
+        assert_int_equal(model_load(base_path, &base, &err), 0);
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItem(base->root, catalog_collections[i].name))
+            cJSON_AddTrueToObject(ids, cJSON_GetObjectItem(r, "id")->valuestring);
+    }
+    memset(&big, 0, sizeof(big));
+    big.root = cJSON_Duplicate(base->root, 1);
+    snprintf(big.model_path, sizeof(big.model_path), "synthetic");
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        cJSON *list = cJSON_GetObjectItem(big.root, catalog_collections[i].name);
+        cJSON *original = cJSON_Duplicate(list, 1);
+        if (!list)
+            continue;
+        for (int n = 1; n < (int)scale; n++) {
+            cJSON *copy = cJSON_Duplicate(original, 1), *r;
+            suffix_ids(copy, ids, n);
+            while ((r = cJSON_DetachItemFromArray(copy, 0)) != NULL)
+                cJSON_AddItemToArray(list, r);
+            cJSON_Delete(copy);
+        }
+        cJSON_Delete(original);
+        records += cJSON_GetArraySize(list);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(store_open(&big, &s, &err), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    query_init(&q, catalog_find("actors"));
+    assert_int_equal(store_select(s, &q, &page, &error), 0);
+    assert_int_equal(page.total,
+                     (long long)cJSON_GetArraySize(cJSON_GetObjectItem(base->root, "actors")) *
+                         scale);
+    cJSON_Delete(page.records);
+    printf("# store_open of %ldx the model (%ld records): %.3f s\n", scale, records,
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    store_free(s);
+    cJSON_Delete(big.root);
+    cJSON_Delete(ids);
+    if (base != model)
+        model_free(base);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(open_rejects_bad_arguments),
+        cmocka_unit_test(every_record_round_trips),
+        cmocka_unit_test(ids_and_types),
+        cmocka_unit_test(derived_edges),
+        cmocka_unit_test(filters_select_the_right_records),
+        cmocka_unit_test(or_within_a_filter),
+        cmocka_unit_test(dates_overlap),
+        cmocka_unit_test(default_orders_and_sorting),
+        cmocka_unit_test(paging_is_exact),
+        cmocka_unit_test(full_text_in_collections),
+        cmocka_unit_test(related_records),
+        cmocka_unit_test(search_ranks_and_locates),
+        cmocka_unit_test(graph_views),
+        cmocka_unit_test(stats_count),
+        cmocka_unit_test(export_reopens),
+        cmocka_unit_test(concurrent_readers),
+        cmocka_unit_test(synthetic_scale_loads),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
