@@ -1,0 +1,202 @@
+// graph.js - the actor and organization network of /v1/graph, drawn with Cytoscape.js.
+import cytoscape from '/vendor/cytoscape/cytoscape.esm.min.mjs';
+import { h, fill, humanize } from './dom.js';
+
+/** Node colours by kind (actors) or by collection (everything else). */
+export const NODE_STYLE = {
+  state: { color: '#2f6fd0', shape: 'ellipse', label: 'state' },
+  person: { color: '#7b5ea7', shape: 'ellipse', label: 'person' },
+  'armed-group': { color: '#c0392b', shape: 'diamond', label: 'armed group' },
+  'terrorist-group': { color: '#8e1b1b', shape: 'diamond', label: 'terrorist group' },
+  'extremist-group': { color: '#a8462f', shape: 'diamond', label: 'extremist group' },
+  collective: { color: '#138a7e', shape: 'ellipse', label: 'collective' },
+  organizations: { color: '#d48a00', shape: 'round-rectangle', label: 'organization' },
+  events: { color: '#6b7280', shape: 'round-triangle', label: 'event' },
+  places: { color: '#5b8c5a', shape: 'round-tag', label: 'place' },
+  layers: { color: '#1d2b3a', shape: 'round-hexagon', label: 'layer' },
+  threats: { color: '#b23a48', shape: 'vee', label: 'threat' },
+  claims: { color: '#9aa5b1', shape: 'rectangle', label: 'claim' },
+  other: { color: '#9aa5b1', shape: 'ellipse', label: 'other' },
+};
+
+/** The style key of a graph node: its kind for actors, else its collection. */
+export function styleKey(node) {
+  const type = node.type ?? node.collection;
+  if ((type === 'actors' || type === 'actor') && NODE_STYLE[node.kind]) return node.kind;
+  const plural = type && !type.endsWith('s') ? `${type}s` : type;
+  return NODE_STYLE[plural] ? plural : 'other';
+}
+
+/** The graph answer's nodes and edges, whether at top level or under `data`. */
+export function graphParts(graph) {
+  const root = graph?.data && !Array.isArray(graph.data) ? graph.data : graph;
+  return { nodes: root?.nodes ?? [], edges: root?.edges ?? [] };
+}
+
+export function renderGraph(container, legend, graph, ctx) {
+  const { nodes, edges } = graphParts(graph);
+  const ids = new Set(nodes.map((n) => n.id));
+  const kept = edges.filter((e) => ids.has(e.source) && ids.has(e.target));
+  const degree = new Map();
+  for (const e of kept) {
+    degree.set(e.source, (degree.get(e.source) ?? 0) + 1);
+    degree.set(e.target, (degree.get(e.target) ?? 0) + 1);
+  }
+  const maxDegree = Math.max(1, ...degree.values());
+  // Deterministic start: a circle in id order (cose then refines it without randomness).
+  const order = [...nodes].sort((a, b) => a.id.localeCompare(b.id));
+  const R = 40 * Math.max(4, order.length);
+  const elements = [
+    ...order.map((n, i) => {
+      const key = styleKey(n);
+      return {
+        group: 'nodes',
+        data: {
+          id: n.id,
+          label: n.label ?? n.name ?? n.title ?? n.id,
+          type: n.type ?? n.collection,
+          kind: n.kind ?? null,
+          color: NODE_STYLE[key].color,
+          shape: NODE_STYLE[key].shape,
+          size: 22 + (34 * (degree.get(n.id) ?? 0)) / maxDegree,
+        },
+        position: {
+          x: R * Math.cos((2 * Math.PI * i) / order.length),
+          y: R * Math.sin((2 * Math.PI * i) / order.length),
+        },
+      };
+    }),
+    ...kept.map((e, i) => ({
+      group: 'edges',
+      data: {
+        id: e.id ?? `edge-${i}`,
+        source: e.source,
+        target: e.target,
+        type: e.type ?? e.label ?? '',
+        weight: e.weight ?? 1,
+      },
+    })),
+  ];
+  container.replaceChildren();
+  const cy = cytoscape({
+    container,
+    elements,
+    minZoom: 0.2,
+    maxZoom: 3,
+    boxSelectionEnabled: false,
+    style: [
+      {
+        selector: 'node',
+        style: {
+          'background-color': 'data(color)',
+          shape: 'data(shape)',
+          width: 'data(size)',
+          height: 'data(size)',
+          label: 'data(label)',
+          'font-family': 'Liberation Sans, Arial, DejaVu Sans, sans-serif',
+          'font-size': 13,
+          color: '#1d2b3a',
+          'text-valign': 'bottom',
+          'text-margin-y': 4,
+          'text-wrap': 'wrap',
+          'text-max-width': 100,
+          'text-background-color': '#ffffff',
+          'text-background-opacity': 0.75,
+          'text-background-padding': 1,
+          'border-width': 2,
+          'border-color': '#ffffff',
+        },
+      },
+      {
+        selector: 'edge',
+        style: {
+          width: 1.4,
+          'line-color': '#b8c0cc',
+          'curve-style': 'bezier',
+          opacity: 0.8,
+        },
+      },
+      { selector: 'edge[type = "member_of"]', style: { 'line-style': 'dashed' } },
+      {
+        selector: 'node[type = "events"]',
+        style: { label: '', width: 14, height: 14, 'border-width': 1.5 },
+      },
+      { selector: 'node[type = "events"].near, node[type = "events"]:selected, node[type = "events"].hover', style: { label: 'data(label)', 'font-size': 10, color: '#3b4a5a', 'z-index': 10 } },
+      { selector: 'node[type = "layers"]', style: { 'font-weight': 'bold', 'text-max-width': 140 } },
+      { selector: 'node:selected', style: { 'border-color': '#1d2b3a', 'border-width': 3 } },
+      { selector: '.faded', style: { opacity: 0.15 } },
+      { selector: 'node.near', style: { opacity: 1 } },
+      { selector: 'edge.near', style: { 'line-color': '#1d2b3a', width: 2.2, opacity: 1, label: 'data(type)', 'font-size': 9, 'text-rotation': 'autorotate', color: '#5d6b7a', 'text-background-color': '#fff', 'text-background-opacity': 0.85 } },
+    ],
+    layout: {
+      name: 'cose',
+      animate: false,
+      randomize: false,
+      nodeDimensionsIncludeLabels: true,
+      nodeRepulsion: () => 30000,
+      idealEdgeLength: (edge) => (edge.data('type') === 'participant_in' ? 60 : 90),
+      edgeElasticity: () => 60,
+      nodeOverlap: 20,
+      gravity: 80,
+      componentSpacing: 30,
+      numIter: 2500,
+      padding: 20,
+    },
+  });
+  const focus = (node) => {
+    cy.elements().removeClass('faded near');
+    if (!node) return;
+    const near = node.closedNeighborhood();
+    cy.elements().not(near).addClass('faded');
+    near.addClass('near');
+  };
+  cy.on('mouseover', 'node', (evt) => evt.target.addClass('hover'));
+  cy.on('mouseout', 'node', (evt) => evt.target.removeClass('hover'));
+  cy.on('tap', 'node', (evt) => {
+    focus(evt.target);
+    ctx.openRecord(evt.target.id(), evt.target.data('type'), evt.target.data('label'));
+  });
+  cy.on('tap', (evt) => {
+    if (evt.target === cy) {
+      cy.$(':selected').unselect();
+      focus(null);
+    }
+  });
+  container.dataset.nodeCount = String(cy.nodes().length);
+  container.dataset.edgeCount = String(cy.edges().length);
+
+  const present = new Map();
+  for (const n of nodes) {
+    const key = styleKey(n);
+    present.set(key, (present.get(key) ?? 0) + 1);
+  }
+  fill(
+    legend,
+    [...present.entries()].map(([key, n]) =>
+      h(
+        'li',
+        {},
+        h('span', { class: `swatch shape-${NODE_STYLE[key].shape}`, style: { '--c': NODE_STYLE[key].color } }),
+        `${humanize(NODE_STYLE[key].label)} `,
+        h('span', { class: 'n' }, String(n)),
+      ),
+    ),
+    h('li', { class: 'edge-note' }, `${kept.length} links; dashed: member of`),
+  );
+  return {
+    cy,
+    dropped: edges.length - kept.length,
+    select(id) {
+      const node = cy.getElementById(id);
+      if (!node.nonempty()) return false;
+      cy.$(':selected').unselect();
+      node.select();
+      focus(node);
+      return true;
+    },
+    clear() {
+      cy.$(':selected').unselect();
+      focus(null);
+    },
+  };
+}

@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// server.mjs - the dashboard's own tiny static server (node's http module, no framework).
+//
+// It serves the files of this folder that a browser needs (index.html, css/, js/,
+// favicon.svg), the pinned npm libraries from node_modules under /vendor/, and
+// /config.js: the default API base URL as an ES module. It never talks to the API
+// itself: the browser does, cross-origin, as a real frontend would.
+//
+//   node server.mjs [--port N] [--bind ADDR] [--api URL] [--port-file FILE]
+//
+// Flags win over the environment (DASHBOARD_PORT, DASHBOARD_BIND, STRATA_API).
+// --port 0 picks a free port; --port-file writes the bound port (for tests).
+import { createServer } from 'node:http';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = dirname(fileURLToPath(import.meta.url));
+
+const USAGE = `usage: node server.mjs [--port N] [--bind ADDR] [--api URL] [--port-file FILE]
+
+  --port N          TCP port (env DASHBOARD_PORT, default 8081; 0 picks a free one)
+  --bind ADDR       address to listen on (env DASHBOARD_BIND, default 127.0.0.1)
+  --api URL         the Strata API base URL the page uses by default
+                    (env STRATA_API, default http://127.0.0.1:8080); the page's
+                    ?api= query parameter overrides it
+  --port-file FILE  write the bound port to FILE once listening
+`;
+
+function fail(message) {
+  process.stderr.write(`dashboard: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = {
+    port: process.env.DASHBOARD_PORT ?? '8081',
+    bind: process.env.DASHBOARD_BIND ?? '127.0.0.1',
+    api: process.env.STRATA_API ?? 'http://127.0.0.1:8080',
+    portFile: null,
+  };
+  const names = { '--port': 'port', '--bind': 'bind', '--api': 'api', '--port-file': 'portFile' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    const [flag, inline] = arg.split(/=(.*)/s, 2);
+    const key = names[flag];
+    if (!key) fail(`unknown argument "${arg}"`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) fail(`${flag} needs a value`);
+    opts[key] = value;
+  }
+  if (!/^\d+$/.test(String(opts.port)) || Number(opts.port) > 65535)
+    fail(`port must be an integer in 0..65535, got "${opts.port}"`);
+  opts.port = Number(opts.port);
+  let url;
+  try {
+    url = new URL(opts.api);
+  } catch {
+    fail(`api must be an absolute http(s) URL, got "${opts.api}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    fail(`api must be an http or https URL, got "${opts.api}"`);
+  opts.api = opts.api.replace(/\/+$/, '');
+  return opts;
+}
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json; charset=utf-8',
+};
+
+// URL prefix -> folder on disk. Nothing outside these is ever served.
+const MOUNTS = [
+  ['/css/', join(ROOT, 'css')],
+  ['/js/', join(ROOT, 'js')],
+  ['/vendor/cytoscape/', join(ROOT, 'node_modules', 'cytoscape', 'dist')],
+];
+const FILES = {
+  '/': join(ROOT, 'index.html'),
+  '/index.html': join(ROOT, 'index.html'),
+  '/favicon.svg': join(ROOT, 'favicon.svg'),
+  '/favicon.ico': join(ROOT, 'favicon.svg'),
+};
+
+function resolvePath(pathname) {
+  if (Object.hasOwn(FILES, pathname)) return FILES[pathname];
+  for (const [prefix, dir] of MOUNTS) {
+    if (!pathname.startsWith(prefix)) continue;
+    const rest = pathname.slice(prefix.length);
+    if (rest === '' || rest.includes('\0')) return null;
+    const file = normalize(join(dir, rest));
+    return file.startsWith(dir + sep) ? file : null;
+  }
+  return null;
+}
+
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-cache',
+};
+
+function send(req, res, status, type, body, extra = {}) {
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    ...SECURITY_HEADERS,
+    ...extra,
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function sendBody(req, res, type, body) {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, { ETag: etag, ...SECURITY_HEADERS });
+    res.end();
+    return;
+  }
+  send(req, res, 200, type, body, { ETag: etag });
+}
+
+function log(req, status) {
+  process.stderr.write(`dashboard: ${req.method} ${req.url} ${status}\n`);
+}
+
+export function createDashboardServer(opts) {
+  const configJs =
+    '// Generated by server.mjs: the API base URL this dashboard uses unless ?api= says otherwise.\n' +
+    `export const defaultApi = ${JSON.stringify(opts.api)};\n`;
+  return createServer(async (req, res) => {
+    res.on('finish', () => log(req, res.statusCode));
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(req, res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { Allow: 'GET, HEAD' });
+      return;
+    }
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url, 'http://dashboard').pathname);
+    } catch {
+      send(req, res, 400, 'text/plain; charset=utf-8', 'bad request path\n');
+      return;
+    }
+    if (pathname === '/config.js') {
+      sendBody(req, res, TYPES['.js'], configJs);
+      return;
+    }
+    const file = resolvePath(pathname);
+    if (!file) {
+      send(req, res, 404, 'text/plain; charset=utf-8', `not found: ${pathname}\n`);
+      return;
+    }
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
+      const body = await readFile(file);
+      sendBody(req, res, TYPES[extname(file)] ?? 'application/octet-stream', body);
+    } catch (err) {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
+        const hint = pathname.startsWith('/vendor/') ? ' (run `npm ci` in examples/dashboard)' : '';
+        send(req, res, 404, 'text/plain; charset=utf-8', `not found: ${pathname}${hint}\n`);
+      } else {
+        send(req, res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+        process.stderr.write(`dashboard: ${file}: ${err.message}\n`);
+      }
+    }
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv[1])) {
+  const opts = parseArgs(process.argv.slice(2));
+  const server = createDashboardServer(opts);
+  server.on('error', (err) => {
+    process.stderr.write(`dashboard: cannot listen on ${opts.bind}:${opts.port}: ${err.message}\n`);
+    process.exit(1);
+  });
+  server.listen(opts.port, opts.bind, async () => {
+    const { port } = server.address();
+    if (opts.portFile) await writeFile(opts.portFile, `${port}\n`);
+    const host = opts.bind.includes(':') ? `[${opts.bind}]` : opts.bind;
+    process.stderr.write(`dashboard: serving http://${host}:${port}/ against ${opts.api}\n`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -1,0 +1,325 @@
+// dashboard.test.mjs - drives the dashboard in headless Debian chromium against a live
+// Strata on another origin, and checks every section against the API's own answers.
+//
+// Started by tests/e2e/run.sh (which starts both servers), or by hand:
+//   STRATA_URL=http://127.0.0.1:8080 DASHBOARD_URL=http://127.0.0.1:8081 node dashboard.test.mjs
+// Environment: STRATA_URL, DASHBOARD_URL (required), ARTIFACTS (screenshot folder,
+// default ../artifacts), CHROMIUM (default /usr/bin/chromium).
+// Prints one line per check and "N passed, M failed"; exits 1 when any failed.
+import { chromium } from 'playwright-core';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const STRATA = (process.env.STRATA_URL ?? '').replace(/\/+$/, '');
+const DASHBOARD = (process.env.DASHBOARD_URL ?? '').replace(/\/+$/, '');
+const ARTIFACTS = process.env.ARTIFACTS ?? join(HERE, '..', 'artifacts');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const TIMEOUT = 30000;
+const SEARCH_QUERY = 'drills';
+const ACTOR = 'russia';
+
+if (!STRATA || !DASHBOARD) {
+  console.error('dashboard.test: set STRATA_URL and DASHBOARD_URL');
+  process.exit(2);
+}
+if (new URL(STRATA).origin === new URL(DASHBOARD).origin) {
+  console.error('dashboard.test: the dashboard must be on another origin than the API');
+  process.exit(2);
+}
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (err) {
+    failed++;
+    console.log(`FAIL ${name}\n     ${String(err?.message ?? err).split('\n').join('\n     ')}`);
+  }
+}
+
+/** GET a JSON document from the API (node's fetch: the expectations, not the page). */
+async function api(path) {
+  const res = await fetch(`${STRATA}${path}`);
+  assert.equal(res.status, 200, `${path}: HTTP ${res.status}`);
+  return res.json();
+}
+const unwrap = (b) => (b && b.data && !Array.isArray(b.data) ? b.data : b);
+
+/** Everything the page does that must not happen, per page. */
+function watch(page, label) {
+  const problems = [];
+  const apiResponses = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`${label}: console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`${label}: uncaught: ${err.message}`));
+  page.on('requestfailed', (req) => problems.push(`${label}: request failed: ${req.url()} (${req.failure()?.errorText})`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`${label}: HTTP ${res.status()} for ${res.url()}`);
+    if (res.url().startsWith(`${STRATA}/`)) apiResponses.push(res);
+  });
+  return { problems, apiResponses };
+}
+
+const codePoints = (s) => Array.from(s);
+
+async function main() {
+  // ---- what the API says (the expected values) ----
+  const layers = await api('/v1/layers');
+  const timeline = await api('/v1/timeline');
+  const article = unwrap(await api('/v1/article?include=text'));
+  const text = codePoints(article.text);
+  const actors = await api('/v1/actors?limit=1');
+  const organizations = await api('/v1/organizations?limit=1');
+  const search = await api(`/v1/search?q=${encodeURIComponent(SEARCH_QUERY)}&limit=500`);
+  const firstPassage = search.data.find((h) => Number.isInteger(h.start) && Number.isInteger(h.end));
+  const actor = unwrap(await api(`/v1/actors/${ACTOR}`));
+  const actorEvents = await api(`/v1/actors/${ACTOR}/events`);
+
+  await mkdir(ARTIFACTS, { recursive: true });
+  const profile = await mkdtemp(join(tmpdir(), 'strata-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 900 },
+    deviceScaleFactor: 1,
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const seen = watch(page, 'dashboard');
+
+    await check('the dashboard loads from its own origin and reads the API cross-origin', async () => {
+      const res = await page.goto(`${DASHBOARD}/?api=${encodeURIComponent(STRATA)}`);
+      assert.equal(res.status(), 200);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: TIMEOUT });
+      assert.ok(seen.apiResponses.length >= 8, `only ${seen.apiResponses.length} API responses seen`);
+      for (const r of seen.apiResponses) {
+        const h = await r.allHeaders();
+        assert.ok(h['access-control-allow-origin'], `no Access-Control-Allow-Origin on ${r.url()}`);
+        if (r.status() === 200) assert.ok(h.etag, `no ETag on ${r.url()}`);
+      }
+      assert.equal(await page.locator('#banner').isVisible(), false, 'an error banner is shown');
+      assert.match(await page.locator('#api-status').getAttribute('data-state'), /^ok$/);
+    });
+
+    await check('the source attribution is visible (title, author, affiliation, publication)', async () => {
+      await assert.doesNotReject(page.locator('#source-title').waitFor({ state: 'visible' }));
+      assert.equal((await page.locator('#source-title').textContent()).trim(), article.title);
+      const byline = await page.locator('#source .byline').textContent();
+      for (const part of [article.author, article.affiliation, article.publication]) {
+        assert.ok(byline.includes(part), `byline "${byline}" lacks "${part}"`);
+      }
+    });
+
+    await check('the four strategy layers render side by side with their parts', async () => {
+      const cards = page.locator('#layers-grid .layer');
+      assert.equal(layers.meta.total, 4, 'the API has not four layers');
+      assert.equal(await cards.count(), layers.meta.total);
+      const boxes = await Promise.all([0, 1, 2, 3].map((i) => cards.nth(i).boundingBox()));
+      assert.ok(boxes.every((b) => Math.abs(b.y - boxes[0].y) < 2), 'the layers are not side by side');
+      const sorted = [...layers.data].sort((a, b) => a.ordinal - b.ordinal);
+      for (const [i, l] of sorted.entries()) {
+        const card = cards.nth(i);
+        assert.equal(await card.getAttribute('data-layer-id'), l.id);
+        assert.equal((await card.locator('h3').textContent()).trim(), l.name);
+        const parts = card.locator('.layer-part');
+        const counts = await parts.locator('h4 .n').allTextContents();
+        assert.deepEqual(counts.map(Number), [l.partners.length, l.mechanisms.length, l.events.length, l.goals.length], `${l.id}: partners/mechanisms/events/goals`);
+        assert.equal(await parts.nth(0).locator('.chip').count(), l.partners.length);
+        assert.equal(await parts.nth(3).locator('li').count(), l.goals.length);
+      }
+    });
+
+    await check('the timeline shows every event, with date precision as shapes', async () => {
+      const rows = page.locator('#timeline-body .tl-row');
+      const undated = page.locator('#timeline-body .tl-undated-item');
+      const dated = timeline.data.dated ?? timeline.data.filter((e) => e.date.precision !== 'unknown');
+      const expectedUndated = timeline.data.undated ?? timeline.data.filter((e) => e.date.precision === 'unknown');
+      assert.equal((await rows.count()) + (await undated.count()), timeline.meta.total, 'timeline items');
+      assert.equal(await rows.count(), dated.length, 'dated rows');
+      assert.equal(await undated.count(), expectedUndated.length, 'undated items');
+      assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.dataset.eventId)), dated.map((e) => e.id), 'date order');
+      const seenPrecisions = new Set();
+      for (const e of dated) {
+        const row = page.locator(`#event-${e.id}`);
+        const mark = row.locator('.tl-mark');
+        const cls = await mark.getAttribute('class');
+        const box = await mark.boundingBox();
+        seenPrecisions.add(e.date.precision);
+        if (e.date.precision === 'day') {
+          assert.match(cls, /\bpoint\b/, `${e.id}: a day is a point`);
+        } else {
+          assert.match(cls, new RegExp(`\\bspan\\b.*\\bp-${e.date.precision}\\b`), `${e.id}: ${e.date.precision} is a span`);
+          assert.ok(box.width > 14, `${e.id}: a ${e.date.precision} span is only ${box.width}px wide`);
+        }
+        assert.ok((await row.locator('.tl-wording').textContent()).includes(e.date.text ?? 'no wording'), `${e.id}: the article's wording`);
+      }
+      assert.ok(seenPrecisions.has('day') && seenPrecisions.has('year'), 'the model should have day and year precision events');
+      // A year-long span is wider than any part-of-month span.
+      const widths = async (p) => Promise.all(dated.filter((e) => e.date.precision === p).map(async (e) => (await page.locator(`#event-${e.id} .tl-mark`).boundingBox()).width));
+      const year = await widths('year');
+      const part = await widths('part-of-month');
+      if (part.length) assert.ok(Math.min(...year) > Math.max(...part), 'a year is drawn shorter than part of a month');
+    });
+
+    await check('the network is drawn on a canvas with as many nodes as the API gives', async () => {
+      const graph = page.locator('#graph');
+      await graph.scrollIntoViewIfNeeded();
+      assert.equal(await graph.getAttribute('data-state'), 'ready');
+      assert.ok((await page.locator('#graph canvas').count()) >= 1, 'no canvas');
+      const box = await page.locator('#graph canvas').first().boundingBox();
+      assert.ok(box.width > 400 && box.height > 300, `canvas is ${box.width}x${box.height}`);
+      const source = await graph.getAttribute('data-source');
+      assert.ok(source.startsWith(`${STRATA}/v1/graph`), `graph source ${source}`);
+      const expected = await (await fetch(source)).json();
+      const drawn = await page.evaluate(() => ({ nodes: window.strataDashboard.graph.cy.nodes().length, edges: window.strataDashboard.graph.cy.edges().length }));
+      assert.equal(drawn.nodes, expected.meta.nodes, 'nodes');
+      assert.equal(Number(await graph.getAttribute('data-node-count')), expected.meta.nodes);
+      assert.equal(drawn.edges, expected.meta.edges, 'edges');
+      assert.ok(expected.nodes.some((n) => n.id === ACTOR), `${ACTOR} is not a graph node`);
+    });
+
+    await check(`clicking ${ACTOR} in the graph opens its page: events, layers, evidence`, async () => {
+      const pos = await page.evaluate((id) => {
+        const { cy } = window.strataDashboard.graph;
+        cy.container().scrollIntoView({ block: 'center' });
+        const node = cy.getElementById(id);
+        cy.center(node);
+        const p = node.renderedPosition();
+        const r = cy.container().getBoundingClientRect();
+        return { x: r.left + p.x, y: r.top + p.y };
+      }, ACTOR);
+      await page.mouse.click(pos.x, pos.y);
+      const panel = page.locator('#panel');
+      await page.waitForSelector('#panel[data-state="ready"]', { timeout: TIMEOUT });
+      assert.equal(await panel.getAttribute('data-id'), ACTOR);
+      assert.equal((await panel.locator('h2').textContent()).trim(), actor.name);
+      const block = (name) => panel.locator(`.panel-block[data-block="${name}"]`);
+      assert.equal(await block('Events').locator('li').count(), actorEvents.meta.total, 'events');
+      assert.equal(await block('Strategy layers').locator('.chip').count(), actor.related.layers.length, 'layers');
+      assert.equal(await block('Evidence in the article').locator('li').count(), actor.evidence.length, 'evidence');
+      const quotes = await block('Evidence in the article').locator('blockquote').allTextContents();
+      assert.deepEqual(quotes, actor.evidence.map((e) => `“${e.quote}”`));
+      assert.equal(await page.evaluate(() => window.strataDashboard.graph.cy.$(':selected').map((n) => n.id()).join()), ACTOR);
+    });
+
+    await check("the actor's evidence is highlighted in the article at its code-point offsets", async () => {
+      const ev = actor.evidence[0];
+      await page.locator('#panel .show-in-article').first().click();
+      const active = page.locator('#article-text mark.hl.active');
+      await active.first().waitFor({ state: 'visible' });
+      const got = (await active.allTextContents()).join('');
+      assert.equal(got, text.slice(ev.start, ev.end).join(''));
+      assert.equal(got, ev.quote);
+      await page.keyboard.press('Escape');
+      assert.equal(await page.locator('#panel').isVisible(), false, 'Escape closes the panel');
+    });
+
+    await check('an actor in the list opens its page too', async () => {
+      await page.locator('#actor-list .chip[data-id="china"]').click();
+      await page.waitForSelector('#panel[data-state="ready"][data-id="china"]', { timeout: TIMEOUT });
+      await page.locator('#panel .panel-close').click();
+    });
+
+    await check(`a search for "${SEARCH_QUERY}" lists its hits and highlights the evidence in the article`, async () => {
+      assert.ok(firstPassage, `the API finds no evidence for "${SEARCH_QUERY}"`);
+      await page.locator('#search-input').fill(SEARCH_QUERY);
+      await page.locator('#search-form button[type=submit]').click();
+      await page.waitForSelector(`#search[data-query="${SEARCH_QUERY}"]`, { timeout: TIMEOUT });
+      assert.equal(Number(await page.locator('#search').getAttribute('data-hits')), search.meta.total);
+      const passages = page.locator('#hits .hit');
+      const spans = new Set(search.data.filter((h) => Number.isInteger(h.start)).map((h) => `${h.start}-${h.end}`));
+      assert.equal(await passages.count(), spans.size, 'one passage per distinct evidence span');
+      const activeHit = page.locator('#hits .hit.active');
+      assert.equal(Number(await activeHit.getAttribute('data-start')), firstPassage.start);
+      const active = page.locator('#article-text mark.hl.active');
+      await active.first().scrollIntoViewIfNeeded();
+      assert.ok(await active.first().isVisible(), 'the highlight is not visible');
+      const got = (await active.allTextContents()).join('');
+      assert.equal(got, text.slice(firstPassage.start, firstPassage.end).join(''), 'highlight = the article at [start, end)');
+      const terms = await page.locator('#article-text mark.term.active').allTextContents();
+      const expectedTerms = (firstPassage.highlights ?? []).map((t) => text.slice(t.start, t.end).join(''));
+      assert.deepEqual(terms, expectedTerms, 'matched words');
+      const bg = await active.first().evaluate((el) => getComputedStyle(el).backgroundColor);
+      assert.notEqual(bg, 'rgba(0, 0, 0, 0)', 'the highlight has no background');
+      const box = await active.first().boundingBox();
+      const pane = await page.locator('#article-text').boundingBox();
+      assert.ok(box.y >= pane.y && box.y + box.height <= pane.y + pane.height, 'the highlight is scrolled out of the article pane');
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-search.png') });
+    });
+
+    await check('no console errors, no failed requests, no CORS failures', async () => {
+      assert.deepEqual(seen.problems, []);
+    });
+
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-top.png') });
+
+    // Pagination: pages of 5 must give the same page, by following links.next.
+    const paged = await context.newPage();
+    const pagedSeen = watch(paged, 'paged');
+    await check('with ?pageSize=5 the dashboard follows links.next and shows the same model', async () => {
+      await paged.goto(`${DASHBOARD}/?api=${encodeURIComponent(STRATA)}&pageSize=5`);
+      await paged.waitForSelector('body[data-ready="true"]', { timeout: TIMEOUT });
+      const actorPages = pagedSeen.apiResponses.filter((r) => new URL(r.url()).pathname === '/v1/actors');
+      assert.equal(actorPages.length, Math.ceil(actors.meta.total / 5), 'one request per page of actors');
+      assert.equal(await paged.locator('#actor-list .chip').count(), actors.meta.total + organizations.meta.total);
+      assert.equal(await paged.locator('#layers-grid .layer').count(), 4);
+      assert.equal((await paged.locator('.tl-row').count()) + (await paged.locator('.tl-undated-item').count()), timeline.meta.total);
+      assert.deepEqual(pagedSeen.problems, []);
+    });
+
+    // A deep link opens the actor's page.
+    await check('a link to #actors/<id> opens that page', async () => {
+      await paged.goto(`${DASHBOARD}/?api=${encodeURIComponent(STRATA)}#actors/${ACTOR}`);
+      await paged.waitForSelector(`#panel[data-state="ready"][data-id="${ACTOR}"]`, { timeout: TIMEOUT });
+      await paged.screenshot({ path: join(ARTIFACTS, 'dashboard-panel.png') });
+    });
+    await paged.close();
+
+    // An unreachable API is said plainly (this page's errors are expected).
+    const down = await context.newPage();
+    await check('an unreachable API gives a clear message, not a blank page', async () => {
+      await down.goto(`${DASHBOARD}/?api=${encodeURIComponent('http://127.0.0.1:9')}`);
+      await down.locator('#banner').waitFor({ state: 'visible', timeout: TIMEOUT });
+      assert.match(await down.locator('#banner').textContent(), /Cannot reach the Strata API at http:\/\/127\.0\.0\.1:9/);
+      assert.equal(await down.locator('#api-status').getAttribute('data-state'), 'error');
+    });
+    await check('a bad ?api= value is refused with a message', async () => {
+      await down.goto(`${DASHBOARD}/?api=${encodeURIComponent('ftp://example')}`);
+      await down.locator('#banner').waitFor({ state: 'visible', timeout: TIMEOUT });
+      assert.match(await down.locator('#banner').textContent(), /must be http or https/);
+    });
+    await down.close();
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  failed++;
+  console.log(`FAIL setup: ${err.stack ?? err}`);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
