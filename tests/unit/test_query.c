@@ -1,0 +1,432 @@
+/*
+ * Unit tests for query.c: every parameter a collection takes, every way it
+ * can be wrong (with the problem code, parameter and reason the client
+ * gets), and the helpers (dates, integers, encoding, names, singles).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "error.h"
+#include "query.h"
+#include "store.h"
+
+static struct model *model;
+static struct store *store;
+
+static int setup(void **state)
+{
+    const char *root = getenv("STRATA_ROOT");
+    struct model_error err;
+    char path[1024];
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/tests/fixtures/valid", root && *root ? root : ".");
+    if (model_load(path, &model, &err) != 0)
+        return -1;
+    return store_open(model, &store, &err) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    store_free(store);
+    model_free(model);
+    return 0;
+}
+
+/* A request from "a=1&b=2" (no decoding: the tests use plain values). */
+struct fake {
+    struct request req;
+    struct param params[80];
+    char text[4096];
+};
+
+static void fake_init(struct fake *f, const char *query)
+{
+    char *p;
+    memset(f, 0, sizeof(*f));
+    snprintf(f->text, sizeof(f->text), "%s", query);
+    f->req.path = "/v1/test";
+    f->req.params = f->params;
+    p = f->text;
+    while (*p) {
+        char *amp = strchr(p, '&'), *eq;
+        if (amp)
+            *amp = '\0';
+        eq = strchr(p, '=');
+        f->params[f->req.param_count].name = p;
+        f->params[f->req.param_count].value = eq ? eq + 1 : "";
+        if (eq)
+            *eq = '\0';
+        f->req.param_count++;
+        if (!amp)
+            break;
+        p = amp + 1;
+    }
+}
+
+/* Parse query for collection; returns the rc and leaves q/problem for checks. */
+static int parse(const char *collection, const char *query, unsigned flags, struct query *q,
+                 struct problem *problem, struct fake *f)
+{
+    fake_init(f, query);
+    memset(problem, 0, sizeof(*problem));
+    return query_parse(q, catalog_find(collection), &f->req, flags, store, problem);
+}
+
+/* Expect query to be refused with code, naming parameter, reason containing text. */
+static void refused(const char *collection, const char *query, unsigned flags,
+                    enum problem_code code, const char *parameter, const char *text)
+{
+    struct query q;
+    struct problem problem;
+    struct fake f;
+    int rc = parse(collection, query, flags, &q, &problem, &f);
+    if (rc != STRATA_EINVAL)
+        fail_msg("%s?%s was accepted", collection, query);
+    assert_int_equal(problem.code, code);
+    assert_true(problem.error_count >= 1);
+    assert_string_equal(problem.errors[0].parameter, parameter);
+    if (!strstr(problem.errors[0].reason, text))
+        fail_msg("%s?%s: reason '%s' lacks '%s'", collection, query, problem.errors[0].reason,
+                 text);
+    assert_non_null(strstr(problem.detail, parameter));
+}
+
+static void accepted(const char *collection, const char *query, unsigned flags, struct query *q)
+{
+    struct problem problem;
+    static struct fake f; /* values point into it */
+    int rc = parse(collection, query, flags, q, &problem, &f);
+    if (rc != 0)
+        fail_msg("%s?%s refused: %s", collection, query, problem.detail);
+}
+
+static void defaults(void **state)
+{
+    struct query q;
+    (void)state;
+    accepted("actors", "", QUERY_PAGED, &q);
+    assert_int_equal(q.limit, QUERY_LIMIT_DEFAULT);
+    assert_int_equal(q.offset, 0);
+    assert_int_equal(q.filter_count, 0);
+    assert_int_equal(q.sort_count, 0);
+    assert_int_equal(q.field_count, 0);
+    assert_null(q.text);
+    assert_true(query_keeps_field(&q, "anything"));
+    query_release(&q);
+    /* format and pretty belong to the HTTP core: accepted everywhere, ignored */
+    accepted("actors", "format=csv&pretty=true&format=json", QUERY_PAGED, &q);
+    query_release(&q);
+    accepted("actors", "fields=id", 0, &q);
+    query_release(&q);
+    query_release(NULL);
+}
+
+static void filters_or_and(void **state)
+{
+    struct query q;
+    (void)state;
+    accepted("actors", "kind=state,person&kind=collective&explicit=true", QUERY_PAGED, &q);
+    assert_int_equal(q.filter_count, 2);
+    assert_string_equal(q.filters[0].filter->name, "kind");
+    assert_int_equal(q.filters[0].value_count, 3);
+    assert_string_equal(q.filters[0].values[2], "collective");
+    assert_string_equal(q.filters[1].filter->name, "explicit");
+    query_release(&q);
+    accepted("events", "actor=united-states&layer=layer-us&place=tashkent&type=conference",
+             QUERY_PAGED, &q);
+    assert_int_equal(q.filter_count, 4);
+    query_release(&q);
+    accepted("layers", "ordinal=1,2", QUERY_PAGED, &q);
+    query_release(&q);
+    accepted("evidence", "record=awaza,layer-us&paragraph=3&record_type=actors", QUERY_PAGED, &q);
+    query_release(&q);
+    accepted("relations", "record=xi-jinping&type=proposed_by,about&derived=false", QUERY_PAGED,
+             &q);
+    query_release(&q);
+    accepted("claims", "about=taliban&certainty=possible", QUERY_PAGED, &q);
+    query_release(&q);
+}
+
+static void bad_filters(void **state)
+{
+    (void)state;
+    refused("actors", "kind=bogus", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "kind",
+            "must be one of: state, person");
+    refused("actors", "kind=", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "kind", "empty item");
+    refused("actors", "kind=state,,person", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "kind",
+            "empty item");
+    refused("actors", "explicit=yes", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "explicit",
+            "true or false");
+    refused("layers", "ordinal=5", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "ordinal",
+            "from 1 to 4");
+    refused("layers", "ordinal=01", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "ordinal",
+            "whole number");
+    refused("evidence", "paragraph=0", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "paragraph",
+            "whole number");
+    refused("actors", "id=Bad_Id", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id", "record id");
+    refused("actors", "id=-a", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id", "record id");
+    refused("events", "actor=nobody", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "actor",
+            "no record has this id");
+    refused("events", "actor=sco", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "actor",
+            "names a record of organizations");
+    refused("events", "place=china", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "place",
+            "expected the id of one of: places");
+    refused("relations", "type=likes", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "type",
+            "must be one of");
+}
+
+static void too_many_values(void **state)
+{
+    char query[2048];
+    size_t len = 0;
+    (void)state;
+    for (int i = 0; i <= QUERY_MAX_VALUES; i++)
+        len += (size_t)snprintf(query + len, sizeof(query) - len, "%sstate", i ? "," : "kind=");
+    refused("actors", query, QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "kind", "at most");
+}
+
+static void unknown_parameters(void **state)
+{
+    struct query q;
+    struct problem problem;
+    struct fake f;
+    (void)state;
+    refused("actors", "colour=red", QUERY_PAGED, PROBLEM_UNKNOWN_PARAMETER, "colour",
+            "not a parameter of /v1/actors; allowed: id, kind");
+    /* from/to only on events; sort/limit/offset only when paged; q unless NO_TEXT */
+    refused("actors", "from=2021", QUERY_PAGED, PROBLEM_UNKNOWN_PARAMETER, "from", "allowed");
+    refused("events", "limit=5", 0, PROBLEM_UNKNOWN_PARAMETER, "limit", "allowed");
+    refused("events", "sort=date", 0, PROBLEM_UNKNOWN_PARAMETER, "sort", "allowed");
+    refused("actors", "q=x", QUERY_NO_TEXT, PROBLEM_UNKNOWN_PARAMETER, "q", "allowed");
+    /* every mistake is reported, the first sets the code */
+    assert_int_equal(
+        parse("actors", "colour=red&kind=bogus&limit=0&shape=x", QUERY_PAGED, &q, &problem, &f),
+        STRATA_EINVAL);
+    assert_int_equal(problem.code, PROBLEM_UNKNOWN_PARAMETER);
+    assert_int_equal(problem.error_count, 4);
+    assert_string_equal(problem.errors[1].parameter, "kind");
+    assert_string_equal(problem.errors[2].parameter, "limit");
+    assert_string_equal(problem.errors[3].parameter, "shape");
+    assert_string_equal(problem.errors[3].value, "x");
+}
+
+static void paging(void **state)
+{
+    struct query q;
+    (void)state;
+    accepted("actors", "limit=500&offset=7", QUERY_PAGED, &q);
+    assert_int_equal(q.limit, 500);
+    assert_int_equal(q.offset, 7);
+    query_release(&q);
+    accepted("actors", "limit=1&offset=0", QUERY_PAGED, &q);
+    query_release(&q);
+    const char *bad_limits[] = {
+        "0", "501", "abc", "-1", "1.5", "", " 5", "5 ", "99999999999999999999", NULL};
+    for (size_t i = 0; bad_limits[i]; i++) {
+        char query[64];
+        snprintf(query, sizeof(query), "limit=%s", bad_limits[i]);
+        refused("actors", query, QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "limit", "from 1 to 500");
+    }
+    refused("actors", "offset=-1", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "offset",
+            "whole number");
+    refused("actors", "offset=100000001", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "offset",
+            "whole number");
+    refused("actors", "limit=5&limit=6", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "limit",
+            "more than once");
+}
+
+static void text(void **state)
+{
+    struct query q;
+    char query[QUERY_TEXT_MAX + 16];
+    (void)state;
+    accepted("actors", "q=taliban OR china", QUERY_PAGED, &q);
+    assert_string_equal(q.text, "taliban OR china");
+    query_release(&q);
+    refused("actors", "q=", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q", "non-empty");
+    refused("actors", "q=   ", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q", "non-empty");
+    refused("actors", "q=a&q=b", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q", "more than once");
+    memset(query, 'a', sizeof(query));
+    memcpy(query, "q=", 2);
+    query[sizeof(query) - 1] = '\0';
+    refused("actors", query, QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q", "at most");
+}
+
+static void sorting(void **state)
+{
+    struct query q;
+    (void)state;
+    accepted("events", "sort=-date,title", QUERY_PAGED, &q);
+    assert_int_equal(q.sort_count, 2);
+    assert_string_equal(q.sorts[0].sort->name, "date");
+    assert_true(q.sorts[0].descending);
+    assert_false(q.sorts[1].descending);
+    query_release(&q);
+    refused("events", "sort=colour", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "sort",
+            "unknown sort key 'colour'; allowed: date, end, title");
+    refused("events", "sort=date,-date", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "sort",
+            "given twice");
+    refused("events", "sort=-", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "sort",
+            "unknown sort key ''");
+    refused("events", "sort=", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "sort", "empty item");
+}
+
+static void fields_and_include(void **state)
+{
+    struct query q;
+    (void)state;
+    accepted("actors", "fields=id,name,id&include=events,evidence,events", QUERY_PAGED, &q);
+    assert_int_equal(q.field_count, 2);
+    assert_true(query_keeps_field(&q, "name"));
+    assert_false(query_keeps_field(&q, "kind"));
+    assert_int_equal(q.include_count, 2);
+    assert_string_equal(q.includes[1]->name, "evidence");
+    query_release(&q);
+    refused("actors", "fields=id,colour", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "fields",
+            "unknown field 'colour'; allowed: id, name");
+    refused("actors", "include=friends", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "include",
+            "unknown collection 'friends'");
+}
+
+static void dates(void **state)
+{
+    struct query q;
+    (void)state;
+    accepted("events", "from=2021&to=2021-02", QUERY_PAGED, &q);
+    assert_string_equal(q.from, "2021-01-01");
+    assert_string_equal(q.to, "2021-02-28");
+    query_release(&q);
+    accepted("events", "from=2020-02&to=2020-02", QUERY_PAGED, &q);
+    assert_string_equal(q.from, "2020-02-01");
+    assert_string_equal(q.to, "2020-02-29");
+    query_release(&q);
+    accepted("events", "from=2021-07-20&to=2021-07-20", QUERY_PAGED, &q);
+    query_release(&q);
+    const char *bad[] = {"2021-02-30", "2021-13", "21-01-01", "2021/01/01", "2021-1-1",
+                         "0000",       "x",       "2021-00",  "2021-01-32", NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        char query[64];
+        snprintf(query, sizeof(query), "from=%s", bad[i]);
+        refused("events", query, QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "from",
+                "YYYY-MM-DD, YYYY-MM or YYYY");
+    }
+    refused("events", "from=2021-08&to=2021-07", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "to",
+            "must not end before from");
+    refused("events", "to=2021&to=2022", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "to",
+            "more than once");
+}
+
+static void date_helper(void **state)
+{
+    char out[11];
+    (void)state;
+    assert_int_equal(query_date("1900-02", true, out), 0);
+    assert_string_equal(out, "1900-02-28");
+    assert_int_equal(query_date("2000-02", true, out), 0);
+    assert_string_equal(out, "2000-02-29");
+    assert_int_equal(query_date("2021-12", false, out), 0);
+    assert_string_equal(out, "2021-12-01");
+    assert_int_equal(query_date("9999", true, out), 0);
+    assert_string_equal(out, "9999-12-31");
+    assert_int_equal(query_date(NULL, true, out), STRATA_EPARSE);
+    assert_int_equal(query_date("2021-04-31", false, out), STRATA_EPARSE);
+}
+
+static void integer_helper(void **state)
+{
+    struct problem problem;
+    long long v = -1;
+    (void)state;
+    memset(&problem, 0, sizeof(problem));
+    assert_int_equal(query_integer("n", "0", 0, 10, &v, &problem), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(query_integer("n", "10", 0, 10, &v, &problem), 0);
+    assert_int_equal(v, 10);
+    assert_int_equal(query_integer("n", "11", 0, 10, &v, &problem), STRATA_EINVAL);
+    assert_int_equal(query_integer("n", NULL, 0, 10, &v, &problem), STRATA_EINVAL);
+    assert_int_equal(v, 10); /* untouched on failure */
+    assert_int_equal(problem.code, PROBLEM_INVALID_PARAMETER);
+}
+
+static void encode_helper(void **state)
+{
+    struct buf out;
+    (void)state;
+    buf_init(&out, 0);
+    assert_int_equal(query_encode(&out, "a b&c=d,e:f/é%\"~"), 0);
+    assert_string_equal(buf_str(&out), "a%20b%26c%3Dd,e:f%2F%C3%A9%25%22~");
+    buf_release(&out);
+}
+
+static void names_and_singles(void **state)
+{
+    static const char *const allowed[] = {"q", "limit", NULL};
+    struct problem problem;
+    struct fake f;
+    const char *value = "x";
+    (void)state;
+    fake_init(&f, "q=a&limit=3&format=csv&pretty=true");
+    memset(&problem, 0, sizeof(problem));
+    assert_true(query_check_names(&f.req, "/v1/search", allowed, &problem));
+    fake_init(&f, "q=a&colour=red&size=2");
+    assert_false(query_check_names(&f.req, "/v1/search", allowed, &problem));
+    assert_int_equal(problem.code, PROBLEM_UNKNOWN_PARAMETER);
+    assert_int_equal(problem.error_count, 2);
+    assert_string_equal(problem.errors[0].parameter, "colour");
+    assert_non_null(strstr(problem.errors[0].reason, "allowed: q, limit, format, pretty"));
+
+    memset(&problem, 0, sizeof(problem));
+    fake_init(&f, "q=a&limit=3");
+    assert_int_equal(query_single(&f.req, "q", &value, &problem), 0);
+    assert_string_equal(value, "a");
+    assert_int_equal(query_single(&f.req, "offset", &value, &problem), 0);
+    assert_null(value);
+    fake_init(&f, "q=a&q=b");
+    assert_int_equal(query_single(&f.req, "q", &value, &problem), STRATA_EINVAL);
+    assert_null(value);
+    fake_init(&f, "q=");
+    assert_int_equal(query_single(&f.req, "q", &value, &problem), STRATA_EINVAL);
+}
+
+static void added_filters(void **state)
+{
+    struct query q;
+    (void)state;
+    query_init(&q, catalog_find("events"));
+    assert_int_equal(query_add_filter(&q, "actor", "china"), 0);
+    assert_int_equal(q.filter_count, 1);
+    assert_int_equal(query_add_filter(&q, "colour", "red"), STRATA_EINVAL);
+    assert_int_equal(query_add_filter(&q, "actor", NULL), STRATA_EINVAL);
+    query_release(&q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(filters_or_and),
+        cmocka_unit_test(bad_filters),
+        cmocka_unit_test(too_many_values),
+        cmocka_unit_test(unknown_parameters),
+        cmocka_unit_test(paging),
+        cmocka_unit_test(text),
+        cmocka_unit_test(sorting),
+        cmocka_unit_test(fields_and_include),
+        cmocka_unit_test(dates),
+        cmocka_unit_test(date_helper),
+        cmocka_unit_test(integer_helper),
+        cmocka_unit_test(encode_helper),
+        cmocka_unit_test(names_and_singles),
+        cmocka_unit_test(added_filters),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
