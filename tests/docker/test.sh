@@ -161,7 +161,8 @@ if [ "$E" = podman ]; then
     check "podman healthcheck run succeeds" quiet podman healthcheck run "$c1"
 else
     h=""
-    for _ in $(seq 1 40); do
+    # docker runs the first probe one --interval (30 s) after the start
+    for _ in $(seq 1 60); do
         h=$(inspect '{{.State.Health.Status}}' "$c1")
         [ "$h" = healthy ] && break
         sleep 1
