@@ -349,9 +349,10 @@ static void append_where(struct builder *b, const struct query *q)
         buf_puts(&b->sql, " AND ");
         append_filter(b, &q->filters[i]);
     }
+    /* an interval filter excludes undated events: they overlap nothing */
     if (q->dated == QUERY_DATED_ONLY || q->from[0] || q->to[0])
         buf_puts(&b->sql, " AND date_start IS NOT NULL");
-    else if (q->dated == QUERY_UNDATED_ONLY)
+    if (q->dated == QUERY_UNDATED_ONLY)
         buf_puts(&b->sql, " AND date_start IS NULL");
     if (q->from[0]) {
         buf_puts(&b->sql, " AND date_end >= ");

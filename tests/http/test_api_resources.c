@@ -1,0 +1,372 @@
+/*
+ * The non-collection /v1 resources over HTTP, against the real daemon
+ * serving the valid fixture: the index (every route of the table), the
+ * article (offsets that slice the text), search (ranking, snippets, the
+ * matched spans located in the article, paging), the timeline, the graph
+ * (filters, neighbourhoods, shapes) and the stats, each with its bad inputs.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "client.h"
+#include "router.h"
+
+static struct daemon_proc daemon_;
+
+static int start(void **state)
+{
+    char data[700];
+    const char *args[] = {"--data", data, NULL};
+    (void)state;
+    snprintf(data, sizeof(data), "%s/tests/fixtures/valid", client_root());
+    return client_start(&daemon_, args);
+}
+
+static int stop(void **state)
+{
+    (void)state;
+    return client_stop(&daemon_, SIGTERM, 10) == 0 ? 0 : -1;
+}
+
+static cJSON *get_json(const char *target, long status)
+{
+    struct reply r;
+    cJSON *doc;
+    assert_int_equal(client_get(&daemon_, target, &r), 0);
+    if (r.status != status)
+        fail_msg("GET %s: %ld, expected %ld: %s", target, r.status, status, buf_str(&r.body));
+    doc = cJSON_ParseWithLength(buf_str(&r.body), r.body.len);
+    assert_non_null(doc);
+    reply_release(&r);
+    return doc;
+}
+
+static void expect_problem(const char *target, long status, const char *code, const char *parameter)
+{
+    cJSON *doc = get_json(target, status), *errors = cJSON_GetObjectItem(doc, "errors");
+    assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, code);
+    if (parameter) {
+        assert_true(cJSON_GetArraySize(errors) >= 1);
+        assert_string_equal(
+            cJSON_GetObjectItem(cJSON_GetArrayItem(errors, 0), "parameter")->valuestring,
+            parameter);
+    }
+    cJSON_Delete(doc);
+}
+
+static const char *ids(const cJSON *data)
+{
+    static char out[8192];
+    const cJSON *r;
+    size_t len = 0;
+    out[0] = '\0';
+    cJSON_ArrayForEach(r, data) len +=
+        (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", len ? "," : "",
+                         cJSON_GetObjectItem(r, "id")->valuestring);
+    return out;
+}
+
+static bool has_id(const cJSON *list, const char *id)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list)
+    {
+        const cJSON *data = cJSON_GetObjectItem(item, "data");
+        const cJSON *v = cJSON_GetObjectItem(data ? data : item, "id");
+        if (cJSON_IsString(v) && strcmp(v->valuestring, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void index_lists_every_route(void **state)
+{
+    cJSON *doc = get_json("/", 200), *routes_list, *links;
+    (void)state;
+    assert_string_equal(cJSON_GetObjectItem(doc, "service")->valuestring, "strata");
+    assert_true(strlen(cJSON_GetObjectItem(doc, "version")->valuestring) > 0);
+    assert_int_equal(
+        strlen(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "model"), "version")->valuestring), 16);
+    routes_list = cJSON_GetObjectItem(doc, "routes");
+    assert_int_equal(cJSON_GetArraySize(routes_list), (int)route_count);
+    for (size_t i = 0; i < route_count; i++) {
+        cJSON *entry = cJSON_GetArrayItem(routes_list, (int)i);
+        assert_string_equal(cJSON_GetObjectItem(entry, "href")->valuestring, routes[i].pattern);
+        assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItem(entry, "templated")),
+                         strchr(routes[i].pattern, '{') != NULL);
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(entry, "formats")),
+                         __builtin_popcount(routes[i].representations));
+    }
+    links = cJSON_GetObjectItem(doc, "links");
+    assert_string_equal(cJSON_GetObjectItem(links, "actors")->valuestring, "/v1/actors");
+    assert_string_equal(cJSON_GetObjectItem(links, "graph")->valuestring, "/v1/graph");
+    cJSON_Delete(doc);
+    expect_problem("/?x=1", 400, "unknown_parameter", "x");
+}
+
+/* The code points [start, end) of text, as a new string (static buffer). */
+static const char *slice(const char *text, int start, int end)
+{
+    static char out[4096];
+    int chars = 0;
+    size_t len = 0;
+    for (const char *p = text; *p; p++) {
+        bool first = (*p & 0xc0) != 0x80;
+        if (first)
+            chars++;
+        if (chars - 1 >= start && chars - 1 < end && len < sizeof(out) - 1)
+            out[len++] = *p;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+static void article_with_offsets(void **state)
+{
+    cJSON *doc = get_json("/v1/article", 200), *data = cJSON_GetObjectItem(doc, "data"), *p;
+    (void)state;
+    assert_string_equal(cJSON_GetObjectItem(data, "author")->valuestring, "Jane Doe");
+    assert_null(cJSON_GetObjectItem(data, "text"));
+    p = cJSON_GetObjectItem(data, "paragraphs");
+    assert_int_equal(cJSON_GetArraySize(p), cJSON_GetObjectItem(data, "paragraph_count")->valueint);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(p, 0), "number")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(p, 0), "start")->valueint, 0);
+    assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(p, 0), "text"));
+    cJSON_Delete(doc);
+
+    doc = get_json("/v1/article?include=text", 200);
+    data = cJSON_GetObjectItem(doc, "data");
+    p = cJSON_GetObjectItem(data, "paragraphs");
+    const char *text = cJSON_GetObjectItem(data, "text")->valuestring;
+    const cJSON *para;
+    cJSON_ArrayForEach(para, p)
+    {
+        /* each paragraph's offsets slice its own text out of the article */
+        assert_string_equal(slice(text, cJSON_GetObjectItem(para, "start")->valueint,
+                                  cJSON_GetObjectItem(para, "end")->valueint),
+                            cJSON_GetObjectItem(para, "text")->valuestring);
+    }
+    assert_non_null(strstr(text, "Awaza"));
+    cJSON_Delete(doc);
+    expect_problem("/v1/article?include=paragraphs", 400, "invalid_parameter", "include");
+    expect_problem("/v1/article?include=text&include=text", 400, "invalid_parameter", "include");
+    expect_problem("/v1/article?lang=en", 400, "unknown_parameter", "lang");
+}
+
+static void search_hits(void **state)
+{
+    cJSON *doc, *hits, *hit, *article;
+    const char *text;
+    bool evidence = false;
+    (void)state;
+    article = get_json("/v1/article?include=text", 200);
+    text = cJSON_GetObjectItem(cJSON_GetObjectItem(article, "data"), "text")->valuestring;
+
+    doc = get_json("/v1/search?q=awaza", 200);
+    hits = cJSON_GetObjectItem(doc, "data");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(hits, 0), "id")->valuestring,
+                        "awaza");
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "meta"), "total")->valueint,
+                     cJSON_GetArraySize(hits));
+    cJSON_ArrayForEach(hit, hits)
+    {
+        cJSON *marks = cJSON_GetObjectItem(hit, "highlights"), *mark;
+        assert_non_null(strstr(cJSON_GetObjectItem(hit, "snippet")->valuestring, "<mark>"));
+        assert_non_null(cJSON_GetObjectItem(hit, "href"));
+        if (strcmp(cJSON_GetObjectItem(hit, "type")->valuestring, "evidence") != 0)
+            continue;
+        evidence = true;
+        /* the span and the matched terms are where the article says */
+        cJSON *span = get_json(cJSON_GetObjectItem(hit, "href")->valuestring, 200);
+        assert_string_equal(
+            slice(text, cJSON_GetObjectItem(hit, "start")->valueint,
+                  cJSON_GetObjectItem(hit, "end")->valueint),
+            cJSON_GetObjectItem(cJSON_GetObjectItem(span, "data"), "quote")->valuestring);
+        cJSON_Delete(span);
+        cJSON_ArrayForEach(mark, marks)
+            assert_string_equal(slice(text, cJSON_GetObjectItem(mark, "start")->valueint,
+                                      cJSON_GetObjectItem(mark, "end")->valueint),
+                                "Awaza");
+        assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(hit, "record"), "id"));
+    }
+    assert_true(evidence);
+    cJSON_Delete(doc);
+    cJSON_Delete(article);
+
+    doc = get_json("/v1/search?q=awaza&type=evidence&limit=1", 200);
+    hits = cJSON_GetObjectItem(doc, "data");
+    assert_int_equal(cJSON_GetArraySize(hits), 1);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(hits, 0), "type")->valuestring,
+                        "evidence");
+    if (cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "meta"), "total")->valueint > 1)
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "links"), "next")));
+    cJSON_Delete(doc);
+    doc = get_json("/v1/search?q=taliban&type=actors,threats&type=claims", 200);
+    cJSON_ArrayForEach(hit, cJSON_GetObjectItem(doc, "data"))
+    {
+        const char *type = cJSON_GetObjectItem(hit, "type")->valuestring;
+        assert_true(strcmp(type, "actors") == 0 || strcmp(type, "threats") == 0 ||
+                    strcmp(type, "claims") == 0);
+    }
+    assert_true(has_id(cJSON_GetObjectItem(doc, "data"), "taliban"));
+    cJSON_Delete(doc);
+    doc = get_json("/v1/search?q=nothingmatchesthis", 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")), 0);
+    cJSON_Delete(doc);
+
+    expect_problem("/v1/search", 400, "invalid_parameter", "q");
+    expect_problem("/v1/search?q=", 400, "invalid_parameter", "q");
+    expect_problem("/v1/search?q=al-qaeda", 400, "invalid_query", "q");
+    expect_problem("/v1/search?q=awaza&type=people", 400, "invalid_parameter", "type");
+    expect_problem("/v1/search?q=awaza&limit=0", 400, "invalid_parameter", "limit");
+    expect_problem("/v1/search?q=awaza&sort=id", 400, "unknown_parameter", "sort");
+}
+
+static void timeline(void **state)
+{
+    cJSON *doc, *data, *meta;
+    (void)state;
+    doc = get_json("/v1/timeline", 200);
+    data = cJSON_GetObjectItem(doc, "data");
+    meta = cJSON_GetObjectItem(doc, "meta");
+    assert_string_equal(ids(cJSON_GetObjectItem(data, "dated")),
+                        "c5-conference,awaza-meeting,sco-summit");
+    assert_string_equal(ids(cJSON_GetObjectItem(data, "undated")), "statement");
+    assert_int_equal(cJSON_GetObjectItem(meta, "total")->valueint, 4);
+    assert_string_equal(cJSON_GetObjectItem(meta, "start")->valuestring, "2021-07-11");
+    assert_string_equal(cJSON_GetObjectItem(meta, "end")->valuestring, "2021-09-17");
+    assert_string_equal(
+        cJSON_GetObjectItem(
+            cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(data, "dated"), 0), "date"),
+            "precision")
+            ->valuestring,
+        "part-of-month");
+    cJSON_Delete(doc);
+    doc = get_json("/v1/timeline?from=2021-08&actor=five-countries&fields=id,date", 200);
+    data = cJSON_GetObjectItem(doc, "data");
+    assert_string_equal(ids(cJSON_GetObjectItem(data, "dated")), "awaza-meeting");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(data, "undated")), 0);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetArrayItem(cJSON_GetObjectItem(data, "dated"), 0)),
+                     2);
+    cJSON_Delete(doc);
+    expect_problem("/v1/timeline?limit=5", 400, "unknown_parameter", "limit");
+    expect_problem("/v1/timeline?sort=title", 400, "unknown_parameter", "sort");
+    expect_problem("/v1/timeline?type=party", 400, "invalid_parameter", "type");
+    expect_problem("/v1/timeline?to=2021-13", 400, "invalid_parameter", "to");
+    expect_problem("/v1/timeline?q=%22x", 400, "invalid_query", "q");
+}
+
+static void graph(void **state)
+{
+    cJSON *doc, *nodes, *edges, *edge, *relations;
+    int total;
+    (void)state;
+    relations = get_json("/v1/relations?limit=1", 200);
+    total = cJSON_GetObjectItem(cJSON_GetObjectItem(relations, "meta"), "total")->valueint;
+    cJSON_Delete(relations);
+
+    doc = get_json("/v1/graph", 200);
+    nodes = cJSON_GetObjectItem(doc, "nodes");
+    edges = cJSON_GetObjectItem(doc, "edges");
+    assert_int_equal(cJSON_GetArraySize(nodes), 21);
+    assert_int_equal(cJSON_GetArraySize(edges), total);
+    assert_non_null(cJSON_GetObjectItem(cJSON_GetArrayItem(nodes, 0), "label"));
+    cJSON_ArrayForEach(edge, edges)
+    {
+        assert_true(has_id(nodes, cJSON_GetObjectItem(edge, "source")->valuestring));
+        assert_true(has_id(nodes, cJSON_GetObjectItem(edge, "target")->valuestring));
+    }
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "meta"), "nodes")->valueint, 21);
+    cJSON_Delete(doc);
+
+    doc = get_json("/v1/graph?around=xi-jinping&depth=1", 200);
+    nodes = cJSON_GetObjectItem(doc, "nodes");
+    assert_true(has_id(nodes, "china"));
+    assert_true(has_id(nodes, "sco-summit"));
+    assert_false(has_id(nodes, "sco"));
+    cJSON_Delete(doc);
+    doc = get_json("/v1/graph?around=xi-jinping&depth=2&derived=true", 200);
+    assert_true(has_id(cJSON_GetObjectItem(doc, "nodes"), "sco"));
+    cJSON_ArrayForEach(edge, cJSON_GetObjectItem(doc, "edges"))
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(edge, "derived")));
+    cJSON_Delete(doc);
+    doc = get_json("/v1/graph?type=actors,organizations&relation=cooperates_with", 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "nodes")), 9);
+    assert_string_equal(ids(cJSON_GetObjectItem(doc, "edges")), "us-cooperates-five");
+    cJSON_Delete(doc);
+    doc = get_json("/v1/graph?layer=layer-us", 200);
+    nodes = cJSON_GetObjectItem(doc, "nodes");
+    assert_true(has_id(nodes, "layer-us"));
+    assert_true(has_id(nodes, "united-states"));
+    assert_false(has_id(nodes, "layer-unity"));
+    cJSON_Delete(doc);
+    doc = get_json("/v1/graph?shape=cytoscape&type=layers", 200);
+    nodes = cJSON_GetObjectItem(doc, "nodes");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(nodes, 0), "data"), "id")
+            ->valuestring,
+        "layer-unity");
+    cJSON_Delete(doc);
+    doc = get_json("/v1/graph?shape=vis&around=awaza", 200);
+    edge = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "edges"), 0);
+    assert_non_null(cJSON_GetObjectItem(edge, "from"));
+    assert_non_null(cJSON_GetObjectItem(edge, "to"));
+    assert_null(cJSON_GetObjectItem(edge, "source"));
+    assert_non_null(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "nodes"), 0), "group"));
+    cJSON_Delete(doc);
+
+    expect_problem("/v1/graph?depth=2", 400, "invalid_parameter", "depth");
+    expect_problem("/v1/graph?around=china&depth=4", 400, "invalid_parameter", "depth");
+    expect_problem("/v1/graph?around=nobody", 400, "invalid_parameter", "around");
+    expect_problem("/v1/graph?around=awaza-e1", 400, "invalid_parameter", "around");
+    expect_problem("/v1/graph?layer=china", 400, "invalid_parameter", "layer");
+    expect_problem("/v1/graph?type=evidence", 400, "invalid_parameter", "type");
+    expect_problem("/v1/graph?relation=likes", 400, "invalid_parameter", "relation");
+    expect_problem("/v1/graph?derived=maybe", 400, "invalid_parameter", "derived");
+    expect_problem("/v1/graph?shape=d4", 400, "invalid_parameter", "shape");
+    expect_problem("/v1/graph?type=", 400, "invalid_parameter", "type");
+    expect_problem("/v1/graph?limit=3", 400, "unknown_parameter", "limit");
+}
+
+static void stats(void **state)
+{
+    cJSON *doc = get_json("/v1/stats", 200), *data = cJSON_GetObjectItem(doc, "data");
+    (void)state;
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(data, "counts"), "actors")->valueint,
+                     7);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(data, "counts"), "events")->valueint,
+                     4);
+    assert_int_equal(cJSON_GetObjectItem(data, "undated_events")->valueint, 1);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(data, "events_per_layer")), 2);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(data, "events_per_month")), 3);
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(data, "actors_per_kind"), "state")->valueint, 4);
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(data, "events_per_type"), "meeting")->valueint, 1);
+    cJSON_Delete(doc);
+    expect_problem("/v1/stats?by=month", 400, "unknown_parameter", "by");
+    expect_problem("/v1/stats?format=csv", 406, "not_acceptable", NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(index_lists_every_route),
+        cmocka_unit_test(article_with_offsets),
+        cmocka_unit_test(search_hits),
+        cmocka_unit_test(timeline),
+        cmocka_unit_test(graph),
+        cmocka_unit_test(stats),
+    };
+    return cmocka_run_group_tests(tests, start, stop);
+}
