@@ -575,8 +575,8 @@ enum statement_id {
 };
 
 static const char *const insert_sql[ST_COUNT] = {
-    [ST_RECORD] = "INSERT OR IGNORE INTO records (id, type, kind, label, position) VALUES "
-                  "(?,?,?,?,?)",
+    [ST_RECORD] = ("INSERT OR IGNORE INTO records (id, type, kind, label, position) VALUES "
+                   "(?,?,?,?,?)"),
     [ST_ACTOR] = "INSERT INTO actors VALUES (?,?,?,?,?,?,?,?,?)",
     [ST_ALIAS] = "INSERT INTO aliases VALUES (?,?,?)",
     [ST_MEMBER] = "INSERT INTO actor_members VALUES (?,?,?)",
