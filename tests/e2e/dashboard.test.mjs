@@ -265,6 +265,30 @@ async function main() {
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-search.png') });
     });
 
+    await check('offsets count code points, also past the Basic Multilingual Plane', async () => {
+      const got = await page.evaluate(async () => {
+        const { ArticleView } = await import('/js/article.js');
+        const root = document.createElement('div');
+        // 𝕏 and 😀 are two UTF-16 units each but one code point: offsets after them shift.
+        const view = new ArticleView(root, { text: 'T𝕏tle\n\nBy 😀 me\n\nThe Taliban’s 😀 return.\n' });
+        view.highlight([{ start: 20, end: 27, key: 'a' }], 'a', { scroll: false });
+        return { mark: [...root.querySelectorAll('mark.active')].map((m) => m.textContent).join(''), paragraphs: view.paragraphs };
+      });
+      assert.equal(got.mark, 'Taliban');
+      assert.deepEqual(got.paragraphs.map((p) => [p.start, p.end]), [[0, 5], [7, 14], [16, 39]]);
+    });
+
+    await check('dates read as written: a day, part of a month, a month, a year', async () => {
+      const got = await page.evaluate(async () => {
+        const { formatInterval } = await import('/js/dom.js');
+        return [
+          ['2021-09-17', '2021-09-17'], ['2021-08-01', '2021-08-15'], ['2021-08-01', '2021-08-31'],
+          ['2018-01-01', '2018-12-31'], ['2021-07-11', '2021-08-03'], [null, null],
+        ].map(([start, end]) => formatInterval({ start, end }));
+      });
+      assert.deepEqual(got, ['17 Sep 2021', '1–15 Aug 2021', 'Aug 2021', '2018', '11 Jul – 3 Aug 2021', 'date unknown']);
+    });
+
     await check('no console errors, no failed requests, no CORS failures', async () => {
       assert.deepEqual(seen.problems, []);
     });
@@ -272,6 +296,8 @@ async function main() {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-top.png') });
+    // The README's picture (docs/dashboard.png): the source, the layers and the timeline.
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-readme.png'), fullPage: true, clip: { x: 0, y: 0, width: 1440, height: 2000 } });
 
     // Pagination: pages of 5 must give the same page, by following links.next.
     const paged = await context.newPage();
@@ -291,6 +317,7 @@ async function main() {
     await check('a link to #actors/<id> opens that page', async () => {
       await paged.goto(`${DASHBOARD}/?api=${encodeURIComponent(STRATA)}#actors/${ACTOR}`);
       await paged.waitForSelector(`#panel[data-state="ready"][data-id="${ACTOR}"]`, { timeout: TIMEOUT });
+      await paged.waitForTimeout(400); // the panel's slide-in
       await paged.screenshot({ path: join(ARTIFACTS, 'dashboard-panel.png') });
     });
     await paged.close();
