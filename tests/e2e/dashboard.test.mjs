@@ -196,6 +196,23 @@ async function main() {
       assert.ok(expected.nodes.some((n) => n.id === ACTOR), `${ACTOR} is not a graph node`);
     });
 
+    await check('adding layers to the network redraws it with the API\'s node count', async () => {
+      const graph = page.locator('#graph');
+      const before = await graph.getAttribute('data-source');
+      await page.locator('#graph-options input[value="layers"]').check();
+      await page.waitForFunction((prev) => {
+        const el = document.querySelector('#graph');
+        return el.dataset.state === 'ready' && el.dataset.source !== prev;
+      }, before, { timeout: TIMEOUT });
+      const source = await graph.getAttribute('data-source');
+      assert.match(decodeURIComponent(source), /type=actors,organizations,events,layers/);
+      const expected = await (await fetch(source)).json();
+      assert.equal(Number(await graph.getAttribute('data-node-count')), expected.meta.nodes);
+      assert.ok(expected.nodes.some((n) => n.type === 'layers'), 'no layer nodes');
+      await page.locator('#graph-options input[value="layers"]').uncheck();
+      await page.waitForFunction((prev) => document.querySelector('#graph').dataset.source === prev && document.querySelector('#graph').dataset.state === 'ready', before, { timeout: TIMEOUT });
+    });
+
     await check(`clicking ${ACTOR} in the graph opens its page: events, layers, evidence`, async () => {
       const pos = await page.evaluate((id) => {
         const { cy } = window.strataDashboard.graph;
