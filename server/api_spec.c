@@ -16,6 +16,8 @@
 #include <cjson/cJSON.h>
 
 #include "error.h"
+#include "query.h"
+#include "render.h"
 
 #define PATH_MAX_BYTES 1200
 
@@ -61,28 +63,24 @@ close_file:
     return rc;
 }
 
-/* Parse the JSON document and render its compact and indented forms. */
-static int render_json(const struct buf *text, const char *path, struct buf *compact,
-                       struct buf *pretty, char *error, size_t error_size)
+/* Parse the JSON document and render its compact and indented forms (as every JSON route). */
+static int json_forms(const struct buf *text, const char *path, struct buf *compact,
+                      struct buf *pretty, char *error, size_t error_size)
 {
     cJSON *doc = cJSON_ParseWithLength(buf_str(text), text->len);
-    char *flat = NULL, *indented = NULL;
-    int rc = STRATA_ENOMEM;
+    int rc;
 
     if (!doc || !cJSON_IsObject(doc)) {
         snprintf(error, error_size, "%s: not a JSON object", path);
         cJSON_Delete(doc);
         return STRATA_EPARSE;
     }
-    flat = cJSON_PrintUnformatted(doc);
-    indented = cJSON_Print(doc);
-    if (flat && indented && buf_puts(compact, flat) == 0 && buf_puts(compact, "\n") == 0 &&
-        buf_puts(pretty, indented) == 0 && buf_puts(pretty, "\n") == 0)
-        rc = STRATA_OK;
-    else
-        snprintf(error, error_size, "%s: out of memory rendering the document", path);
-    free(flat);
-    free(indented);
+    rc = render_json(compact, doc, false);
+    if (!rc)
+        rc = render_json(pretty, doc, true);
+    if (rc)
+        snprintf(error, error_size, "%s: cannot render the document: %s", path,
+                 strata_strerror(rc));
     cJSON_Delete(doc);
     return rc;
 }
@@ -122,8 +120,8 @@ int api_spec_load(const char *dir)
     rc = read_file(path, &json_text, next.error, sizeof(next.error));
     if (rc)
         goto fail;
-    rc = render_json(&json_text, path, &next.json_compact, &next.json_pretty, next.error,
-                     sizeof(next.error));
+    rc = json_forms(&json_text, path, &next.json_compact, &next.json_pretty, next.error,
+                    sizeof(next.error));
     if (rc)
         goto fail;
     snprintf(path, sizeof(path), "%s/docs/index.html", dir);
@@ -156,29 +154,14 @@ void api_spec_unload(void)
     snprintf(spec.error, sizeof(spec.error), "the API description was unloaded");
 }
 
-/* These routes take no parameters besides format and pretty (checked by http.c). */
-static int check_parameters(const struct request *req, const char *route, struct problem *p)
-{
-    size_t unknown = 0;
-
-    for (size_t i = 0; i < req->param_count; i++) {
-        const char *name = req->params[i].name;
-        if (strcmp(name, "format") == 0 || strcmp(name, "pretty") == 0)
-            continue;
-        if (unknown++ == 0)
-            problem_set(p, PROBLEM_UNKNOWN_PARAMETER,
-                        "%s takes no parameters besides format and pretty", route);
-        problem_add_error(p, name, req->params[i].value,
-                          "unknown parameter; allowed: format, pretty");
-    }
-    return unknown ? STRATA_EINVAL : STRATA_OK;
-}
-
 /* Copy one of the loaded bodies into the response, or describe why there is none. */
 static void serve(const struct request *req, struct response *res, const char *route,
                   const struct buf *body)
 {
-    if (check_parameters(req, route, &res->problem))
+    static const char *const none[] = {NULL};
+
+    /* format and pretty are the only parameters (http.c validated them) */
+    if (!query_check_names(req, route, none, &res->problem))
         return;
     if (!spec.loaded) {
         problem_set(&res->problem, PROBLEM_INTERNAL,
