@@ -1330,7 +1330,7 @@ static int load_all(struct loader *L)
     int rc;
 
     rc = exec_sql(L, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = OFF; PRAGMA synchronous "
-                     "= OFF; PRAGMA cache_size = -262144; BEGIN");
+                     "= OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -262144; BEGIN");
     if (!rc)
         rc = exec_sql(L, schema_sql);
     for (int i = 0; i < ST_COUNT && !rc; i++)
