@@ -503,6 +503,20 @@ for (const operation of operations) {
       await expectAnswer(operation, method === 'options' ? {} : required, { status: okStatus });
     });
 
+    const headerParams = operation.params.filter((p) => p.in === 'header');
+    if (headerParams.length) {
+      test(`takes the request headers ${headerParams.map((p) => p.name).join(', ')}`, async () => {
+        for (const param of headerParams) {
+          const value = exampleOf(param);
+          assert.ok(value !== undefined, `no example for header ${param.name}`);
+          const { res, target } = await send(operation, method === 'options' ? {} : required, { headers: { [param.name]: String(value) } });
+          const problems = checkAnswer(operation, res, { query: method === 'options' ? {} : required, head: method === 'head' });
+          if (![200, 204, 304].includes(res.status)) problems.unshift(`status ${res.status}`);
+          if (problems.length) assert.fail(`${method.toUpperCase()} ${target} with ${param.name}: ${String(value)}\n  ${problems.join('\n  ')}`);
+        }
+      });
+    }
+
     if (method === 'options') {
       test('answers a CORS preflight', async () => {
         const res = await expectAnswer(operation, {}, {
