@@ -1839,9 +1839,12 @@ static cJSON *search_hit(sqlite3_stmt *stmt)
         const char *owner = (const char *)sqlite3_column_text(stmt, 3);
         const char *owner_type = collection_name(sqlite3_column_text(stmt, 8));
         long long start = sqlite3_column_int64(stmt, 10);
-        cJSON *record = link_entry(owner_type ? owner_type : "", owner ? owner : "",
-                                   (const char *)sqlite3_column_text(stmt, 9));
+        cJSON *record = cJSON_CreateObject();
         cJSON_AddStringToObject(record, "type", owner_type ? owner_type : "");
+        cJSON_AddItemToObject(record, "id", cJSON_CreateString(owner ? owner : ""));
+        snprintf(href, sizeof(href), "/v1/%s/%s", owner_type ? owner_type : "", owner ? owner : "");
+        cJSON_AddStringToObject(record, "label", (const char *)sqlite3_column_text(stmt, 9));
+        cJSON_AddStringToObject(record, "href", href);
         cJSON_AddItemToObject(hit, "record", record);
         cJSON_AddNumberToObject(hit, "start", (double)start);
         cJSON_AddNumberToObject(hit, "end", (double)sqlite3_column_int64(stmt, 11));
