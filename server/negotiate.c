@@ -56,6 +56,8 @@ static double element_quality(const char *p, const char **next)
                 p = end;
                 continue;
             }
+            /* p may now be at ',' or the end: look at it again, never step past it */
+            continue;
         }
         p++;
     }
