@@ -225,6 +225,13 @@ function checkAnswer(operation, res, { query = {}, head = false } = {}) {
         checkCompleteness(name, record, query, problems, `${name} ${record.id || ''}`);
       }
     }
+    if (operation.path === '/openapi.json' && res.status === 200) {
+      try {
+        assert.deepEqual(body, doc);
+      } catch (err) {
+        problems.push(`/openapi.json is not the document of openapi.yaml: ${err.message.slice(0, 200)}`);
+      }
+    }
     if (type === 'application/problem+json') {
       if (body.status !== res.status) problems.push(`problem status ${body.status} differs from ${res.status}`);
     }
