@@ -34,7 +34,7 @@ FROM debian:bookworm-slim
 ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
 ARG SOURCE=unknown
-ARG LICENSES=NOASSERTION
+ARG LICENSES=MIT
 LABEL org.opencontainers.image.title="strata" \
       org.opencontainers.image.description="Read-only JSON HTTP API over the extracted model of one article" \
       org.opencontainers.image.version="${VERSION}" \
