@@ -265,7 +265,8 @@ static enum MHD_Result send_answer(const struct http_server *server, struct MHD_
     }
     if (a->cacheable && ex->snap) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, server->cache_control);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, ex->snap->last_modified);
+        if (a->status != MHD_HTTP_NOT_MODIFIED)
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, ex->snap->last_modified);
     } else {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     }
@@ -346,11 +347,15 @@ static enum MHD_Result send_entry(const struct http_server *server, struct MHD_C
 
     ex->route_index = e->route_index;
     if (not_modified(conn, ex, a.etag)) {
+        /* RFC 9110 15.4.5: validators and caching headers, no representation metadata */
         a.status = MHD_HTTP_NOT_MODIFIED;
         a.body = "";
         a.body_len = 0;
         a.memory = MHD_RESPMEM_PERSISTENT;
+        a.content_type = NULL;
         a.encoding = NULL;
+        a.link = NULL;
+        a.total_count = -1;
     }
     return send_answer(server, conn, ex, &a);
 }

@@ -223,6 +223,13 @@ static void etag_gives_304(void **state)
     assert_int_equal(r.body.len, 0);
     assert_string_equal(header_of(&r, "ETag"), etag);
     assert_non_null(header_of(&r, "Access-Control-Expose-Headers"));
+    assert_non_null(header_of(&r, "Cache-Control"));
+    assert_non_null(header_of(&r, "Vary"));
+    /* no representation metadata on a 304 (RFC 9110 15.4.5) */
+    assert_null(header_of(&r, "Content-Type"));
+    assert_null(header_of(&r, "Link"));
+    assert_null(header_of(&r, "X-Total-Count"));
+    assert_null(header_of(&r, "Last-Modified"));
     reply_release(&r);
     /* a different representation of the same route has another ETag */
     assert_int_equal(client_request(&shared, "GET", CACHEABLE "?limit=3", conditional, &r), 0);
