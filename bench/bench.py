@@ -25,8 +25,15 @@ Not a test: it measures, and writes what it measured to bench/RESULTS.md.
 5. RESULTS.md: the tables, the targets of issue 7 with a verdict each, and
    the analysis kept in bench/ANALYSIS.md (why a target holds or does not).
 
+   The ratios are medians of per-round ratios; each server's CPU time per
+   request (from /proc) and the CPU used by other processes during the runs
+   are recorded too, because this 2-core machine is often shared.
+6. --variant BIN runs a second Strata build (a proposed change) in the same
+   cached rounds and reports it in a table of its own.
+
 usage: bench.py --strata BIN --latency BIN [--out DIR] [--results FILE]
                 [--duration S] [--rounds N] [--connections N] [--scales 1,100,1000]
+                [--skip PARTS] [--variant BIN --variant-label TEXT]
 """
 
 import argparse
@@ -37,6 +44,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -137,6 +145,28 @@ def children(pid):
     return found
 
 
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu_seconds(pid):
+    """utime + stime of pid (all its threads), in seconds."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rfind(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
+
+
+def busy_seconds():
+    """CPU seconds spent busy by the whole machine (all CPUs) since boot."""
+    with open("/proc/stat") as f:
+        values = [int(x) for x in f.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / CLOCK_TICK
+
+
 class Server:
     """A process under test: started pinned, stopped by its own pid."""
 
@@ -170,6 +200,9 @@ class Server:
         self.peak_rss_kb = max(self.peak_rss_kb, rss)
         return rss
 
+    def cpu_seconds(self):
+        return sum(proc_cpu_seconds(p) for p in self.measured_pids())
+
     def hwm_kb(self):
         return sum(proc_status(p)["VmHWM"] for p in self.measured_pids())
 
@@ -201,11 +234,24 @@ def http_get(port, target, headers=None, timeout=30):
         conn.close()
 
 
+class StartFailed(Exception):
+    """A server did not start: the message says why (with its log's last line)."""
+
+
+def last_log_line(server):
+    try:
+        lines = [x for x in Path(server.log_path).read_text(errors="replace").splitlines() if x]
+        return lines[-1] if lines else "(empty log)"
+    except (OSError, TypeError):
+        return "(no log)"
+
+
 def wait_ready(server, port, path, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not server.alive():
-            fail("%s exited while starting (see %s)" % (server.name, server.log_path))
+            raise StartFailed("%s exited while starting: %s" % (server.name,
+                                                                last_log_line(server)))
         try:
             status, _, _ = http_get(port, path, timeout=2)
             if status == 200:
@@ -213,16 +259,18 @@ def wait_ready(server, port, path, timeout):
         except OSError:
             pass
         time.sleep(0.005)
-    fail("%s did not become ready within %d s (see %s)" % (server.name, timeout, server.log_path))
+    server.stop()
+    raise StartFailed("%s did not become ready within %d s (see %s)" % (server.name, timeout,
+                                                                        server.log_path))
 
 
-def start_strata(args, data, cache, name, threads=1, timeout=180):
+def start_strata(args, data, cache, name, threads=1, timeout=180, binary=None):
     """Start Strata on a free port; returns (server, seconds from exec to ready)."""
     out = Path(args.out)
     port_file = out / ("%s.port" % name)
     if port_file.exists():
         port_file.unlink()
-    argv = [args.strata, "--port", "0", "--port-file", str(port_file), "--data", str(data),
+    argv = [binary or args.strata, "--port", "0", "--port-file", str(port_file), "--data", str(data),
             "--threads", str(threads), "--access-log", "false",
             "--spec-dir", str(ROOT / "api-spec")]
     if not cache:
@@ -232,11 +280,13 @@ def start_strata(args, data, cache, name, threads=1, timeout=180):
     server.start()
     deadline = started + timeout
     while not port_file.exists():
+        server.rss_kb()  # the peak while loading, even when the load fails
         if not server.alive():
-            fail("strata exited while starting (see %s)" % server.log_path)
+            raise StartFailed("strata exited while starting after %.1f s (peak RSS %s MB): %s" % (
+                time.monotonic() - started, fmt_mb(server.peak_rss_kb), last_log_line(server)))
         if time.monotonic() > deadline:
             server.stop()
-            fail("strata wrote no port file within %d s (see %s)" % (timeout, server.log_path))
+            raise StartFailed("strata wrote no port file within %d s" % timeout)
         time.sleep(0.002)
     server.port = int(port_file.read_text().strip())
     wait_ready(server, server.port, "/readyz", timeout)
@@ -261,6 +311,9 @@ def run_wrk(args, server, target, headers, duration):
     for h in headers:
         argv += ["-H", h]
     argv.append("http://127.0.0.1:%d%s" % (server.port, target))
+    cpu0, busy0 = server.cpu_seconds(), busy_seconds()
+    child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
     proc = subprocess.Popen(pin(CLIENT_CPU, argv), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + duration + 60
@@ -274,6 +327,11 @@ def run_wrk(args, server, target, headers, duration):
         fail("wrk did not finish on %s" % target)
     if proc.returncode != 0:
         fail("wrk failed on %s: %s %s" % (target, text, err))
+    elapsed = time.monotonic() - started
+    server_cpu = server.cpu_seconds() - cpu0
+    child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = (child1.ru_utime - child0.ru_utime) + (child1.ru_stime - child0.ru_stime)
+    foreign = max(0.0, busy_seconds() - busy0 - server_cpu - wrk_cpu) / elapsed
     rps = re.search(r"Requests/sec:\s+([0-9.]+)", text)
     p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M)
@@ -287,9 +345,10 @@ def run_wrk(args, server, target, headers, duration):
     if sock:
         errors += int(sock.group(1)) + int(sock.group(3)) + int(sock.group(4))
     requests = re.search(r"(\d+) requests in", text)
+    count = int(requests.group(1)) if requests else 0
     return {"rps": float(rps.group(1)), "p50_ms": to_ms(p50.group(1)),
-            "p99_ms": to_ms(p99.group(1)), "errors": errors,
-            "requests": int(requests.group(1)) if requests else 0}
+            "p99_ms": to_ms(p99.group(1)), "errors": errors, "requests": count,
+            "cpu_us": server_cpu * 1e6 / count if count else 0.0, "foreign_cpus": foreign}
 
 
 def median_of(runs, key):
@@ -299,7 +358,13 @@ def median_of(runs, key):
 def summarise(runs, server):
     return {"rps": median_of(runs, "rps"), "p50_ms": median_of(runs, "p50_ms"),
             "p99_ms": median_of(runs, "p99_ms"), "errors": sum(r["errors"] for r in runs),
-            "rps_runs": [round(r["rps"]) for r in runs], "rss_kb": server.rss_kb()}
+            "cpu_us": median_of(runs, "cpu_us"), "foreign_cpus": median_of(runs, "foreign_cpus"),
+            "rps_runs": [round(r["rps"]) for r in runs], "rss_kb": server.rss_kb(),
+            "peak_rss_kb": server.peak_rss_kb}
+
+
+class QueryFailed(Exception):
+    """The latency client got something other than 200."""
 
 
 def run_latency(args, port, targets, headers=(), requests=None):
@@ -310,7 +375,7 @@ def run_latency(args, port, targets, headers=(), requests=None):
     argv += targets
     out = subprocess.run(pin(CLIENT_CPU, argv), capture_output=True, text=True, timeout=900)
     if out.returncode != 0:
-        fail("latency client failed: %s" % (out.stderr.strip() or out.stdout.strip()))
+        raise QueryFailed((out.stderr.strip() or out.stdout.strip())[:300])
     return json.loads(out.stdout)
 
 
@@ -445,8 +510,8 @@ def cached_runs(args, servers, answers):
     for route, strata_target, js_target in ROUTES:
         for mode, headers in MODES:
             targets = {"strata": strata_target, "nginx": "/%s.json" % route,
-                       "json-server": js_target}
-            order = [s for s in ("strata", "nginx", "json-server") if s in servers]
+                       "json-server": js_target, "variant": strata_target}
+            order = [s for s in ("strata", "nginx", "json-server", "variant") if s in servers]
             runs = {s: [] for s in order}
             for s in order:  # warm-up: caches filled, connections established once
                 run_wrk(args, servers[s], targets[s], headers, 1)
@@ -457,9 +522,16 @@ def cached_runs(args, servers, answers):
             row = {"route": route, "mode": mode, "target": strata_target,
                    "servers": {s: summarise(runs[s], servers[s]) for s in order}}
             st = row["servers"]["strata"]["rps"]
-            for other in ("nginx", "json-server"):
-                if other in row["servers"]:
-                    row["vs_" + other] = st / row["servers"][other]["rps"]
+            for name, base in (("vs_nginx", "nginx"), ("vs_json-server", "json-server"),
+                               ("variant_vs_nginx", "nginx")):
+                top = "variant" if name.startswith("variant") else "strata"
+                if base in runs and top in runs:
+                    # the ratio of each round (runs close in time), then the median
+                    row[name] = statistics.median(a["rps"] / b["rps"] for a, b in
+                                                  zip(runs[top], runs[base]))
+            if "nginx" in runs:
+                row["cpu_vs_nginx"] = (row["servers"]["nginx"]["cpu_us"] /
+                                       max(1e-9, row["servers"]["strata"]["cpu_us"]))
             log("%-13s %-10s strata %8.0f  nginx %8.0f  json-server %7.0f req/s" % (
                 route, mode, st, row["servers"].get("nginx", {}).get("rps", 0),
                 row["servers"].get("json-server", {}).get("rps", 0)))
@@ -471,7 +543,10 @@ def uncached_runs(args, server):
     rows = []
     for route, target, _ in ROUTES:
         runs = [run_wrk(args, server, target, [], args.duration) for _ in range(args.rounds)]
-        single = run_latency(args, server.port, [target])
+        try:
+            single = run_latency(args, server.port, [target])
+        except QueryFailed as e:
+            fail("uncached %s: %s" % (target, e))
         rows.append({"route": route, "target": target, "load": summarise(runs, server),
                      "single": single})
         log("uncached %-13s %8.0f req/s, one at a time p50 %.0f us p99 %.0f us" % (
@@ -536,7 +611,15 @@ def scale_runs(args, model):
     for scale in args.scales:
         data = generated_model(args, scale)
         size = (data / "model.json").stat().st_size + (data / "article.txt").stat().st_size
-        server, load_s = start_strata(args, data, False, "scale-%d" % scale, timeout=600)
+        started = time.monotonic()
+        try:
+            server, load_s = start_strata(args, data, False, "scale-%d" % scale,
+                                          timeout=args.load_timeout)
+        except StartFailed as e:
+            log("%5dx: %s" % (scale, e))
+            rows.append({"scale": scale, "bytes": size, "failed": str(e),
+                         "seconds": time.monotonic() - started})
+            continue
         try:
             after_load = server.rss_kb()
             peak_load = server.hwm_kb()
@@ -550,8 +633,13 @@ def scale_runs(args, model):
                            for i in range(60)]
             latencies = {}
             for name, targets in groups.items():
-                latencies[name] = run_latency(args, server.port, targets,
-                                              requests=args.scale_requests)
+                try:
+                    latencies[name] = run_latency(args, server.port, targets,
+                                                  requests=args.scale_requests)
+                except QueryFailed as e:
+                    log("%5dx %s: %s" % (scale, name, e))
+                    latencies[name] = {"failed": str(e)}
+                    continue
                 log("%5dx %-50s p50 %8.0f us  p99 %8.0f us" % (
                     scale, name, latencies[name]["p50_us"], latencies[name]["p99_us"]))
             rows.append({"scale": scale, "bytes": size, "evidence": evidence, "load_s": load_s,
@@ -624,6 +712,17 @@ def verdict(ok):
     return "**holds**" if ok else "**does not hold**"
 
 
+def scale_ok(s):
+    return "failed" not in s
+
+
+def worst_latency(s, prefixes):
+    """(p99 us, query name) of the slowest query group starting with prefixes (inf if one failed)."""
+    found = [(v.get("p99_us", float("inf")), k) for k, v in s["latency"].items()
+             if k.startswith(prefixes)]
+    return max(found) if found else (float("inf"), "none")
+
+
 def targets(res):
     """[(target, measured, holds)] for the targets of issue 7."""
     rows = []
@@ -632,10 +731,10 @@ def targets(res):
     def ratios(mode, key):
         return [r[key] for r in cached if r["mode"] == mode and key in r]
     for mode, label in (("keep-alive", "keep-alive"), ("close", "`Connection: close`"),
-                        ("gzip", "gzip accepted")):
+                        ("gzip", "keep-alive, gzip accepted")):
         vs = ratios(mode, "vs_nginx")
         if vs:
-            rows.append(("cached >= 1.0x nginx, %s (every route)" % label,
+            rows.append(("cached >= 1.0x nginx static, %s (every route)" % label,
                          "%.2fx to %.2fx" % (min(vs), max(vs)), min(vs) >= 1.0))
     vs = ratios("keep-alive", "vs_json-server")
     if vs:
@@ -653,17 +752,21 @@ def targets(res):
     for s in res.get("scale", []):
         if s["scale"] != 1000:
             continue
+        if not scale_ok(s):
+            for name in ("loads in < 5 s", "RSS < 500 MB",
+                         "uncached filtered/sorted/paged p99 < 10 ms",
+                         "full-text search p99 < 20 ms"):
+                rows.append(("1000x: " + name, "the model does not load (below)", False))
+            continue
         rows.append(("1000x: loads in < 5 s", "%.2f s" % s["load_s"], s["load_s"] < 5))
         peak = max(s["hwm_kb"], s["rss_after_queries_kb"])
         rows.append(("1000x: RSS < 500 MB", "%s MB after load, %s MB peak" % (
             fmt_mb(s["rss_after_load_kb"]), fmt_mb(peak)), peak < 500 * 1024))
-        worst = max((v["p99_us"], k) for k, v in s["latency"].items()
-                    if k.startswith(("filtered", "paged", "sorted")))
+        worst = worst_latency(s, ("filtered", "paged", "sorted"))
         rows.append(("1000x: uncached filtered/sorted/paged p99 < 10 ms",
                      "worst %s us (%s)" % (fmt_us(worst[0]), worst[1].split(":")[0]),
                      worst[0] < 10000))
-        worst = max((v["p99_us"], k) for k, v in s["latency"].items()
-                    if k.startswith("full-text"))
+        worst = worst_latency(s, ("full-text",))
         rows.append(("1000x: full-text search p99 < 20 ms",
                      "worst %s us (%s)" % (fmt_us(worst[0]), worst[1].split(":")[0]),
                      worst[0] < 20000))
@@ -676,22 +779,31 @@ def render(args, res):
     w = lines.append
     w("# Benchmark results")
     w("")
-    w("Written by `make bench` (bench/bench.py); do not edit by hand: the analysis at the end "
-      "comes from bench/ANALYSIS.md. Raw numbers: bench/out/results.json.")
+    w("Written by `make bench` (bench/bench.py, issue 7); do not edit by hand: the analysis at "
+      "the end comes from bench/ANALYSIS.md. Raw numbers of the run: bench/out/results.json.")
     w("")
-    w("- Run: %s; Strata %s (commit %s%s)" % (
-        m["date"], m["strata"], m["commit"], ", with uncommitted changes in server/" if m["dirty"]
-        else ""))
+    w("- Run: %s, %.0f s; Strata %s (commit %s%s)" % (
+        m["date"], res.get("seconds", 0), m["strata"], m["commit"],
+        ", with uncommitted changes in server/ or include/" if m["dirty"] else ""))
+    w("- Command: `bench/bench.py %s`" % " ".join(res.get("argv", [])))
     w("- Machine: %s, %s cores, Linux %s; %s; %s; node %s, json-server %s" % (
         m["cpu"], m["cores"], m["kernel"], m["nginx"], m["wrk"].split(" Copyright")[0],
         m["node"], m["json_server"]))
-    w("- Method: %s; wrk `-t1 -c%d`, %d rounds of %d s per server and case, servers in a "
-      "rotating order each round, after a 1 s warm-up; the figures are the medians over the "
-      "rounds. Strata runs with `--threads 1 --access-log false`, nginx with one worker, "
-      "json-server as one node process." % (
+    w("- Method: %s; wrk `-t1 -c%d`, %d rounds of %d s per server and case after a 1 s warm-up, "
+      "the servers in a rotating order each round. req/s, p50 and p99 are medians over the "
+      "rounds; a ratio is the median of the ratios of each round (runs close in time). CPU "
+      "us/req is the server's own CPU time (user + system, from /proc) divided by the requests "
+      "served: unlike req/s it barely moves when other work shares the machine. Strata runs with "
+      "`--threads 1 --access-log false`, nginx with one worker and `access_log off`, json-server "
+      "as one node process." % (
           "server pinned to CPU %s and wrk to CPU %s (taskset)" % (SERVER_CPU, CLIENT_CPU)
           if PINNED else "one core only: nothing pinned",
           args.connections, args.rounds, args.duration))
+    if res.get("foreign_cpus") is not None:
+        w("- Other load on the machine during the wrk runs (CPU time of processes other than "
+          "the server and wrk, in CPUs): median %.2f, max %.2f. Above ~0.1 the req/s figures "
+          "are disturbed; compare the CPU us/req columns then." % (
+              res["foreign_cpus"], res["foreign_cpus_max"]))
     w("")
     w("## Targets")
     w("")
@@ -706,14 +818,17 @@ def render(args, res):
         w("Routes: collection `/v1/actors`; filtered `/v1/events?layer=layer-3-russia&sort=-date`; "
           "search `/v1/search?q=Taliban`; item-include `/v1/actors/russia?include=events`. "
           "nginx serves Strata's bytes for each (its `.gz` file through gzip_static when gzip is "
-          "accepted) with the same extra response headers. json-server serves the same records: "
-          "`/actors`, `/events?layers_like=layer-3-russia&_sort=date.start&_order=desc`, "
+          "accepted) with the same extra response headers (CORS, Vary, Cache-Control, Link, "
+          "X-Total-Count, a request id). json-server serves the same records: `/actors`, "
+          "`/events?layers_like=layer-3-russia&_sort=date.start&_order=desc`, "
           "`/evidence?q=Taliban` (its q= searches one collection), `/actors/russia` (it has no "
           "include=); it gzips on the fly when asked.")
         w("")
-        w("| route | mode | bytes | Strata req/s | p50 / p99 ms | nginx req/s | p50 / p99 ms | "
-          "json-server req/s | p50 / p99 ms | Strata/nginx | Strata/json-server |")
-        w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        w("| route | mode | bytes | Strata req/s | p50 / p99 ms | CPU us/req | nginx req/s | "
+          "p50 / p99 ms | CPU us/req | json-server req/s | p50 / p99 ms | Strata/nginx | "
+          "Strata/json-server |")
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | "
+          "---: |")
         for r in res["cached"]:
             s = r["servers"]
             a = res["answers"][r["route"]]
@@ -721,19 +836,46 @@ def render(args, res):
             cells = [r["route"], r["mode"], "{:,}".format(size)]
             for name in ("strata", "nginx", "json-server"):
                 x = s.get(name)
-                cells += [fmt_rps(x["rps"]), "%s / %s" % (fmt_ms(x["p50_ms"]), fmt_ms(x["p99_ms"]))
-                          ] if x else ["-", "-"]
-            cells += ["%.2fx" % r.get("vs_nginx", 0), "%.0fx" % r.get("vs_json-server", 0)]
+                if not x:
+                    cells += ["-", "-"] + (["-"] if name != "json-server" else [])
+                    continue
+                cells += [fmt_rps(x["rps"]), "%s / %s" % (fmt_ms(x["p50_ms"]), fmt_ms(x["p99_ms"]))]
+                if name != "json-server":
+                    cells.append("%.1f" % x["cpu_us"])
+            cells += ["%.2fx" % r["vs_nginx"] if "vs_nginx" in r else "-",
+                      "%.0fx" % r["vs_json-server"] if "vs_json-server" in r else "-"]
             w("| " + " | ".join(cells) + " |")
         w("")
-        w("RSS (sampled every 0.25 s under load): Strata at most %s MB (%s MB at the end; its "
-          "high-water mark, loading included, %s MB), nginx worker %s MB, json-server %s MB. "
+        peak = res.get("peak_rss", {})
+        w("RSS (sampled every 0.25 s under load, highest value): Strata %s MB (its high-water "
+          "mark, model loading included: %s MB), nginx worker %s MB, json-server %s MB. "
           "Errors (non-2xx, socket): %s." % (
-              fmt_mb(res["strata_rss_kb"]), fmt_mb(res["rss"]["strata"]),
-              fmt_mb(res["strata_hwm_kb"]),
-              fmt_mb(res["rss"].get("nginx", 0)), fmt_mb(res["rss"].get("json-server", 0)),
-              res["errors"]))
+              fmt_mb(res["strata_rss_kb"]), fmt_mb(res["strata_hwm_kb"]),
+              fmt_mb(peak.get("nginx", 0)), fmt_mb(peak.get("json-server", 0)), res["errors"]))
         w("")
+        if any("variant_vs_nginx" in r for r in res["cached"]):
+            w("### The same rounds with a patched build (`--variant`)")
+            w("")
+            w("`%s` (%s) ran in the same rotation as the three servers above; it is not the "
+              "committed code: bench/ANALYSIS.md says what it changes." % (
+                  res["variant"]["path"], res["variant"]["label"]))
+            w("")
+            w("| route | mode | variant req/s | p50 / p99 ms | CPU us/req | variant/nginx | "
+              "Strata (committed) CPU us/req | nginx CPU us/req |")
+            w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+            for r in res["cached"]:
+                v = r["servers"].get("variant")
+                if not v:
+                    continue
+                w("| %s | %s | %s | %s / %s | %.1f | %.2fx | %.1f | %.1f |" % (
+                    r["route"], r["mode"], fmt_rps(v["rps"]), fmt_ms(v["p50_ms"]),
+                    fmt_ms(v["p99_ms"]), v["cpu_us"], r["variant_vs_nginx"],
+                    r["servers"]["strata"]["cpu_us"], r["servers"]["nginx"]["cpu_us"]))
+            w("")
+            vs = [r["variant_vs_nginx"] for r in res["cached"] if "variant_vs_nginx" in r]
+            w("Variant/nginx over every route and mode: %.2fx to %.2fx; its RSS under load at "
+              "most %s MB." % (min(vs), max(vs), fmt_mb(peak.get("variant", 0))))
+            w("")
     if res.get("uncached"):
         w("## Uncached path (`--cache-size 0`)")
         w("")
@@ -742,18 +884,18 @@ def render(args, res):
           "after 20 of warm-up, timed client-side from the first byte sent to the last byte "
           "received." % args.requests)
         w("")
-        w("| route | under load req/s | p50 / p99 ms | one at a time p50 us | p99 us | "
+        w("| route | under load req/s | p50 / p99 ms | CPU us/req | one at a time p50 us | p99 us | "
           "cached/uncached req/s |")
-        w("| --- | ---: | ---: | ---: | ---: | ---: |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for r in res["uncached"]:
             cached = next((c for c in res.get("cached", []) if c["route"] == r["route"] and
                            c["mode"] == "keep-alive"), None)
-            ratio = "%.1fx" % (cached["servers"]["strata"]["rps"] / r["load"]["rps"]) \
+            ratio = "%.0fx" % (cached["servers"]["strata"]["rps"] / r["load"]["rps"]) \
                 if cached else "-"
-            w("| %s | %s | %s / %s | %s | %s | %s |" % (
+            w("| %s | %s | %s / %s | %s | %s | %s | %s |" % (
                 r["route"], fmt_rps(r["load"]["rps"]), fmt_ms(r["load"]["p50_ms"]),
-                fmt_ms(r["load"]["p99_ms"]), fmt_us(r["single"]["p50_us"]),
-                fmt_us(r["single"]["p99_us"]), ratio))
+                fmt_ms(r["load"]["p99_ms"]), fmt_us(r["load"]["cpu_us"]),
+                fmt_us(r["single"]["p50_us"]), fmt_us(r["single"]["p99_us"]), ratio))
         w("")
     if res.get("startup"):
         s = res["startup"]
@@ -766,30 +908,37 @@ def render(args, res):
     if res.get("scale"):
         w("## Scale: synthetic models (tools/gen-model.py)")
         w("")
-        w("Cache off, one request at a time (bench/latency.c, %d requests per query after 20 of "
-          "warm-up, the targets spread over the copies of the model). Load time: exec to the "
-          "first 200 of `/readyz` (parse, validate, build the SQLite store)." %
-          args.scale_requests)
+        w("N copies of the bundled model (ids suffixed, references kept inside each copy, the "
+          "article repeated with a fifth of its words varied, evidence offsets that verify). "
+          "Cache off, one request at a time (bench/latency.c, %d requests per query after 20 of "
+          "warm-up, the targets spread over the copies). Load time: exec to the first 200 of "
+          "`/readyz` (read, parse, validate, build the SQLite store)." % args.scale_requests)
         w("")
         w("| model | files MB | evidence spans | load s | RSS after load MB | peak RSS MB | "
           "RSS after queries MB |")
         w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for s in res["scale"]:
+            if not scale_ok(s):
+                w("| %dx | %.1f | - | fails | %s | - | - |" % (
+                    s["scale"], s["bytes"] / 1e6, s["failed"].replace("|", "\\|")))
+                continue
             w("| %dx | %.1f | {:,} | %.2f | %s | %s | %s |".format(s["evidence"]) % (
                 s["scale"], s["bytes"] / 1e6, s["load_s"], fmt_mb(s["rss_after_load_kb"]),
                 fmt_mb(s["hwm_kb"]), fmt_mb(s["rss_after_queries_kb"])))
         w("")
-        names = list(res["scale"][0]["latency"].keys())
-        w("| query (p50 / p99 us) | " + " | ".join("%dx" % s["scale"] for s in res["scale"]) +
-          " |")
-        w("| --- | " + " | ".join("---:" for _ in res["scale"]) + " |")
-        for n in names:
-            cells = []
-            for s in res["scale"]:
-                v = s["latency"].get(n)
-                cells.append("%s / %s" % (fmt_us(v["p50_us"]), fmt_us(v["p99_us"])) if v else "-")
-            w("| %s | %s |" % (n.replace("|", "\\|"), " | ".join(cells)))
-        w("")
+        loaded = [s for s in res["scale"] if scale_ok(s)]
+        if loaded:
+            names = list(loaded[0]["latency"].keys())
+            w("| query (p50 / p99 us) | " + " | ".join("%dx" % s["scale"] for s in loaded) + " |")
+            w("| --- | " + " | ".join("---:" for _ in loaded) + " |")
+            for n in names:
+                cells = []
+                for s in loaded:
+                    v = s["latency"].get(n, {})
+                    cells.append("%s / %s" % (fmt_us(v["p50_us"]), fmt_us(v["p99_us"]))
+                                 if "p50_us" in v else "fails: %s" % v.get("failed", "-")[:80])
+                w("| %s | %s |" % (n.replace("|", "\\|"), " | ".join(cells)))
+            w("")
     analysis = BENCH / "ANALYSIS.md"
     if analysis.exists():
         w(analysis.read_text().rstrip())
@@ -815,11 +964,19 @@ def main():
     parser.add_argument("--scales", default="1,100,1000")
     parser.add_argument("--skip", default="", help="comma list of parts to skip: "
                         "cached,json-server,uncached,startup,scale")
+    parser.add_argument("--load-timeout", type=int, default=240,
+                        help="seconds a scale model may take to load before it counts as failed")
+    parser.add_argument("--variant", default="",
+                        help="another strata binary (a proposed change) run in the same cached "
+                        "rounds, reported in a table of its own")
+    parser.add_argument("--variant-label", default="a patched build",
+                        help="what --variant changes, for RESULTS.md")
     args = parser.parse_args()
     args.scales = [int(x) for x in args.scales.split(",") if x]
     skip = set(x for x in args.skip.split(",") if x)
     args.strata = str(Path(args.strata).resolve())
     args.latency = str(Path(args.latency).resolve())
+    args.out = str(Path(args.out).resolve())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for tool in ("wrk", "nginx", "node") + (("taskset",) if PINNED else ()):
@@ -830,64 +987,14 @@ def main():
 
     began = time.monotonic()
     model = json.loads((ROOT / "data" / "model.json").read_text(encoding="utf-8"))
-    res = {"machine": machine_facts(args), "args": {k: v for k, v in vars(args).items()}}
+    res = {"machine": machine_facts(args), "args": {k: v for k, v in vars(args).items()},
+           "argv": [os.path.relpath(a, ROOT) if a.startswith("/") and os.path.exists(a) and
+                    a.startswith(str(ROOT)) else a for a in sys.argv[1:]]}
     servers = {}
     try:
-        strata, _ = start_strata(args, ROOT / "data", True, "strata")
-        servers["strata"] = strata
-        answers = fetch_routes(strata.port)
-        res["answers"] = {n: {"target": a["target"], "bytes": len(a["body"]),
-                              "gzip_bytes": len(a["gzip"]) if a["gzip"] else 0}
-                          for n, a in answers.items()}
-        if "cached" not in skip:
-            nginx_port = free_port()
-            conf = write_nginx(out, nginx_port, answers)
-            nginx = Server("nginx", ["nginx", "-c", str(conf), "-p", str(out)],
-                           log_path=str(out / "nginx.log"))
-            nginx.start()
-            nginx.port = nginx_port
-            servers["nginx"] = nginx
-            wait_ready(nginx, nginx_port, "/collection.json", 30)
-            check_nginx_bytes(nginx_port, answers)
-            if "json-server" not in skip:
-                db = json_server_db(fetch_records(strata.port), model)
-                (out / "db.json").write_text(json.dumps(db, ensure_ascii=False))
-                js_port = free_port()
-                cli = BENCH / "node_modules" / "json-server" / "lib" / "cli" / "bin.js"
-                if not cli.exists():
-                    fail("json-server is not installed: run `npm ci` in bench/ (make bench does)")
-                js = Server("json-server", ["node", str(cli), "--port", str(js_port), "--host",
-                                            "127.0.0.1", "--quiet", str(out / "db.json")],
-                            log_path=str(out / "json-server.log"))
-                js.start()
-                js.port = js_port
-                servers["json-server"] = js
-                wait_ready(js, js_port, "/actors", 60)
-                for _, _, target in ROUTES:
-                    status, _, body = http_get(js_port, target)
-                    if status != 200 or not json.loads(body):
-                        fail("json-server answers %d (or nothing) to %s" % (status, target))
-            log("cached runs: %d routes x %d modes x %d servers x %d rounds of %d s" % (
-                len(ROUTES), len(MODES), len(servers), args.rounds, args.duration))
-            res["cached"] = cached_runs(args, servers, answers)
-            res["rss"] = {n: s.rss_kb() for n, s in servers.items()}
-            res["strata_rss_kb"] = strata.peak_rss_kb
-            res["strata_hwm_kb"] = strata.hwm_kb()
-            res["errors"] = sum(x["errors"] for r in res["cached"] for x in r["servers"].values())
-        for name in ("nginx", "json-server"):
-            if name in servers:
-                servers.pop(name).stop()
-        if "uncached" not in skip:
-            uncached, _ = start_strata(args, ROOT / "data", False, "uncached")
-            servers["uncached"] = uncached
-            res["uncached"] = uncached_runs(args, uncached)
-            servers.pop("uncached").stop()
-        servers.pop("strata").stop()
-        if "startup" not in skip:
-            res["startup"] = startup_runs(args, ROOT / "data")
-            log("startup: median %.0f ms" % (res["startup"]["median_s"] * 1000))
-        if "scale" not in skip:
-            res["scale"] = scale_runs(args, model)
+        run_parts(args, res, servers, model, skip)
+    except StartFailed as e:
+        fail(str(e))
     finally:
         for s in servers.values():
             s.stop()
@@ -897,6 +1004,78 @@ def main():
     log("wrote %s in %.0f s" % (args.results, res["seconds"]))
     for name, measured, ok in targets(res):
         log("%-55s %-40s %s" % (name, measured, "holds" if ok else "DOES NOT HOLD"))
+
+
+def run_parts(args, res, servers, model, skip):
+    out = Path(args.out)
+    strata, _ = start_strata(args, ROOT / "data", True, "strata")
+    servers["strata"] = strata
+    answers = fetch_routes(strata.port)
+    res["answers"] = {n: {"target": a["target"], "bytes": len(a["body"]),
+                          "gzip_bytes": len(a["gzip"]) if a["gzip"] else 0}
+                      for n, a in answers.items()}
+    if "cached" not in skip:
+        nginx_port = free_port()
+        conf = write_nginx(out, nginx_port, answers)
+        nginx = Server("nginx", ["nginx", "-c", str(conf), "-p", str(out)],
+                       log_path=str(out / "nginx.log"))
+        nginx.start()
+        nginx.port = nginx_port
+        servers["nginx"] = nginx
+        wait_ready(nginx, nginx_port, "/collection.json", 30)
+        check_nginx_bytes(nginx_port, answers)
+        if "json-server" not in skip:
+            db = json_server_db(fetch_records(strata.port), model)
+            (out / "db.json").write_text(json.dumps(db, ensure_ascii=False))
+            js_port = free_port()
+            cli = BENCH / "node_modules" / "json-server" / "lib" / "cli" / "bin.js"
+            if not cli.exists():
+                fail("json-server is not installed: run `npm ci` in bench/ (make bench does)")
+            js = Server("json-server", ["node", str(cli), "--port", str(js_port), "--host",
+                                        "127.0.0.1", "--quiet", str(out / "db.json")],
+                        log_path=str(out / "json-server.log"))
+            js.start()
+            js.port = js_port
+            servers["json-server"] = js
+            wait_ready(js, js_port, "/actors", 60)
+            for _, _, target in ROUTES:
+                status, _, body = http_get(js_port, target)
+                if status != 200 or not json.loads(body):
+                    fail("json-server answers %d (or nothing) to %s" % (status, target))
+        if args.variant:
+            variant, _ = start_strata(args, ROOT / "data", True, "variant",
+                                      binary=str(Path(args.variant).resolve()))
+            servers["variant"] = variant
+            res["variant"] = {"path": args.variant, "label": args.variant_label}
+            for name, target, _ in ROUTES:
+                status, _, body = http_get(variant.port, target)
+                if status != 200 or body != answers[name]["body"]:
+                    fail("--variant does not answer %s with Strata's bytes" % target)
+        log("cached runs: %d routes x %d modes x %d servers x %d rounds of %d s" % (
+            len(ROUTES), len(MODES), len(servers), args.rounds, args.duration))
+        res["cached"] = cached_runs(args, servers, answers)
+        res["rss"] = {n: s.rss_kb() for n, s in servers.items()}
+        res["peak_rss"] = {n: s.peak_rss_kb for n, s in servers.items()}
+        foreign = [x["foreign_cpus"] for r in res["cached"] for x in r["servers"].values()]
+        res["foreign_cpus"] = statistics.median(foreign)
+        res["foreign_cpus_max"] = max(foreign)
+        res["strata_rss_kb"] = strata.peak_rss_kb
+        res["strata_hwm_kb"] = strata.hwm_kb()
+        res["errors"] = sum(x["errors"] for r in res["cached"] for x in r["servers"].values())
+    for name in ("nginx", "json-server", "variant"):
+        if name in servers:
+            servers.pop(name).stop()
+    if "uncached" not in skip:
+        uncached, _ = start_strata(args, ROOT / "data", False, "uncached")
+        servers["uncached"] = uncached
+        res["uncached"] = uncached_runs(args, uncached)
+        servers.pop("uncached").stop()
+    servers.pop("strata").stop()
+    if "startup" not in skip:
+        res["startup"] = startup_runs(args, ROOT / "data")
+        log("startup: median %.0f ms" % (res["startup"]["median_s"] * 1000))
+    if "scale" not in skip:
+        res["scale"] = scale_runs(args, model)
 
 
 if __name__ == "__main__":
