@@ -79,34 +79,66 @@ static void invalid(struct problem *problem, const char *name, const char *value
     problem_add_error(problem, name, value, "%s", reason);
 }
 
-/* Reshape the default nodes/edges for cytoscape or vis. */
-static void reshape(cJSON *nodes, cJSON *edges, const char *shape)
+/*
+ * A new array holding every element of list wrapped as {"data": element};
+ * list is left empty. A new array rather than an in-place rewrite: replacing
+ * items of an array while walking it lost and unwrapped elements. NULL when
+ * memory runs out (list then holds what was not moved yet).
+ */
+static cJSON *wrap_elements(cJSON *list)
+{
+    cJSON *out = cJSON_CreateArray();
+
+    while (out && list->child) {
+        cJSON *element = cJSON_CreateObject();
+        if (!element) {
+            cJSON_Delete(out);
+            return NULL;
+        }
+        cJSON_AddItemToObject(element, "data", cJSON_DetachItemViaPointer(list, list->child));
+        cJSON_AddItemToArray(out, element);
+    }
+    return out;
+}
+
+/* Reshape the default nodes/edges for cytoscape or vis. Returns 0 or STRATA_ENOMEM. */
+static int reshape(cJSON **nodes, cJSON **edges, const char *shape)
 {
     cJSON *item;
 
     if (strcmp(shape, "cytoscape") == 0) {
-        cJSON *lists[2] = {nodes, edges};
-        for (int l = 0; l < 2; l++) {
-            for (int i = 0; i < cJSON_GetArraySize(lists[l]); i++) {
-                cJSON *element = cJSON_CreateObject();
-                cJSON *data = cJSON_DetachItemFromArray(lists[l], i);
-                cJSON_AddItemToObject(element, "data", data);
-                cJSON_InsertItemInArray(lists[l], i, element);
-            }
+        cJSON *wrapped_nodes = wrap_elements(*nodes);
+        cJSON *wrapped_edges = wrapped_nodes ? wrap_elements(*edges) : NULL;
+        if (!wrapped_edges) {
+            cJSON_Delete(wrapped_nodes);
+            return STRATA_ENOMEM;
         }
-        return;
+        cJSON_Delete(*nodes);
+        cJSON_Delete(*edges);
+        *nodes = wrapped_nodes;
+        *edges = wrapped_edges;
+        return 0;
     }
-    /* vis-network */
-    cJSON_ArrayForEach(item, nodes)
-        cJSON_AddItemToObject(item, "group", cJSON_Duplicate(cJSON_GetObjectItem(item, "type"), 1));
-    cJSON_ArrayForEach(item, edges)
+    /* vis-network: the members change, the arrays stay as they are */
+    cJSON_ArrayForEach(item, *nodes)
+    {
+        cJSON *group = cJSON_Duplicate(cJSON_GetObjectItem(item, "type"), 1);
+        if (!group)
+            return STRATA_ENOMEM;
+        cJSON_AddItemToObject(item, "group", group);
+    }
+    cJSON_ArrayForEach(item, *edges)
     {
         cJSON *source = cJSON_DetachItemFromObject(item, "source");
         cJSON *target = cJSON_DetachItemFromObject(item, "target");
+        cJSON *label = cJSON_Duplicate(cJSON_GetObjectItem(item, "type"), 1);
         cJSON_AddItemToObject(item, "from", source);
         cJSON_AddItemToObject(item, "to", target);
-        cJSON_AddItemToObject(item, "label", cJSON_Duplicate(cJSON_GetObjectItem(item, "type"), 1));
+        if (!label)
+            return STRATA_ENOMEM;
+        cJSON_AddItemToObject(item, "label", label);
     }
+    return 0;
 }
 
 /* The record id that must exist and be a node (a record of the seven collections). */
@@ -209,13 +241,18 @@ void api_graph(const struct request *req, struct response *res)
         api_fail(res, rc, "building the graph");
         goto done;
     }
+    if (shape && strcmp(shape, "default") != 0 && reshape(&nodes, &edges, shape) != 0) {
+        cJSON_Delete(nodes);
+        cJSON_Delete(edges);
+        api_fail(res, STRATA_ENOMEM, "shaping the graph");
+        goto done;
+    }
     body = cJSON_CreateObject();
     meta = cJSON_CreateObject();
+    /* counted after reshaping: meta describes the body that is sent */
     cJSON_AddNumberToObject(meta, "nodes", cJSON_GetArraySize(nodes));
     cJSON_AddNumberToObject(meta, "edges", cJSON_GetArraySize(edges));
     cJSON_AddStringToObject(meta, "shape", shape ? shape : "default");
-    if (shape && strcmp(shape, "default") != 0)
-        reshape(nodes, edges, shape);
     cJSON_AddItemToObject(body, "nodes", nodes);
     cJSON_AddItemToObject(body, "edges", edges);
     cJSON_AddItemToObject(body, "meta", meta);

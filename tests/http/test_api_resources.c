@@ -338,6 +338,92 @@ static void graph(void **state)
     expect_problem("/v1/graph?limit=3", 400, "unknown_parameter", "limit");
 }
 
+/* The id of a graph element in any shape ({"data": {...}} or flat), or NULL. */
+static const char *element_id(const cJSON *element, const char *shape)
+{
+    if (strcmp(shape, "cytoscape") == 0) {
+        /* exactly one member, "data", holding the element */
+        if (cJSON_GetArraySize(element) != 1 || !cJSON_GetObjectItem(element, "data"))
+            return NULL;
+        element = cJSON_GetObjectItem(element, "data");
+    }
+    return cJSON_GetStringValue(cJSON_GetObjectItem(element, "id"));
+}
+
+/*
+ * Every shape of every graph query: meta counts what the body holds, each
+ * element has its shape's form, and the shapes list the same ids in the same
+ * order as the default.
+ */
+static void graph_shapes_match_meta(void **state)
+{
+    static const char *const queries[] = {
+        "",
+        "type=layers",
+        "type=actors,organizations&relation=cooperates_with",
+        "around=xi-jinping&depth=2",
+        "layer=layer-us",
+        "derived=false",
+    };
+    static const char *const shapes[] = {"default", "cytoscape", "vis"};
+    char target[256];
+    (void)state;
+    for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+        char first_nodes[8192] = "", first_edges[8192] = "";
+        for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+            const char *shape = shapes[s];
+            char node_ids[8192] = "", edge_ids[8192] = "";
+            size_t nlen = 0, elen = 0;
+            cJSON *doc, *meta, *element;
+            snprintf(target, sizeof(target), "/v1/graph?%s%sshape=%s", queries[q],
+                     queries[q][0] ? "&" : "", shape);
+            doc = get_json(target, 200);
+            meta = cJSON_GetObjectItem(doc, "meta");
+            if (cJSON_GetObjectItem(meta, "nodes")->valueint !=
+                    cJSON_GetArraySize(cJSON_GetObjectItem(doc, "nodes")) ||
+                cJSON_GetObjectItem(meta, "edges")->valueint !=
+                    cJSON_GetArraySize(cJSON_GetObjectItem(doc, "edges")))
+                fail_msg("%s: meta says %d nodes, %d edges; the body has %d, %d", target,
+                         cJSON_GetObjectItem(meta, "nodes")->valueint,
+                         cJSON_GetObjectItem(meta, "edges")->valueint,
+                         cJSON_GetArraySize(cJSON_GetObjectItem(doc, "nodes")),
+                         cJSON_GetArraySize(cJSON_GetObjectItem(doc, "edges")));
+            assert_string_equal(cJSON_GetObjectItem(meta, "shape")->valuestring, shape);
+            cJSON_ArrayForEach(element, cJSON_GetObjectItem(doc, "nodes"))
+            {
+                const char *id = element_id(element, shape);
+                if (!id)
+                    fail_msg("%s: a node not in the %s shape", target, shape);
+                if (strcmp(shape, "vis") == 0)
+                    assert_non_null(cJSON_GetObjectItem(element, "group"));
+                nlen += (size_t)snprintf(node_ids + nlen, sizeof(node_ids) - nlen, "%s,", id);
+            }
+            cJSON_ArrayForEach(element, cJSON_GetObjectItem(doc, "edges"))
+            {
+                const char *id = element_id(element, shape);
+                if (!id)
+                    fail_msg("%s: an edge not in the %s shape", target, shape);
+                if (strcmp(shape, "vis") == 0) {
+                    assert_non_null(cJSON_GetObjectItem(element, "from"));
+                    assert_non_null(cJSON_GetObjectItem(element, "to"));
+                    assert_non_null(cJSON_GetObjectItem(element, "label"));
+                    assert_null(cJSON_GetObjectItem(element, "source"));
+                }
+                elen += (size_t)snprintf(edge_ids + elen, sizeof(edge_ids) - elen, "%s,", id);
+            }
+            if (s == 0) {
+                assert_true(nlen > 0);
+                memcpy(first_nodes, node_ids, sizeof(first_nodes));
+                memcpy(first_edges, edge_ids, sizeof(first_edges));
+            } else {
+                assert_string_equal(node_ids, first_nodes);
+                assert_string_equal(edge_ids, first_edges);
+            }
+            cJSON_Delete(doc);
+        }
+    }
+}
+
 static void stats(void **state)
 {
     cJSON *doc = get_json("/v1/stats", 200), *data = cJSON_GetObjectItem(doc, "data");
@@ -366,6 +452,7 @@ int main(void)
         cmocka_unit_test(search_hits),
         cmocka_unit_test(timeline),
         cmocka_unit_test(graph),
+        cmocka_unit_test(graph_shapes_match_meta),
         cmocka_unit_test(stats),
     };
     return cmocka_run_group_tests(tests, start, stop);
