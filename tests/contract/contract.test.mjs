@@ -587,13 +587,13 @@ for (const operation of operations) {
       }
     }
 
-    const ignoresUnknown = operation.op['x-strata-unknown-parameters'] === 'ignored';
-    test(ignoresUnknown ? 'ignores unknown parameters, as documented' : 'names its parameters when refusing an unknown one', async () => {
-      const res = await expectAnswer(operation, { ...required, 'no-such-parameter': '1' }, { status: ignoresUnknown ? 200 : 400 });
-      if (ignoresUnknown) return;
+    // API.md: nothing is silently ignored, on any route (the operational probes included)
+    test('names its parameters when refusing an unknown one', async () => {
+      const res = await expectAnswer(operation, { ...required, 'no-such-parameter': '1' }, { status: 400 });
       if (method === 'head') return;
       const problem = problemOf(res);
       assert.equal(problem.code, 'unknown_parameter');
+      assert.equal(problem.errors[0].parameter, 'no-such-parameter');
       const listed = allowedList(problem.errors[0].reason);
       assert.ok(listed, `no list of allowed parameters in: ${problem.errors[0].reason}`);
       const names = params.map((p) => p.name);

@@ -444,6 +444,36 @@ static void stats(void **state)
     expect_problem("/v1/stats?format=csv", 406, "not_acceptable", NULL);
 }
 
+/* The operational routes validate their parameters like every other route. */
+static void operational_routes_refuse_unknown_parameters(void **state)
+{
+    static const char *const paths[] = {"/healthz", "/readyz", "/metrics"};
+    char target[128];
+    struct reply r;
+    (void)state;
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        cJSON *doc, *error;
+        snprintf(target, sizeof(target), "%s?bogus=1", paths[i]);
+        doc = get_json(target, 400);
+        assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, "unknown_parameter");
+        error = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0);
+        assert_string_equal(cJSON_GetObjectItem(error, "parameter")->valuestring, "bogus");
+        assert_string_equal(cJSON_GetObjectItem(error, "value")->valuestring, "1");
+        assert_non_null(strstr(cJSON_GetObjectItem(error, "reason")->valuestring, paths[i]));
+        assert_non_null(
+            strstr(cJSON_GetObjectItem(error, "reason")->valuestring, "allowed: format, pretty"));
+        cJSON_Delete(doc);
+        /* the core's own parameters are still taken */
+        snprintf(target, sizeof(target), "%s?pretty=true", paths[i]);
+        assert_int_equal(client_get(&daemon_, target, &r), 0);
+        assert_int_equal(r.status, 200);
+        reply_release(&r);
+    }
+    assert_int_equal(client_get(&daemon_, "/metrics?format=text", &r), 0);
+    assert_int_equal(r.status, 200);
+    reply_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +484,7 @@ int main(void)
         cmocka_unit_test(graph),
         cmocka_unit_test(graph_shapes_match_meta),
         cmocka_unit_test(stats),
+        cmocka_unit_test(operational_routes_refuse_unknown_parameters),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
