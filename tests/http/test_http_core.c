@@ -403,11 +403,11 @@ static void access_log_has_one_line_per_request(void **state)
     char *log;
 
     (void)state;
-    assert_int_equal(client_request(&shared, "GET", "/healthz?probe=1", id, &r), 0);
+    assert_int_equal(client_request(&shared, "GET", "/healthz?pretty=true", id, &r), 0);
     reply_release(&r);
     usleep(100000);
     log = client_log(&shared);
-    assert_non_null(strstr(log, "\"GET /healthz?probe=1 HTTP/1.1\" 200"));
+    assert_non_null(strstr(log, "\"GET /healthz?pretty=true HTTP/1.1\" 200"));
     assert_non_null(strstr(log, "id=log-probe-1"));
     free(log);
 }
