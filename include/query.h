@@ -87,6 +87,16 @@ int query_parse(struct query *q, const struct catalog_collection *c, const struc
                 unsigned flags, struct store *store, struct problem *problem);
 
 /*
+ * query_parse() for a route that takes c's parameters but is not c's own
+ * collection route: route names the route requested (`/v1/timeline`,
+ * `/v1/actors/{id}/events`) in the unknown_parameter message, where
+ * query_parse() names c->path. NULL route means c->path.
+ */
+int query_parse_route(struct query *q, const struct catalog_collection *c,
+                      const struct request *req, const char *route, unsigned flags,
+                      struct store *store, struct problem *problem);
+
+/*
  * Prepare q for c with no parameters (the default query): every record in
  * the default order, the default limit. Used by handlers that add their own
  * filters with query_add_filter().

@@ -262,6 +262,7 @@ static void collection_list(const struct request *req, struct response *res,
     struct store_error error = {{0}};
     struct store_page page = {NULL, 0};
     struct query *q = calloc(1, sizeof(*q));
+    char route[128];
     cJSON *record;
     int rc;
 
@@ -269,6 +270,11 @@ static void collection_list(const struct request *req, struct response *res,
         api_fail(res, STRATA_ENOMEM, "parsing the query");
         return;
     }
+    /* the route requested, for the unknown_parameter message */
+    if (parent)
+        snprintf(route, sizeof(route), "%s/{id}/%s", parent->path, c->name);
+    else
+        snprintf(route, sizeof(route), "%s", c->path);
     if (parent) {
         cJSON *found = NULL;
         rc = store_get(store, parent, req->id, &found);
@@ -284,7 +290,7 @@ static void collection_list(const struct request *req, struct response *res,
             return;
         }
     }
-    rc = query_parse(q, c, req, QUERY_PAGED, store, &res->problem);
+    rc = query_parse_route(q, c, req, route, QUERY_PAGED, store, &res->problem);
     if (rc) {
         if (rc != STRATA_EINVAL)
             api_fail(res, rc, "parsing the query");
@@ -322,17 +328,18 @@ static void collection_item(const struct request *req, struct response *res,
     struct store *store = api_store(req);
     struct query *q;
     cJSON *record = NULL, *body, *links;
-    char href[1024];
+    char href[1024], route[128];
     int rc;
 
-    if (!query_check_names(req, c->path, allowed, &res->problem))
+    snprintf(route, sizeof(route), "%s/{id}", c->path);
+    if (!query_check_names(req, route, allowed, &res->problem))
         return;
     q = calloc(1, sizeof(*q));
     if (!q) {
         api_fail(res, STRATA_ENOMEM, "parsing the query");
         return;
     }
-    rc = query_parse(q, c, req, QUERY_NO_TEXT, store, &res->problem);
+    rc = query_parse_route(q, c, req, route, QUERY_NO_TEXT, store, &res->problem);
     if (rc) {
         if (rc != STRATA_EINVAL)
             api_fail(res, rc, "parsing the query");

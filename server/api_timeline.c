@@ -50,7 +50,7 @@ void api_timeline(const struct request *req, struct response *res)
         api_fail(res, STRATA_ENOMEM, "parsing the query");
         return;
     }
-    rc = query_parse(q, events, req, 0, store, &res->problem);
+    rc = query_parse_route(q, events, req, "/v1/timeline", 0, store, &res->problem);
     if (rc) {
         if (rc != STRATA_EINVAL)
             api_fail(res, rc, "parsing the query");

@@ -449,9 +449,18 @@ static void parse_single(struct query *q, const struct request *req, size_t inde
 int query_parse(struct query *q, const struct catalog_collection *c, const struct request *req,
                 unsigned flags, struct store *store, struct problem *problem)
 {
+    return query_parse_route(q, c, req, NULL, flags, store, problem);
+}
+
+int query_parse_route(struct query *q, const struct catalog_collection *c,
+                      const struct request *req, const char *route, unsigned flags,
+                      struct store *store, struct problem *problem)
+{
     size_t size = 1;
     char *next;
 
+    if (!route)
+        route = c->path;
     query_init(q, c);
     for (size_t i = 0; i < req->param_count; i++)
         size += strlen(req->params[i].value) + 1;
@@ -480,7 +489,7 @@ int query_parse(struct query *q, const struct catalog_collection *c, const struc
             buf_init(&allowed, PROBLEM_TEXT_MAX * 2);
             allowed_names(c, flags, &allowed);
             query_fail(problem, PROBLEM_UNKNOWN_PARAMETER, name, value,
-                       "not a parameter of %s; allowed: %s", c->path, buf_str(&allowed));
+                       "not a parameter of %s; allowed: %s", route, buf_str(&allowed));
             buf_release(&allowed);
             continue;
         }

@@ -594,6 +594,8 @@ for (const operation of operations) {
       const problem = problemOf(res);
       assert.equal(problem.code, 'unknown_parameter');
       assert.equal(problem.errors[0].parameter, 'no-such-parameter');
+      assert.match(problem.errors[0].reason, new RegExp(`not a parameter of ${operation.path.replace(/[{}]/g, '\\$&')};`),
+        'the reason names another route than the one requested');
       const listed = allowedList(problem.errors[0].reason);
       assert.ok(listed, `no list of allowed parameters in: ${problem.errors[0].reason}`);
       const names = params.map((p) => p.name);

@@ -239,6 +239,47 @@ static void sub_collections(void **state)
     expect_problem("/v1/places/awaza/events?colour=red", 400, "unknown_parameter", "colour");
 }
 
+/* Expect a 400 whose first error's reason contains text. */
+static void expect_reason(const char *target, const char *code, const char *text)
+{
+    cJSON *doc = get_json(target, 400);
+    const char *reason =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0), "reason")
+            ->valuestring;
+    assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, code);
+    if (!strstr(reason, text))
+        fail_msg("GET %s: reason '%s' lacks '%s'", target, reason, text);
+    cJSON_Delete(doc);
+}
+
+/*
+ * An unknown parameter names the route that was requested, also where a
+ * route takes another route's parameters (items, sub-collections, timeline).
+ */
+static void unknown_parameter_names_the_route(void **state)
+{
+    (void)state;
+    expect_reason("/v1/actors?colour=red", "unknown_parameter", "not a parameter of /v1/actors;");
+    expect_reason("/v1/events/awaza-meeting?limit=1", "unknown_parameter",
+                  "not a parameter of /v1/events/{id};");
+    expect_reason("/v1/timeline?bogus=1", "unknown_parameter",
+                  "not a parameter of /v1/timeline; allowed: id, type");
+    expect_reason("/v1/actors/five-countries/events?colour=red", "unknown_parameter",
+                  "not a parameter of /v1/actors/{id}/events;");
+    expect_reason("/v1/organizations/sco/events?colour=red", "unknown_parameter",
+                  "not a parameter of /v1/organizations/{id}/events;");
+    expect_reason("/v1/layers/layer-us/events?colour=red", "unknown_parameter",
+                  "not a parameter of /v1/layers/{id}/events;");
+    expect_reason("/v1/places/awaza/events?colour=red", "unknown_parameter",
+                  "not a parameter of /v1/places/{id}/events;");
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        char target[256], text[256];
+        snprintf(target, sizeof(target), "%s/x?colour=red", catalog_collections[i].path);
+        snprintf(text, sizeof(text), "not a parameter of %s/{id};", catalog_collections[i].path);
+        expect_reason(target, "unknown_parameter", text);
+    }
+}
+
 /* Follow links.next from target; every page's total is exact; returns all ids. */
 static void walk_pages(const char *target, const char *expected, int pages)
 {
@@ -622,6 +663,7 @@ int main(void)
         cmocka_unit_test(collections_default_order_and_envelope),
         cmocka_unit_test(items_and_not_found),
         cmocka_unit_test(sub_collections),
+        cmocka_unit_test(unknown_parameter_names_the_route),
         cmocka_unit_test(paging_and_links),
         cmocka_unit_test(filters_and_queries),
         cmocka_unit_test(every_filter_good_and_bad),

@@ -217,6 +217,22 @@ static void unknown_parameters(void **state)
     assert_string_equal(problem.errors[2].parameter, "limit");
     assert_string_equal(problem.errors[3].parameter, "shape");
     assert_string_equal(problem.errors[3].value, "x");
+    query_release(&q);
+    /* a route that takes another route's parameters names itself */
+    fake_init(&f, "colour=red");
+    memset(&problem, 0, sizeof(problem));
+    assert_int_equal(
+        query_parse_route(&q, catalog_find("events"), &f.req, "/v1/timeline", 0, store, &problem),
+        STRATA_EINVAL);
+    assert_string_equal(problem.errors[0].parameter, "colour");
+    assert_non_null(strstr(problem.errors[0].reason, "not a parameter of /v1/timeline; allowed:"));
+    assert_null(strstr(problem.errors[0].reason, "/v1/events"));
+    /* NULL: the collection's own path */
+    memset(&problem, 0, sizeof(problem));
+    assert_int_equal(
+        query_parse_route(&q, catalog_find("events"), &f.req, NULL, 0, store, &problem),
+        STRATA_EINVAL);
+    assert_non_null(strstr(problem.errors[0].reason, "not a parameter of /v1/events;"));
 }
 
 static void paging(void **state)
