@@ -53,6 +53,9 @@ static const char *const in_places[] = {"places", NULL};
 static const char *const in_events[] = {"events", NULL};
 static const char *const in_layers[] = {"layers", NULL};
 static const char *const in_threats[] = {"threats", NULL};
+static const char *const in_claims[] = {"claims", NULL};
+static const char *const in_evidence[] = {"evidence", NULL};
+static const char *const in_relations[] = {"relations", NULL};
 static const char *const in_parties[] = {"actors", "organizations", NULL};
 static const char *const in_targets[] = {"actors", "places", NULL};
 
@@ -65,9 +68,10 @@ const char *const catalog_date_parameters[] = {"from", "to", NULL};
     "id IN (SELECT source FROM relations WHERE target IN ($) UNION ALL SELECT target FROM "        \
     "relations WHERE source IN ($))"
 
-#define ID_FILTER                                                                                  \
+/* id= names records of the collection itself: an unknown id is a 400, like any id filter. */
+#define ID_FILTER(own)                                                                             \
     {                                                                                              \
-        "id", CATALOG_VALUE_ID, NULL, NULL, 0, 0, "id IN ($)", "the record's id"                   \
+        "id", CATALOG_VALUE_ID, NULL, own, 0, 0, "id IN ($)", "the record's id"                    \
     }
 #define EXPLICIT_FILTER                                                                            \
     {                                                                                              \
@@ -127,7 +131,7 @@ static const struct catalog_field actor_fields[] = {
     COMMON_FIELDS,
 };
 static const struct catalog_filter actor_filters[] = {
-    ID_FILTER,
+    ID_FILTER(in_actors),
     {"kind", CATALOG_VALUE_ENUM, actor_kinds, NULL, 0, 0, "kind IN ($)", "the kind of actor"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
@@ -157,7 +161,7 @@ static const struct catalog_field organization_fields[] = {
     COMMON_FIELDS,
 };
 static const struct catalog_filter organization_filters[] = {
-    ID_FILTER,
+    ID_FILTER(in_organizations),
     {"kind", CATALOG_VALUE_ENUM, organization_kinds, NULL, 0, 0, "kind IN ($)",
      "the kind of organization"},
     EXPLICIT_FILTER,
@@ -182,7 +186,7 @@ static const struct catalog_field place_fields[] = {
     COMMON_FIELDS,
 };
 static const struct catalog_filter place_filters[] = {
-    ID_FILTER,
+    ID_FILTER(in_places),
     {"kind", CATALOG_VALUE_ENUM, place_kinds, NULL, 0, 0, "kind IN ($)", "the kind of place"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
@@ -213,7 +217,7 @@ static const struct catalog_field event_fields[] = {
     COMMON_FIELDS,
 };
 static const struct catalog_filter event_filters[] = {
-    ID_FILTER,
+    ID_FILTER(in_events),
     {"type", CATALOG_VALUE_ENUM, event_types, NULL, 0, 0, "type IN ($)", "the type of event"},
     {"precision", CATALOG_VALUE_ENUM, precisions, NULL, 0, 0, "date_precision IN ($)",
      "the precision of the date"},
@@ -247,7 +251,7 @@ static const struct catalog_field layer_fields[] = {
     COMMON_FIELDS,
 };
 static const struct catalog_filter layer_filters[] = {
-    ID_FILTER,
+    ID_FILTER(in_layers),
     {"ordinal", CATALOG_VALUE_INTEGER, NULL, NULL, 1, 4, "ordinal IN ($)",
      "the layer's position (1-4)"},
     EXPLICIT_FILTER,
@@ -274,7 +278,7 @@ static const struct catalog_field threat_fields[] = {
     COMMON_FIELDS,
 };
 static const struct catalog_filter threat_filters[] = {
-    ID_FILTER,
+    ID_FILTER(in_threats),
     {"kind", CATALOG_VALUE_ENUM, threat_kinds, NULL, 0, 0, "kind IN ($)", "the kind of threat"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
@@ -299,7 +303,7 @@ static const struct catalog_field claim_fields[] = {
     COMMON_FIELDS,
 };
 static const struct catalog_filter claim_filters[] = {
-    ID_FILTER,
+    ID_FILTER(in_claims),
     {"kind", CATALOG_VALUE_ENUM, claim_kinds, NULL, 0, 0, "kind IN ($)", "the kind of claim"},
     {"certainty", CATALOG_VALUE_ENUM, certainties, NULL, 0, 0, "certainty IN ($)",
      "how sure the author is"},
@@ -324,7 +328,7 @@ static const struct catalog_field evidence_fields[] = {
     {"related", "object", related_keys, true, "the record the span supports"},
 };
 static const struct catalog_filter evidence_filters[] = {
-    ID_FILTER,
+    ID_FILTER(in_evidence),
     {"record", CATALOG_VALUE_ID, NULL, all_collections, 0, 0, "record_id IN ($)",
      "spans supporting the named record"},
     {"record_type", CATALOG_VALUE_ENUM, all_collections, NULL, 0, 0, "record_type IN ($)",
@@ -347,7 +351,7 @@ static const struct catalog_field relation_fields[] = {
     COMMON_FIELDS,
 };
 static const struct catalog_filter relation_filters[] = {
-    ID_FILTER,
+    ID_FILTER(in_relations),
     {"type", CATALOG_VALUE_ENUM, relation_types, NULL, 0, 0, "type IN ($)", "the kind of edge"},
     {"source", CATALOG_VALUE_ID, NULL, all_collections, 0, 0, "source IN ($)",
      "edges from the named record"},

@@ -461,6 +461,15 @@ static void bad_inputs(void **state)
     expect_problem("/v1/events?from=2021-02-30", 400, "invalid_parameter", "from");
     expect_problem("/v1/events?from=2021-09&to=2021-08", 400, "invalid_parameter", "to");
     expect_problem("/v1/events?actor=sco", 400, "invalid_parameter", "actor");
+    /* id= is checked like every id filter: no silent empty page for an unknown id */
+    expect_problem("/v1/actors?id=russia-typo", 400, "invalid_parameter", "id");
+    expect_reason("/v1/actors?id=russia-typo", "invalid_parameter",
+                  "no record has this id; expected the id of one of: actors");
+    expect_reason("/v1/actors?id=china,awaza", "invalid_parameter",
+                  "names a record of places; expected the id of one of: actors");
+    expect_reason("/v1/actors/five-countries/events?id=china", "invalid_parameter",
+                  "names a record of actors; expected the id of one of: events");
+    expect_ids("/v1/actors?id=china,taliban", "china,taliban");
     expect_problem("/v1/actors?format=geojson", 406, "not_acceptable", NULL);
     expect_problem("/v1/actors?format=xml", 406, "not_acceptable", NULL);
 }

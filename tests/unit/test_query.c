@@ -174,6 +174,15 @@ static void bad_filters(void **state)
             "whole number");
     refused("actors", "id=Bad_Id", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id", "record id");
     refused("actors", "id=-a", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id", "record id");
+    /* id= validates like every id filter: unknown, or a record of another collection */
+    refused("actors", "id=nobody", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id",
+            "no record has this id; expected the id of one of: actors");
+    refused("actors", "id=china,sco", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id",
+            "names a record of organizations; expected the id of one of: actors");
+    refused("evidence", "id=awaza", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id",
+            "names a record of places; expected the id of one of: evidence");
+    refused("relations", "id=awaza-meeting-e1", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id",
+            "names a record of evidence; expected the id of one of: relations");
     refused("events", "actor=nobody", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "actor",
             "no record has this id");
     refused("events", "actor=sco", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "actor",
