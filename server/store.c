@@ -818,6 +818,57 @@ static cJSON *load_evidence(struct loader *L, const cJSON *spans, const char *pr
 }
 
 /*
+ * The id of a derived edge is taken already. The same edge stated twice (two
+ * mechanisms of one organization) is skipped: 0. Any other owner (a record of
+ * the model, another derived edge, an evidence span) makes the model refused,
+ * naming both records.
+ */
+static int edge_collision(struct loader *L, const char *id, const char *source, const char *type,
+                          const char *target, const char *holder_id, const char *field)
+{
+    const struct entry *holder = idmap_find(&L->map, holder_id), *other = idmap_find(&L->map, id);
+    const char *what = holder ? catalog_collections[holder->collection].singular : "record";
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (other)
+        return load_fail(L, STRATA_EINVAL,
+                         "the id '%s' of the relation derived from %s '%s' (field %s) is also the "
+                         "id of the %s '%s'",
+                         id, what, holder_id, field,
+                         catalog_collections[other->collection].singular, id);
+    if (sqlite3_prepare_v2(L->db,
+                           "SELECT rel.source, rel.type, rel.target, rel.derived_record, "
+                           "rel.derived_field, ev.record_id FROM records r LEFT JOIN relations rel "
+                           "ON rel.id = r.id LEFT JOIN evidence ev ON ev.id = r.id WHERE r.id = ?1",
+                           -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_step(stmt) != SQLITE_ROW) {
+        rc = load_fail(L, STRATA_ESTORE, "store: %s", sqlite3_errmsg(L->db));
+    } else {
+        const char *col[6];
+        for (int i = 0; i < 6; i++)
+            col[i] = (const char *)sqlite3_column_text(stmt, i);
+        if (col[0] && col[1] && col[2] && strcmp(col[0], source) == 0 &&
+            strcmp(col[1], type) == 0 && strcmp(col[2], target) == 0)
+            rc = 0;
+        else if (col[0])
+            rc = load_fail(L, STRATA_EINVAL,
+                           "the id '%s' of the relation derived from %s '%s' (field %s) is also "
+                           "the id of the relation derived from '%s' (field %s): %s %s %s",
+                           id, what, holder_id, field, col[3] ? col[3] : "", col[4] ? col[4] : "",
+                           col[0], col[1], col[2] ? col[2] : "");
+        else
+            rc = load_fail(L, STRATA_EINVAL,
+                           "the id '%s' of the relation derived from %s '%s' (field %s) is also "
+                           "the id of an evidence span of '%s'",
+                           id, what, holder_id, field, col[5] ? col[5] : "");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/*
  * Insert the derived edge `source type target` stated by field of holder
  * (both ends are known ids; the loader validated them).
  */
@@ -835,10 +886,10 @@ static int load_edge(struct loader *L, const char *source, const char *type, con
                          s ? target : source);
     buf_init(&id, 1024);
     buf_init(&label, 4096);
-    buf_printf(&id, "%s--", source);
+    buf_printf(&id, "%s-", source); /* a slug: <source>-<type with - for _>-<target> */
     for (const char *p = type; *p; p++)
         buf_putc(&id, *p == '_' ? '-' : *p);
-    buf_printf(&id, "--%s", target);
+    buf_printf(&id, "-%s", target);
     buf_printf(&label, "%s %s %s", s->label, verb_of(type), t->label);
     doc = cJSON_CreateObject();
     if (id.failed || label.failed || !doc)
@@ -868,13 +919,15 @@ static int load_edge(struct loader *L, const char *source, const char *type, con
         goto done;
     rc = insert(L, ST_RECORD, "tttti", buf_str(&id), "relations", type, buf_str(&label),
                 (long long)-1);
-    if (rc || sqlite3_changes(L->db) == 0)
-        goto done; /* the same edge stated twice (two mechanisms of one organization) */
-    rc = insert(L, ST_RELATION, "ttttttbttbttt", buf_str(&id), type, source, target,
-                catalog_collections[s->collection].name, catalog_collections[t->collection].name, 1,
-                holder_id, field, bool_of(holder, "explicit"),
-                text_of(holder, "provenance") ? text_of(holder, "provenance") : "article",
-                (const char *)NULL, doc_text);
+    if (!rc && sqlite3_changes(L->db) == 0)
+        rc = edge_collision(L, buf_str(&id), source, type, target, holder_id, field);
+    else if (!rc)
+        rc =
+            insert(L, ST_RELATION, "ttttttbttbttt", buf_str(&id), type, source, target,
+                   catalog_collections[s->collection].name, catalog_collections[t->collection].name,
+                   1, holder_id, field, bool_of(holder, "explicit"),
+                   text_of(holder, "provenance") ? text_of(holder, "provenance") : "article",
+                   (const char *)NULL, doc_text);
 done:
     if (rc == STRATA_ENOMEM)
         load_fail(L, rc, "store: out of memory");
