@@ -13,8 +13,10 @@
  *   `<layer id>-m<i>-e<n>` / `<layer id>-g<i>-e<n>` for the evidence of a
  *   layer's i-th mechanism or goal (1-based), added as `id` to every span;
  * - derived relations: the reference fields of docs/MODEL.md as edges with
- *   id `<source>--<type with - for _>--<target>`, `derived: true` and
- *   `derived_from: {record, field}`;
+ *   id `<source>-<type with - for _>-<target>` (a slug like every id),
+ *   `derived: true` and `derived_from: {record, field}`; store_open()
+ *   refuses a model where such an id is already another record's, another
+ *   derived edge's or an evidence span's (the same edge stated twice is one);
  * - records are rendered with every catalog field present, in catalog
  *   order (a missing optional field is null).
  *

@@ -208,18 +208,18 @@ static void ids_and_types(void **state)
 
 static void derived_edges(void **state)
 {
-    static const char *const edges[] = {"five-countries--participant-in--awaza-meeting",
-                                        "awaza-meeting--held-in--awaza",
-                                        "c5-conference--convened-by--c5-plus-1",
-                                        "turkmenistan--member-of--five-countries",
-                                        "xi-jinping--official-of--china",
-                                        "awaza--located-in--turkmenistan",
-                                        "five-countries--partner-in--layer-unity",
-                                        "awaza-meeting--part-of--layer-unity",
-                                        "c5-plus-1--mechanism-of--layer-us",
-                                        "taliban--source-of--taliban-instability",
-                                        "taliban-instability--threatens--afghanistan-region",
-                                        "taliban-may-endanger--about--taliban",
+    static const char *const edges[] = {"five-countries-participant-in-awaza-meeting",
+                                        "awaza-meeting-held-in-awaza",
+                                        "c5-conference-convened-by-c5-plus-1",
+                                        "turkmenistan-member-of-five-countries",
+                                        "xi-jinping-official-of-china",
+                                        "awaza-located-in-turkmenistan",
+                                        "five-countries-partner-in-layer-unity",
+                                        "awaza-meeting-part-of-layer-unity",
+                                        "c5-plus-1-mechanism-of-layer-us",
+                                        "taliban-source-of-taliban-instability",
+                                        "taliban-instability-threatens-afghanistan-region",
+                                        "taliban-may-endanger-about-taliban",
                                         NULL};
     cJSON *doc = NULL;
     (void)state;
@@ -232,7 +232,7 @@ static void derived_edges(void **state)
         cJSON_Delete(doc);
     }
     assert_int_equal(
-        store_get(store, catalog_find("relations"), "awaza-meeting--held-in--awaza", &doc), 0);
+        store_get(store, catalog_find("relations"), "awaza-meeting-held-in-awaza", &doc), 0);
     assert_string_equal(cJSON_GetObjectItem(doc, "source_type")->valuestring, "events");
     assert_string_equal(cJSON_GetObjectItem(doc, "target_type")->valuestring, "places");
     assert_string_equal(
@@ -245,6 +245,93 @@ static void derived_edges(void **state)
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(doc, "derived_from")));
     assert_string_equal(cJSON_GetObjectItem(doc, "source_type")->valuestring, "actors");
     cJSON_Delete(doc);
+}
+
+/* A lower-case kebab-case slug: ^[a-z0-9]+(-[a-z0-9]+)*$ */
+static bool is_slug(const char *s)
+{
+    size_t len = strlen(s);
+    return len > 0 && s[0] != '-' && s[len - 1] != '-' && !strstr(s, "--") &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
+/* store_open of the fixture plus records (a JSON object of arrays); the error message or "". */
+static const char *open_with(const char *extra)
+{
+    static struct model_error err;
+    struct model m;
+    struct store *s = NULL;
+    cJSON *add = cJSON_Parse(extra), *list;
+    memset(&m, 0, sizeof(m));
+    memset(&err, 0, sizeof(err));
+    assert_non_null(add);
+    m.root = cJSON_Duplicate(model->root, 1);
+    snprintf(m.model_path, sizeof(m.model_path), "collision");
+    cJSON_ArrayForEach(list, add)
+    {
+        cJSON *r;
+        cJSON_ArrayForEach(r, list)
+            cJSON_AddItemToArray(cJSON_GetObjectItem(m.root, list->string), cJSON_Duplicate(r, 1));
+    }
+    if (store_open(&m, &s, &err) == 0) {
+        store_free(s);
+        err.message[0] = '\0';
+    }
+    cJSON_Delete(add);
+    cJSON_Delete(m.root);
+    return err.message;
+}
+
+#define PERSON(id, country)                                                                        \
+    "{\"id\":\"" id "\",\"name\":\"" id "\",\"kind\":\"person\",\"country\":\"" country            \
+    "\",\"explicit\":true,\"evidence\":[]}"
+#define STATE(id) "{\"id\":\"" id "\",\"name\":\"" id "\",\"kind\":\"state\",\"evidence\":[]}"
+
+/* Every relation id is a slug, and a derived id that another record has refuses the model. */
+static void derived_ids_are_slugs_without_collisions(void **state)
+{
+    struct store_page page;
+    struct store_error error;
+    struct query q;
+    const cJSON *r;
+    const char *message;
+    (void)state;
+    query_init(&q, catalog_find("relations"));
+    q.limit = 0;
+    assert_int_equal(store_select(store, &q, &page, &error), 0);
+    assert_true(cJSON_GetArraySize(page.records) > 12);
+    cJSON_ArrayForEach(r, page.records)
+    {
+        const char *id = cJSON_GetObjectItem(r, "id")->valuestring;
+        if (!is_slug(id))
+            fail_msg("relation id '%s' is not a kebab-case slug", id);
+    }
+    cJSON_Delete(page.records);
+
+    /* a record of the model has the derived id: both are named */
+    message = open_with("{\"actors\": [" STATE("xi-jinping-official-of-china") "]}");
+    if (!strstr(message, "'xi-jinping-official-of-china'") ||
+        !strstr(message, "derived from actor 'xi-jinping' (field country)") ||
+        !strstr(message, "the actor 'xi-jinping-official-of-china'"))
+        fail_msg("record collision: '%s'", message);
+    /* two derived edges with one id: a official_of b-official-of-c, a-official-of-b official_of c
+     */
+    message = open_with("{\"actors\": [" STATE("b-official-of-c") "," STATE("c") "," PERSON(
+        "a", "b-official-of-c") "," PERSON("a-official-of-b", "c") "]}");
+    if (!strstr(message, "'a-official-of-b-official-of-c'") ||
+        !strstr(message, "derived from actor 'a-official-of-b' (field country)") ||
+        !strstr(message, "derived from 'a' (field country)"))
+        fail_msg("derived collision: '%s'", message);
+    /* a derived id that is an evidence span's id */
+    message = open_with("{\"actors\": [" STATE(
+        "e1") ",{\"id\":\"q-about\",\"name\":\"Q\",\"kind\":\"state\","
+              "\"evidence\":[{\"start\":0,\"end\":4,\"paragraph\":1,\"quote\":\"Awaz\"}]}],"
+              "\"claims\": [{\"id\":\"q\",\"title\":\"Q\",\"text\":\"Q\",\"kind\":\"assessment\","
+              "\"certainty\":\"stated\",\"about\":[\"e1\"],\"evidence\":[]}]}");
+    if (!strstr(message, "'q-about-e1'") || !strstr(message, "evidence span of 'q-about'"))
+        fail_msg("evidence collision: '%s'", message);
+    /* the same edge stated twice is one edge, not a collision */
+    assert_string_equal(open_with("{\"actors\": []}"), "");
 }
 
 static void filters_select_the_right_records(void **state)
@@ -749,6 +836,7 @@ int main(void)
         cmocka_unit_test(every_record_round_trips),
         cmocka_unit_test(ids_and_types),
         cmocka_unit_test(derived_edges),
+        cmocka_unit_test(derived_ids_are_slugs_without_collisions),
         cmocka_unit_test(filters_select_the_right_records),
         cmocka_unit_test(or_within_a_filter),
         cmocka_unit_test(dates_overlap),
