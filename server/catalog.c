@@ -339,7 +339,7 @@ static const struct catalog_filter evidence_filters[] = {
 
 /* ---- relations ---- */
 static const struct catalog_field relation_fields[] = {
-    F("id", "string", "stable slug; derived edges: <source>--<type>--<target>"),
+    F("id", "string", "stable slug; derived edges: <source>-<type with - for _>-<target>"),
     F("type", "string", "the kind of edge"),
     F("source", "string", "the id of the record the edge starts from"),
     F("target", "string", "the id of the record it points to"),

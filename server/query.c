@@ -155,11 +155,11 @@ int query_encode(struct buf *out, const char *s)
     return out->failed ? STRATA_ENOMEM : 0;
 }
 
-/* Lower-case letters and digits in groups joined by one or two hyphens. */
+/* A slug: lower-case letters and digits in groups joined by single hyphens. */
 static bool is_id(const char *s)
 {
     size_t len = strlen(s);
-    if (len == 0 || len > ID_MAX || s[0] == '-' || s[len - 1] == '-' || strstr(s, "---"))
+    if (len == 0 || len > ID_MAX || s[0] == '-' || s[len - 1] == '-' || strstr(s, "--"))
         return false;
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
 }
@@ -229,7 +229,8 @@ static void check_id(struct query_filter *f, const char *value, struct store *st
 
     if (!is_id(value)) {
         query_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
-                   "must be a record id (lower-case letters, digits and hyphens)");
+                   "must be a record id (lower-case letters and digits in groups joined by "
+                   "single hyphens)");
         return;
     }
     if (!store || !wanted)

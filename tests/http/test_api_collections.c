@@ -440,6 +440,30 @@ static void every_filter_good_and_bad(void **state)
     }
 }
 
+/* Every relation id, derived ones included, is a kebab-case slug that serves its item. */
+static void relation_ids_are_slugs(void **state)
+{
+    cJSON *doc = get_json("/v1/relations?derived=true&limit=500", 200), *r;
+    (void)state;
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")) > 0);
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(doc, "data"))
+    {
+        const char *id = cJSON_GetObjectItem(r, "id")->valuestring;
+        size_t len = strlen(id);
+        if (len == 0 || id[0] == '-' || id[len - 1] == '-' || strstr(id, "--") ||
+            strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") != len)
+            fail_msg("relation id '%s' is not a kebab-case slug", id);
+    }
+    cJSON_Delete(doc);
+    doc = get_json("/v1/relations/xi-jinping-official-of-china", 200);
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "source")->valuestring, "xi-jinping");
+    cJSON_Delete(doc);
+    expect_problem("/v1/relations/xi-jinping--official-of--china", 404, "not_found", NULL);
+    expect_problem("/v1/relations?id=xi-jinping--official-of--china", 400, "invalid_parameter",
+                   "id");
+}
+
 static void bad_inputs(void **state)
 {
     (void)state;
@@ -676,6 +700,7 @@ int main(void)
         cmocka_unit_test(paging_and_links),
         cmocka_unit_test(filters_and_queries),
         cmocka_unit_test(every_filter_good_and_bad),
+        cmocka_unit_test(relation_ids_are_slugs),
         cmocka_unit_test(bad_inputs),
         cmocka_unit_test(csv_representation),
         cmocka_unit_test(ndjson_representation),

@@ -158,6 +158,7 @@ static void filters_or_and(void **state)
 
 static void bad_filters(void **state)
 {
+    struct query q;
     (void)state;
     refused("actors", "kind=bogus", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "kind",
             "must be one of: state, person");
@@ -174,6 +175,11 @@ static void bad_filters(void **state)
             "whole number");
     refused("actors", "id=Bad_Id", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id", "record id");
     refused("actors", "id=-a", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id", "record id");
+    /* ids are slugs: single hyphens only (derived relation ids too) */
+    refused("relations", "id=xi-jinping--official-of--china", QUERY_PAGED,
+            PROBLEM_INVALID_PARAMETER, "id", "joined by single hyphens");
+    accepted("relations", "id=xi-jinping-official-of-china", QUERY_PAGED, &q);
+    query_release(&q);
     /* id= validates like every id filter: unknown, or a record of another collection */
     refused("actors", "id=nobody", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id",
             "no record has this id; expected the id of one of: actors");
