@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
@@ -229,6 +230,103 @@ static void search_hits(void **state)
     expect_problem("/v1/search?q=awaza&type=people", 400, "invalid_parameter", "type");
     expect_problem("/v1/search?q=awaza&limit=0", 400, "invalid_parameter", "limit");
     expect_problem("/v1/search?q=awaza&sort=id", 400, "unknown_parameter", "sort");
+}
+
+/* True when the code points [start, end) of text contain word, ignoring ASCII case. */
+static bool span_has(const char *text, int start, int end, const char *word)
+{
+    const char *span = slice(text, start, end);
+    size_t n = strlen(word);
+    for (const char *p = span; *p; p++)
+        if (strncasecmp(p, word, n) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * A record hit carries `evidence`: its spans that match q (they hold the
+ * term), or else its first span in article order; each is one of the
+ * record's spans with the item's offsets. Evidence hits stay as they were.
+ */
+static void search_record_hits_carry_evidence(void **state)
+{
+    static const char *const terms[] = {"awaza", "taliban", "china", "sco"};
+    cJSON *article = get_json("/v1/article?include=text", 200);
+    const char *text =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(article, "data"), "text")->valuestring;
+    int records = 0, matched = 0, fallback = 0;
+    char target[512];
+    (void)state;
+    for (size_t t = 0; t < sizeof(terms) / sizeof(terms[0]); t++) {
+        cJSON *doc, *hit;
+        snprintf(target, sizeof(target), "/v1/search?q=%s&limit=500", terms[t]);
+        doc = get_json(target, 200);
+        cJSON_ArrayForEach(hit, cJSON_GetObjectItem(doc, "data"))
+        {
+            const char *id = cJSON_GetObjectItem(hit, "id")->valuestring;
+            cJSON *spans = cJSON_GetObjectItem(hit, "evidence"), *span, *all;
+            bool any = false;
+            if (strcmp(cJSON_GetObjectItem(hit, "type")->valuestring, "evidence") == 0) {
+                assert_null(spans);
+                assert_non_null(cJSON_GetObjectItem(hit, "highlights"));
+                continue;
+            }
+            records++;
+            if (!cJSON_IsArray(spans))
+                fail_msg("%s: hit %s has no evidence array", target, id);
+            snprintf(target, sizeof(target), "/v1/evidence?record=%s&limit=500", id);
+            all = get_json(target, 200);
+            cJSON_ArrayForEach(span, spans)
+            {
+                const cJSON *e;
+                bool found = false;
+                assert_int_equal(cJSON_GetArraySize(span), 4); /* id, start, end, paragraph */
+                cJSON_ArrayForEach(e, cJSON_GetObjectItem(all, "data"))
+                {
+                    if (strcmp(cJSON_GetObjectItem(e, "id")->valuestring,
+                               cJSON_GetObjectItem(span, "id")->valuestring) != 0)
+                        continue;
+                    found = true;
+                    assert_int_equal(cJSON_GetObjectItem(e, "start")->valueint,
+                                     cJSON_GetObjectItem(span, "start")->valueint);
+                    assert_int_equal(cJSON_GetObjectItem(e, "end")->valueint,
+                                     cJSON_GetObjectItem(span, "end")->valueint);
+                    assert_int_equal(cJSON_GetObjectItem(e, "paragraph")->valueint,
+                                     cJSON_GetObjectItem(span, "paragraph")->valueint);
+                }
+                if (!found)
+                    fail_msg("%s: span %s is not one of the record's", id,
+                             cJSON_GetObjectItem(span, "id")->valuestring);
+                any = any || span_has(text, cJSON_GetObjectItem(span, "start")->valueint,
+                                      cJSON_GetObjectItem(span, "end")->valueint, terms[t]);
+            }
+            if (any) {
+                /* matched spans: every one holds the term */
+                matched++;
+                cJSON_ArrayForEach(span, spans)
+                    assert_true(span_has(text, cJSON_GetObjectItem(span, "start")->valueint,
+                                         cJSON_GetObjectItem(span, "end")->valueint, terms[t]));
+            } else if (cJSON_GetArraySize(cJSON_GetObjectItem(all, "data")) > 0) {
+                /* none matched: the record's first span in article order */
+                fallback++;
+                assert_int_equal(cJSON_GetArraySize(spans), 1);
+                assert_string_equal(
+                    cJSON_GetObjectItem(cJSON_GetArrayItem(spans, 0), "id")->valuestring,
+                    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(all, "data"), 0),
+                                        "id")
+                        ->valuestring);
+            } else {
+                assert_int_equal(cJSON_GetArraySize(spans), 0); /* a record without evidence */
+            }
+            cJSON_Delete(all);
+        }
+        cJSON_Delete(doc);
+    }
+    assert_true(records > 0);
+    assert_true(matched > 0);
+    print_message("# %d record hits: %d with matched spans, %d with their first span\n", records,
+                  matched, fallback);
+    cJSON_Delete(article);
 }
 
 static void timeline(void **state)
@@ -480,6 +578,7 @@ int main(void)
         cmocka_unit_test(index_lists_every_route),
         cmocka_unit_test(article_with_offsets),
         cmocka_unit_test(search_hits),
+        cmocka_unit_test(search_record_hits_carry_evidence),
         cmocka_unit_test(timeline),
         cmocka_unit_test(graph),
         cmocka_unit_test(graph_shapes_match_meta),
