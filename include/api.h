@@ -82,11 +82,11 @@ void api_store_problem(struct response *res, int code, const struct store_error 
 
 /*
  * Add `related` (when q keeps it) and `included` (q's includes) to a record
- * of q's collection and drop the fields q does not keep. keep_coordinates
- * keeps `coordinates` whatever fields= says (GeoJSON needs it).
+ * of q's collection and drop the fields q does not keep. geojson keeps
+ * `id` and `coordinates` whatever fields= says: a GeoJSON Feature needs its
+ * id and its geometry.
  */
-int api_record_finish(struct store *store, const struct query *q, cJSON *record,
-                      bool keep_coordinates);
+int api_record_finish(struct store *store, const struct query *q, cJSON *record, bool geojson);
 
 /*
  * Paging links of a page: self/first/prev/next/last as JSON members of

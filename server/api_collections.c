@@ -61,8 +61,7 @@ int api_encode_path(struct buf *out, const char *path)
     return out->failed ? STRATA_ENOMEM : 0;
 }
 
-int api_record_finish(struct store *store, const struct query *q, cJSON *record,
-                      bool keep_coordinates)
+int api_record_finish(struct store *store, const struct query *q, cJSON *record, bool geojson)
 {
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "id"));
     cJSON *member, *next;
@@ -98,7 +97,8 @@ int api_record_finish(struct store *store, const struct query *q, cJSON *record,
         next = member->next;
         if (strcmp(member->string, "included") == 0 || query_keeps_field(q, member->string))
             continue;
-        if (keep_coordinates && strcmp(member->string, "coordinates") == 0)
+        if (geojson &&
+            (strcmp(member->string, "coordinates") == 0 || strcmp(member->string, "id") == 0))
             continue;
         cJSON_Delete(cJSON_DetachItemViaPointer(record, member));
     }

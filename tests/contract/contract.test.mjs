@@ -709,6 +709,8 @@ describe('collections', () => {
         for (const type of Object.keys(ok.content)) {
           const format = Object.entries(FORMAT_MEDIA).find(([, t]) => t === type)[0];
           await expectAnswer(operation, { limit: 2, format, fields: names.slice(0, 3).join(',') }, { status: 200 });
+          // without id: a GeoJSON Feature must still have its id
+          await expectAnswer(operation, { limit: 2, format, fields: names.filter((n) => n !== 'id').slice(0, 2).join(',') }, { status: 200 });
           if (format !== 'geojson') await expectAnswer(operation, { limit: 2, format, include: 'events,organizations' }, { status: 200 });
           await expectAnswer(operation, { limit: 2, format, fields: names.join(',') }, { status: 200 });
         }

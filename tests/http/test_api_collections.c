@@ -652,6 +652,15 @@ static void geojson_representation(void **state)
     assert_false(cJSON_IsNull(cJSON_GetObjectItem(f, "geometry")));
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(f, "properties")), 2);
     cJSON_Delete(doc);
+    /* without id in fields= every Feature still has its id (RFC 7946 and the spec: required) */
+    doc = get_json("/v1/places?format=geojson&fields=name", 200);
+    cJSON_ArrayForEach(f, cJSON_GetObjectItem(doc, "features"))
+    {
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(f, "id")));
+        assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(f, "properties"), "name"));
+        assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(f, "properties"), "coordinates"));
+    }
+    cJSON_Delete(doc);
     const char *accept[] = {"Accept: application/geo+json", NULL};
     struct reply r;
     assert_int_equal(client_request(&daemon_, "GET", "/v1/places", accept, &r), 0);
