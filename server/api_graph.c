@@ -141,23 +141,45 @@ static int reshape(cJSON **nodes, cJSON **edges, const char *shape)
     return 0;
 }
 
-/* The record id that must exist and be a node (a record of the seven collections). */
+/* "a, b, c" of a NULL-terminated list into out. */
+static void join(struct buf *out, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        buf_printf(out, "%s%s", i ? ", " : "", list[i]);
+}
+
+/*
+ * The record id that must exist and be a node (a record of the seven
+ * collections), or a record of the collection wanted when it is set.
+ */
 static void check_node(struct store *store, const char *name, const char *value, const char *wanted,
                        struct problem *problem)
 {
     const char *type = NULL;
     const struct catalog_collection *c;
+    struct buf expected, reason;
 
-    if (store_record_type(store, value, &type) != 0) {
-        invalid(problem, name, value, "no record has this id");
-        return;
+    buf_init(&expected, PROBLEM_TEXT_MAX);
+    buf_init(&reason, PROBLEM_TEXT_MAX);
+    if (wanted)
+        buf_printf(&expected, "expected the id of one of: %s", wanted);
+    else {
+        buf_puts(&expected, "expected the id of one of: ");
+        join(&expected, catalog_record_collections);
     }
-    c = catalog_find(type);
-    if (wanted && strcmp(type, wanted) != 0)
-        invalid(problem, name, value, "not the id of a layer");
-    else if (!c || !c->node)
-        invalid(problem, name, value,
-                "not a node of the graph (evidence and relations are not nodes)");
+    if (store_record_type(store, value, &type) != 0) {
+        buf_printf(&reason, "no record has this id; %s", buf_str(&expected));
+    } else {
+        c = catalog_find(type);
+        if ((wanted && strcmp(type, wanted) != 0) || !c || !c->node)
+            buf_printf(&reason, "names a record of %s%s; %s", type,
+                       c && c->node ? "" : " (evidence and relations are not nodes)",
+                       buf_str(&expected));
+    }
+    if (reason.len)
+        invalid(problem, name, value, buf_str(&reason));
+    buf_release(&expected);
+    buf_release(&reason);
 }
 
 void api_graph(const struct request *req, struct response *res)
@@ -206,9 +228,14 @@ void api_graph(const struct request *req, struct response *res)
         bool known = false;
         for (size_t k = 0; relation_filter->values[k]; k++)
             known = known || strcmp(relation_filter->values[k], relations[i]) == 0;
-        if (!known)
-            invalid(&res->problem, "relation", relations[i],
-                    "not a relation type; see the values of /v1/relations?type=");
+        if (!known) {
+            struct buf reason;
+            buf_init(&reason, 0); /* the problem keeps what fits */
+            buf_puts(&reason, "must be one or more of: ");
+            join(&reason, relation_filter->values);
+            invalid(&res->problem, "relation", relations[i], buf_str(&reason));
+            buf_release(&reason);
+        }
     }
     for (size_t i = 0; i < g.layer_count; i++)
         check_node(store, "layer", layers[i], "layers", &res->problem);

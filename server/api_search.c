@@ -163,12 +163,14 @@ void api_search(const struct request *req, struct response *res)
                 c = catalog_find(name);
             }
             if (!c) {
+                const char *reason =
+                    len == 0 ? "an empty item in the list"
+                             : "must be one or more of: actors, organizations, places, events, "
+                               "layers, threats, claims, evidence, relations";
                 if (res->problem.code == PROBLEM_NONE)
                     problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
-                                "invalid value for parameter 'type': must list collections");
-                problem_add_error(&res->problem, "type", value,
-                                  "must be one or more of: actors, organizations, places, "
-                                  "events, layers, threats, claims, evidence, relations");
+                                "invalid value for parameter 'type': %s", reason);
+                problem_add_error(&res->problem, "type", value, "%s", reason);
                 break;
             }
             for (size_t k = 0; k < s.type_count; k++)

@@ -64,6 +64,22 @@ static void expect_problem(const char *target, long status, const char *code, co
     cJSON_Delete(doc);
 }
 
+/* Expect a 400 invalid_parameter whose first reason and detail contain text. */
+static void expect_reason(const char *target, const char *text)
+{
+    cJSON *doc = get_json(target, 400);
+    const char *reason =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0), "reason")
+            ->valuestring;
+    assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, "invalid_parameter");
+    if (!strstr(reason, text))
+        fail_msg("GET %s: reason '%s' lacks '%s'", target, reason, text);
+    if (strlen(text) < 100 && !strstr(cJSON_GetObjectItem(doc, "detail")->valuestring, text))
+        fail_msg("GET %s: detail '%s' lacks '%s'", target,
+                 cJSON_GetObjectItem(doc, "detail")->valuestring, text);
+    cJSON_Delete(doc);
+}
+
 static const char *ids(const cJSON *data)
 {
     static char out[8192];
@@ -228,6 +244,10 @@ static void search_hits(void **state)
     expect_problem("/v1/search?q=", 400, "invalid_parameter", "q");
     expect_problem("/v1/search?q=al-qaeda", 400, "invalid_query", "q");
     expect_problem("/v1/search?q=awaza&type=people", 400, "invalid_parameter", "type");
+    expect_reason("/v1/search?q=awaza&type=people",
+                  "must be one or more of: actors, organizations, places, events, layers, "
+                  "threats, claims, evidence, relations");
+    expect_reason("/v1/search?q=awaza&type=actors,", "an empty item in the list");
     expect_problem("/v1/search?q=awaza&limit=0", 400, "invalid_parameter", "limit");
     expect_problem("/v1/search?q=awaza&sort=id", 400, "unknown_parameter", "sort");
 }
@@ -434,6 +454,16 @@ static void graph(void **state)
     expect_problem("/v1/graph?shape=d4", 400, "invalid_parameter", "shape");
     expect_problem("/v1/graph?type=", 400, "invalid_parameter", "type");
     expect_problem("/v1/graph?limit=3", 400, "unknown_parameter", "limit");
+    /* every refusal says what would have been accepted */
+    expect_reason("/v1/graph?relation=likes", "must be one or more of: member_of, statement_by");
+    expect_reason("/v1/graph?around=nobody",
+                  "no record has this id; expected the id of one of: actors, organizations, "
+                  "places, events, layers, threats, claims");
+    expect_reason("/v1/graph?around=awaza-e1",
+                  "names a record of evidence (evidence and relations are not nodes); expected "
+                  "the id of one of: actors");
+    expect_reason("/v1/graph?layer=china",
+                  "names a record of actors; expected the id of one of: layers");
 }
 
 /* The id of a graph element in any shape ({"data": {...}} or flat), or NULL. */
