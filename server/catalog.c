@@ -41,9 +41,6 @@ static const char *const relation_types[] = {
     /* edges derived from reference fields (docs/MODEL.md) */
     "participant_in", "held_in", "convened_by", "official_of", "located_in", "partner_in",
     "part_of", "mechanism_of", "source_of", "about", NULL};
-static const char *const all_collections[] = {
-    "actors",  "organizations", "places",   "events",    "layers",
-    "threats", "claims",        "evidence", "relations", NULL};
 const char *const catalog_record_collections[] = {"actors", "organizations", "places", "events",
                                                   "layers", "threats",       "claims", NULL};
 
@@ -57,6 +54,15 @@ static const char *const in_claims[] = {"claims", NULL};
 static const char *const in_evidence[] = {"evidence", NULL};
 static const char *const in_relations[] = {"relations", NULL};
 static const char *const in_parties[] = {"actors", "organizations", NULL};
+/*
+ * What an edge can end at: the record collections and relations (a claim can
+ * be about a relation). Evidence ids are the store's, never referenced, so an
+ * evidence id in a filter that looks at edges, claims or supported records
+ * could never match: it is refused with the collections that can.
+ */
+static const char *const in_linkable[] = {"actors", "organizations", "places",
+                                          "events", "layers",        "threats",
+                                          "claims", "relations",     NULL};
 static const char *const in_targets[] = {"actors", "places", NULL};
 
 const char *const catalog_common_parameters[] = {"q",      "sort",   "fields", "include", "limit",
@@ -85,7 +91,7 @@ const char *const catalog_date_parameters[] = {"from", "to", NULL};
     }
 #define RELATED_FILTER                                                                             \
     {                                                                                              \
-        "related", CATALOG_VALUE_ID, NULL, all_collections, 0, 0, LINKED,                          \
+        "related", CATALOG_VALUE_ID, NULL, in_linkable, 0, 0, LINKED,                              \
             "records joined to the named record by any relation (explicit or derived)"             \
     }
 #define LINKED_FILTER(param, where, what)                                                          \
@@ -309,7 +315,7 @@ static const struct catalog_filter claim_filters[] = {
      "how sure the author is"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
-    {"about", CATALOG_VALUE_ID, NULL, all_collections, 0, 0,
+    {"about", CATALOG_VALUE_ID, NULL, in_linkable, 0, 0,
      "id IN (SELECT claim_id FROM claim_about WHERE record_id IN ($))",
      "claims about the named record"},
     RELATED_FILTER,
@@ -329,9 +335,9 @@ static const struct catalog_field evidence_fields[] = {
 };
 static const struct catalog_filter evidence_filters[] = {
     ID_FILTER(in_evidence),
-    {"record", CATALOG_VALUE_ID, NULL, all_collections, 0, 0, "record_id IN ($)",
+    {"record", CATALOG_VALUE_ID, NULL, in_linkable, 0, 0, "record_id IN ($)",
      "spans supporting the named record"},
-    {"record_type", CATALOG_VALUE_ENUM, all_collections, NULL, 0, 0, "record_type IN ($)",
+    {"record_type", CATALOG_VALUE_ENUM, in_linkable, NULL, 0, 0, "record_type IN ($)",
      "spans supporting records of the named collection"},
     {"paragraph", CATALOG_VALUE_INTEGER, NULL, NULL, 1, 1000000, "paragraph IN ($)",
      "spans in the given paragraph"},
@@ -353,15 +359,15 @@ static const struct catalog_field relation_fields[] = {
 static const struct catalog_filter relation_filters[] = {
     ID_FILTER(in_relations),
     {"type", CATALOG_VALUE_ENUM, relation_types, NULL, 0, 0, "type IN ($)", "the kind of edge"},
-    {"source", CATALOG_VALUE_ID, NULL, all_collections, 0, 0, "source IN ($)",
+    {"source", CATALOG_VALUE_ID, NULL, catalog_record_collections, 0, 0, "source IN ($)",
      "edges from the named record"},
-    {"target", CATALOG_VALUE_ID, NULL, all_collections, 0, 0, "target IN ($)",
+    {"target", CATALOG_VALUE_ID, NULL, in_linkable, 0, 0, "target IN ($)",
      "edges to the named record"},
-    {"record", CATALOG_VALUE_ID, NULL, all_collections, 0, 0, "(source IN ($) OR target IN ($))",
+    {"record", CATALOG_VALUE_ID, NULL, in_linkable, 0, 0, "(source IN ($) OR target IN ($))",
      "edges from or to the named record"},
-    {"source_type", CATALOG_VALUE_ENUM, all_collections, NULL, 0, 0, "source_type IN ($)",
-     "edges from records of the collection"},
-    {"target_type", CATALOG_VALUE_ENUM, all_collections, NULL, 0, 0, "target_type IN ($)",
+    {"source_type", CATALOG_VALUE_ENUM, catalog_record_collections, NULL, 0, 0,
+     "source_type IN ($)", "edges from records of the collection"},
+    {"target_type", CATALOG_VALUE_ENUM, in_linkable, NULL, 0, 0, "target_type IN ($)",
      "edges to records of the collection"},
     {"derived", CATALOG_VALUE_BOOL, NULL, NULL, 0, 0, "derived IN ($)",
      "true: derived from fields; false: explicit relations of the model"},

@@ -494,6 +494,12 @@ static void bad_inputs(void **state)
     expect_reason("/v1/actors/five-countries/events?id=china", "invalid_parameter",
                   "names a record of actors; expected the id of one of: events");
     expect_ids("/v1/actors?id=china,taliban", "china,taliban");
+    /* an evidence span's id could never match these filters: a 400, not an empty page */
+    expect_reason("/v1/actors?related=awaza-meeting-e1", "invalid_parameter",
+                  "names a record of evidence; expected the id of one of: actors");
+    expect_reason("/v1/relations?record=awaza-meeting-e1", "invalid_parameter",
+                  "names a record of evidence");
+    expect_problem("/v1/evidence?record_type=evidence", 400, "invalid_parameter", "record_type");
     expect_problem("/v1/actors?format=geojson", 406, "not_acceptable", NULL);
     expect_problem("/v1/actors?format=xml", 406, "not_acceptable", NULL);
 }

@@ -180,6 +180,23 @@ static void bad_filters(void **state)
             PROBLEM_INVALID_PARAMETER, "id", "joined by single hyphens");
     accepted("relations", "id=xi-jinping-official-of-china", QUERY_PAGED, &q);
     query_release(&q);
+    /* an evidence span's id can never match a filter on edges, claims or supported records */
+    refused("actors", "related=awaza-meeting-e1", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "related",
+            "names a record of evidence; expected the id of one of: actors, organizations, places, "
+            "events, layers, threats, claims, relations");
+    refused("claims", "about=awaza-meeting-e1", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "about",
+            "names a record of evidence");
+    refused("evidence", "record=awaza-meeting-e1", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "record",
+            "names a record of evidence");
+    refused("relations", "source=us-cooperates-five", QUERY_PAGED, PROBLEM_INVALID_PARAMETER,
+            "source", "names a record of relations");
+    refused("evidence", "record_type=evidence", QUERY_PAGED, PROBLEM_INVALID_PARAMETER,
+            "record_type", "must be one of: actors");
+    refused("relations", "source_type=relations", QUERY_PAGED, PROBLEM_INVALID_PARAMETER,
+            "source_type", "must be one of: actors");
+    accepted("relations", "target=us-cooperates-five&target_type=relations&record=china",
+             QUERY_PAGED, &q);
+    query_release(&q);
     /* id= validates like every id filter: unknown, or a record of another collection */
     refused("actors", "id=nobody", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "id",
             "no record has this id; expected the id of one of: actors");
