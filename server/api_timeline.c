@@ -13,8 +13,34 @@
 #include "error.h"
 #include "store.h"
 
-/* Select, finish and return one list of q's events (NULL on failure, problem set). */
-static cJSON *timeline_list(struct response *res, struct store *store, struct query *q)
+/*
+ * The span the events cover, earliest start and latest end, into start and
+ * end ("" when none has a date). Read before fields= trims the records: the
+ * span must not depend on which fields the client asked for.
+ */
+static void timeline_span(const cJSON *events, char start[11], char end[11])
+{
+    const cJSON *event;
+
+    start[0] = end[0] = '\0';
+    cJSON_ArrayForEach(event, events)
+    {
+        const cJSON *date = cJSON_GetObjectItemCaseSensitive(event, "date");
+        const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(date, "start"));
+        const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(date, "end"));
+        if (s && strlen(s) == 10 && (!start[0] || strcmp(s, start) < 0))
+            memcpy(start, s, 11);
+        if (e && strlen(e) == 10 && (!end[0] || strcmp(e, end) > 0))
+            memcpy(end, e, 11);
+    }
+}
+
+/*
+ * Select, finish and return one list of q's events (NULL on failure, problem
+ * set); with start and end, the span of the list too (timeline_span).
+ */
+static cJSON *timeline_list(struct response *res, struct store *store, struct query *q, char *start,
+                            char *end)
 {
     struct store_error error = {{0}};
     struct store_page page = {NULL, 0};
@@ -25,6 +51,8 @@ static cJSON *timeline_list(struct response *res, struct store *store, struct qu
         api_store_problem(res, rc, &error, q->text);
         return NULL;
     }
+    if (start && end)
+        timeline_span(page.records, start, end);
     cJSON_ArrayForEach(record, page.records)
     {
         rc = api_record_finish(store, q, record, false);
@@ -43,6 +71,7 @@ void api_timeline(const struct request *req, struct response *res)
     struct store *store = api_store(req);
     struct query *q = calloc(1, sizeof(*q));
     cJSON *dated = NULL, *undated = NULL, *body, *data, *meta, *links;
+    char start[11] = "", end[11] = "";
     struct buf self;
     int rc;
 
@@ -59,13 +88,13 @@ void api_timeline(const struct request *req, struct response *res)
     }
     q->limit = 0;
     q->dated = QUERY_DATED_ONLY;
-    dated = timeline_list(res, store, q);
+    dated = timeline_list(res, store, q, start, end);
     if (dated) {
         q->dated = QUERY_UNDATED_ONLY;
         q->sorts[0].sort = catalog_sort_find(events, "position");
         q->sorts[0].descending = false;
         q->sort_count = 1;
-        undated = timeline_list(res, store, q);
+        undated = timeline_list(res, store, q, NULL, NULL);
     }
     if (!dated || !undated)
         goto done;
@@ -78,28 +107,14 @@ void api_timeline(const struct request *req, struct response *res)
     cJSON_AddNumberToObject(meta, "dated", cJSON_GetArraySize(dated));
     cJSON_AddNumberToObject(meta, "undated", cJSON_GetArraySize(undated));
     /* the span the dated events cover: earliest start, latest end */
-    {
-        const char *start = NULL, *end = NULL;
-        const cJSON *event;
-        cJSON_ArrayForEach(event, dated)
-        {
-            const cJSON *date = cJSON_GetObjectItemCaseSensitive(event, "date");
-            const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(date, "start"));
-            const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(date, "end"));
-            if (s && (!start || strcmp(s, start) < 0))
-                start = s;
-            if (e && (!end || strcmp(e, end) > 0))
-                end = e;
-        }
-        if (start)
-            cJSON_AddStringToObject(meta, "start", start);
-        else
-            cJSON_AddNullToObject(meta, "start");
-        if (end)
-            cJSON_AddStringToObject(meta, "end", end);
-        else
-            cJSON_AddNullToObject(meta, "end");
-    }
+    if (start[0])
+        cJSON_AddStringToObject(meta, "start", start);
+    else
+        cJSON_AddNullToObject(meta, "start");
+    if (end[0])
+        cJSON_AddStringToObject(meta, "end", end);
+    else
+        cJSON_AddNullToObject(meta, "end");
     links = cJSON_AddObjectToObject(body, "links");
     buf_init(&self, 0);
     buf_puts(&self, req->raw_target ? req->raw_target : "/v1/timeline");

@@ -376,6 +376,13 @@ static void timeline(void **state)
     assert_int_equal(cJSON_GetArraySize(cJSON_GetArrayItem(cJSON_GetObjectItem(data, "dated"), 0)),
                      2);
     cJSON_Delete(doc);
+    /* the span does not depend on fields= (it was null without date) */
+    doc = get_json("/v1/timeline?fields=id", 200);
+    meta = cJSON_GetObjectItem(doc, "meta");
+    assert_true(cJSON_IsString(cJSON_GetObjectItem(meta, "start")));
+    assert_string_equal(cJSON_GetObjectItem(meta, "start")->valuestring, "2021-07-11");
+    assert_string_equal(cJSON_GetObjectItem(meta, "end")->valuestring, "2021-09-17");
+    cJSON_Delete(doc);
     expect_problem("/v1/timeline?limit=5", 400, "unknown_parameter", "limit");
     expect_problem("/v1/timeline?sort=title", 400, "unknown_parameter", "sort");
     expect_problem("/v1/timeline?type=party", 400, "invalid_parameter", "type");
