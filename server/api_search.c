@@ -138,6 +138,13 @@ void api_search(const struct request *req, struct response *res)
                     "parameter 'q' is required: a full-text expression");
         problem_add_error(&res->problem, "q", "", "required: a full-text expression");
     }
+    if (s.text && strspn(s.text, " \t") == strlen(s.text)) {
+        /* blanks only: the same answer as q= on a collection, not an FTS5 syntax error */
+        problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
+                    "invalid value for parameter 'q': must be a non-empty full-text expression");
+        problem_add_error(&res->problem, "q", s.text, "must be a non-empty full-text expression");
+        s.text = NULL;
+    }
     if (s.text && strlen(s.text) > QUERY_TEXT_MAX) {
         problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
                     "invalid value for parameter 'q': at most %d bytes", QUERY_TEXT_MAX);

@@ -242,6 +242,7 @@ static void search_hits(void **state)
 
     expect_problem("/v1/search", 400, "invalid_parameter", "q");
     expect_problem("/v1/search?q=", 400, "invalid_parameter", "q");
+    expect_reason("/v1/search?q=%20%20", "must be a non-empty full-text expression");
     expect_problem("/v1/search?q=al-qaeda", 400, "invalid_query", "q");
     expect_problem("/v1/search?q=awaza&type=people", 400, "invalid_parameter", "type");
     expect_reason("/v1/search?q=awaza&type=people",
