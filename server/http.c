@@ -172,6 +172,25 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                             : atomic_fetch_sub(&connections_open, 1) - 1);
 }
 
+/*
+ * libmicrohttpd's own connection limit stops accepting when it is reached,
+ * so that a connection beyond it waits in the listen backlog with no answer
+ * until a slot frees up. The cap is enforced here instead: a connection
+ * beyond --max-connections is accepted and closed at once (the client sees a
+ * closed connection, not a hang). libmicrohttpd's limit is set a little
+ * higher (CONNECTION_SLACK per thread) so that it never engages first.
+ */
+#define CONNECTION_SLACK 16
+
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    const struct http_server *server = cls;
+
+    (void)addr;
+    (void)addrlen;
+    return atomic_load(&connections_open) < (long)server->cfg->max_connections ? MHD_YES : MHD_NO;
+}
+
 /* ---- headers ---------------------------------------------------------- */
 
 static const char *header(struct MHD_Connection *conn, const char *name)
@@ -578,6 +597,56 @@ static enum MHD_Result respond(const struct http_server *server, struct MHD_Conn
     return ret;
 }
 
+/* What the framing headers of a request say (see ambiguous_framing). */
+struct framing {
+    int content_length;    /* Content-Length headers */
+    int transfer_encoding; /* Transfer-Encoding headers */
+    bool other_coding;     /* a Transfer-Encoding other than "chunked" */
+    bool bad_name;         /* an empty header name, or one with whitespace */
+};
+
+static enum MHD_Result note_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    struct framing *f = cls;
+
+    (void)kind;
+    if (!key || !*key || strpbrk(key, " \t"))
+        f->bad_name = true;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        f->content_length++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->transfer_encoding++;
+        f->other_coding = f->other_coding || !value || strcasecmp(value, "chunked") != 0;
+    }
+    return MHD_YES;
+}
+
+/*
+ * Would a proxy in front read this request's length differently (request
+ * smuggling, RFC 9112 section 6.3)? Repeated Content-Length, Content-Length
+ * with Transfer-Encoding, a coding other than chunked (libmicrohttpd would
+ * wait for a body it cannot delimit) or whitespace in a header name
+ * ("Content-Length : 5"). Such a request is refused and the connection closed.
+ */
+static bool ambiguous_framing(struct MHD_Connection *conn, char *why, size_t size)
+{
+    struct framing f = {0, 0, false, false};
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, note_framing, &f);
+    if (f.bad_name)
+        snprintf(why, size, "a header name is empty or contains whitespace");
+    else if (f.content_length > 1)
+        snprintf(why, size, "Content-Length is given %d times", f.content_length);
+    else if (f.content_length && f.transfer_encoding)
+        snprintf(why, size, "both Content-Length and Transfer-Encoding are given");
+    else if (f.transfer_encoding > 1 || f.other_coding)
+        snprintf(why, size, "Transfer-Encoding other than a single 'chunked'");
+    else
+        return false;
+    return true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -592,6 +661,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ex->headers_seen = true;
         snprintf(ex->method, sizeof(ex->method), "%s", method);
         snprintf(ex->version, sizeof(ex->version), "%s", version);
+        {
+            char why[128];
+            if (ambiguous_framing(conn, why, sizeof(why))) {
+                struct problem p = {0};
+                /* answered now, before any body: libmicrohttpd then closes the connection */
+                assign_request_id(conn, ex);
+                problem_set(&p, PROBLEM_INVALID_ENCODING,
+                            "the request's message framing is ambiguous: %s; send one "
+                            "Content-Length or Transfer-Encoding: chunked",
+                            why);
+                return send_problem(cls, conn, ex, &p, false);
+            }
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -656,13 +738,13 @@ int http_start(const struct config *cfg, struct http_server **out, unsigned *por
     snprintf(server->cache_control, sizeof(server->cache_control), "public, max-age=%u",
              cfg->cache_max_age);
     server->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR,
+        flags, (uint16_t)cfg->port, admit, server, on_request, server, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, server, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        1024u, MHD_OPTION_END);
+        cfg->max_connections + CONNECTION_SLACK * threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (!server->daemon) {
         log_message(LOG_ERROR, "cannot listen on %s port %u (address in use, or not allowed)",
                     cfg->bind, cfg->port);
