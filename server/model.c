@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "model.h"
@@ -196,17 +198,28 @@ static int model_read_file(const char *path, const char *what, char **out, size_
                            struct model_error *err)
 {
     FILE *file;
+    int fd;
     struct stat st;
     char *data = NULL;
     size_t size;
     size_t got;
     int rc = STRATA_OK;
 
-    file = fopen(path, "rb");
-    if (file == NULL)
+    /*
+     * O_NONBLOCK: opening a FIFO (or a device) must not block the loader, and
+     * so the reload and the shutdown it runs in; the S_ISREG check below
+     * refuses such a file. A regular file ignores the flag.
+     */
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    file = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (file == NULL) {
+        int saved = errno;
+        if (fd >= 0)
+            close(fd);
         return model_fail(err, STRATA_EIO, path, "",
                           "cannot open the %s: %s; expected a readable file", what,
-                          strerror(errno));
+                          strerror(saved));
+    }
     if (fstat(fileno(file), &st) != 0) {
         rc = model_fail(err, STRATA_EIO, path, "",
                         "cannot read the %s: %s; expected a readable file", what, strerror(errno));
