@@ -367,9 +367,9 @@ class QueryFailed(Exception):
     """The latency client got something other than 200."""
 
 
-def run_latency(args, port, targets, headers=(), requests=None):
+def run_latency(args, port, targets, headers=(), requests=None, warmup=20, max_seconds=0):
     argv = [args.latency, "--port", str(port), "--requests", str(requests or args.requests),
-            "--warmup", "20"]
+            "--warmup", str(warmup), "--max-seconds", str(max_seconds)]
     for h in headers:
         argv += ["--header", h]
     argv += targets
@@ -635,7 +635,8 @@ def scale_runs(args, model):
             for name, targets in groups.items():
                 try:
                     latencies[name] = run_latency(args, server.port, targets,
-                                                  requests=args.scale_requests)
+                                                  requests=args.scale_requests, warmup=5,
+                                                  max_seconds=args.scale_seconds)
                 except QueryFailed as e:
                     log("%5dx %s: %s" % (scale, name, e))
                     latencies[name] = {"failed": str(e)}
@@ -910,9 +911,10 @@ def render(args, res):
         w("")
         w("N copies of the bundled model (ids suffixed, references kept inside each copy, the "
           "article repeated with a fifth of its words varied, evidence offsets that verify). "
-          "Cache off, one request at a time (bench/latency.c, %d requests per query after 20 of "
-          "warm-up, the targets spread over the copies). Load time: exec to the first 200 of "
-          "`/readyz` (read, parse, validate, build the SQLite store)." % args.scale_requests)
+          "Cache off, one request at a time (bench/latency.c, %d requests per query after 5 of "
+          "warm-up, or as many as fit in %d s, marked `(n=...)`; the targets spread over the "
+          "copies). Load time: exec to the first 200 of `/readyz` (read, parse, validate, build "
+          "the SQLite store)." % (args.scale_requests, args.scale_seconds))
         w("")
         w("| model | files MB | evidence spans | load s | RSS after load MB | peak RSS MB | "
           "RSS after queries MB |")
@@ -935,8 +937,12 @@ def render(args, res):
                 cells = []
                 for s in loaded:
                     v = s["latency"].get(n, {})
-                    cells.append("%s / %s" % (fmt_us(v["p50_us"]), fmt_us(v["p99_us"]))
-                                 if "p50_us" in v else "fails: %s" % v.get("failed", "-")[:80])
+                    if "p50_us" not in v:
+                        cells.append("fails: %s" % v.get("failed", "-")[:80])
+                        continue
+                    cells.append("%s / %s%s" % (
+                        fmt_us(v["p50_us"]), fmt_us(v["p99_us"]),
+                        " (n=%d)" % v["requests"] if v["requests"] < args.scale_requests else ""))
                 w("| %s | %s |" % (n.replace("|", "\\|"), " | ".join(cells)))
             w("")
     analysis = BENCH / "ANALYSIS.md"
@@ -961,6 +967,9 @@ def main():
                         help="single requests per route on the uncached path")
     parser.add_argument("--scale-requests", type=int, default=300,
                         help="single requests per query in the scale run")
+    parser.add_argument("--scale-seconds", type=int, default=8,
+                        help="at most this many seconds per query of the scale run (then fewer "
+                        "requests are made; the table says how many)")
     parser.add_argument("--scales", default="1,100,1000")
     parser.add_argument("--skip", default="", help="comma list of parts to skip: "
                         "cached,json-server,uncached,startup,scale")

@@ -11,8 +11,12 @@
  * than 200 is an error (the status and the start of the body are printed),
  * so a benchmark never times error pages.
  *
+ * --max-seconds S bounds the measured part: the client stops early (after at
+ * least 10 requests) once S seconds have passed, and reports how many it made,
+ * so that a slow query on a huge model cannot stall a benchmark.
+ *
  * usage: latency [--host ADDR] --port N [--requests N] [--warmup N]
- *                [--header "Name: value"]... TARGET...
+ *                [--max-seconds S] [--header "Name: value"]... TARGET...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +41,7 @@ struct options {
     long port;
     long requests;
     long warmup;
+    long max_seconds; /* 0: no bound */
     const char *headers[MAX_HEADERS];
     size_t header_count;
     const char *targets[MAX_TARGETS];
@@ -52,7 +57,7 @@ struct inbuf {
 static void usage(void)
 {
     fputs("usage: latency [--host ADDR] --port N [--requests N] [--warmup N]\n"
-          "               [--header \"Name: value\"]... TARGET...\n",
+          "               [--max-seconds S] [--header \"Name: value\"]... TARGET...\n",
           stderr);
 }
 
@@ -93,6 +98,11 @@ static bool parse_options(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--warmup") == 0 && v) {
             if (!parse_long(v, 0, 1000000, &o->warmup)) {
                 fprintf(stderr, "latency: --warmup '%s': expected 0 to 1000000\n", v);
+                return false;
+            }
+        } else if (strcmp(a, "--max-seconds") == 0 && v) {
+            if (!parse_long(v, 0, 86400, &o->max_seconds)) {
+                fprintf(stderr, "latency: --max-seconds '%s': expected 0 to 86400\n", v);
                 return false;
             }
         } else if (strcmp(a, "--header") == 0 && v) {
@@ -368,7 +378,8 @@ int main(int argc, char **argv)
     static struct options o;
     struct inbuf in = {NULL, 0, 0, 0};
     double *samples;
-    double total_us = 0;
+    double total_us = 0, measure_start = 0;
+    long measured = 0;
     unsigned long long total_bytes = 0;
     long rounds;
     int fd, rc = 1;
@@ -403,12 +414,18 @@ int main(int argc, char **argv)
             fprintf(stderr, "latency: %s: status %d: %s\n", target, status, excerpt);
             goto out;
         }
+        if (i == o.warmup)
+            measure_start = start;
         if (i >= o.warmup) {
-            samples[i - o.warmup] = elapsed;
+            samples[measured++] = elapsed;
             total_us += elapsed;
             total_bytes += body;
+            if (o.max_seconds && measured >= 10 &&
+                now_us() - measure_start > (double)o.max_seconds * 1e6)
+                break;
         }
     }
+    o.requests = measured;
     qsort(samples, (size_t)o.requests, sizeof(*samples), compare_double);
     printf("{\"requests\": %ld, \"targets\": %zu, \"p50_us\": %.1f, \"p90_us\": %.1f, "
            "\"p99_us\": %.1f, \"max_us\": %.1f, \"mean_us\": %.1f, \"mean_bytes\": %.0f}\n",
