@@ -30,12 +30,19 @@ struct model_paragraph {
     size_t end;   /* code-point offset one past the last character */
 };
 
+#define MODEL_MAX_COLLECTIONS 16
+
 struct model {
-    cJSON *root;                        /* the validated model.json (owned) */
-    char *article;                      /* article.txt, NUL-terminated (owned) */
-    size_t article_bytes;               /* its length in bytes */
-    size_t article_chars;               /* its length in code points */
-    struct model_paragraph *paragraphs; /* owned */
+    /*
+     * The validated model.json (owned). After model_release_tree() only its
+     * "source" object is left.
+     */
+    cJSON *root;
+    size_t record_counts[MODEL_MAX_COLLECTIONS]; /* records of model_collections[i] */
+    char *article;                               /* article.txt, NUL-terminated (owned) */
+    size_t article_bytes;                        /* its length in bytes */
+    size_t article_chars;                        /* its length in code points */
+    struct model_paragraph *paragraphs;          /* owned */
     size_t paragraph_count;
     char version[17]; /* 16 hex digits: hash of both files */
     char model_path[512];
@@ -49,6 +56,15 @@ struct model {
  * returns 0. On failure fills *err and returns an error code; *out untouched.
  */
 int model_load(const char *data, struct model **out, struct model_error *err);
+
+/*
+ * Free the parsed records of model->root once nothing reads them any more
+ * (the store has copied them): root keeps only its "source" object, and
+ * record_counts still tells how many records each collection had. Returns
+ * STRATA_EINVAL for NULL, STRATA_ENOMEM (model unchanged) when memory ran
+ * out.
+ */
+int model_release_tree(struct model *model);
 
 /* Free a model; NULL is a no-op. */
 void model_free(struct model *model);

@@ -47,7 +47,9 @@ struct store_error {
 /*
  * Build the store for a validated model. On success *out owns a new store
  * (free with store_free) and 0 is returned; on failure err says why.
- * The model must outlive the store.
+ * The model must outlive the store, but the store keeps no pointer into
+ * model->root: the tree may be released (model_release_tree) once this
+ * returns.
  */
 int store_open(const struct model *model, struct store **out, struct model_error *err);
 
@@ -101,7 +103,9 @@ struct store_search {
 };
 
 /*
- * Ranked hits (best first, then collection, then id): {type, id, label,
+ * Ranked hits (best first; equal scores in the order of the record they
+ * belong to: its collection, its place in the collection's default order,
+ * the record before its evidence spans, spans in article order): {type, id, label,
  * href, score, snippet} and, for evidence, record {type, id, label, href},
  * start, end, paragraph and highlights [{start, end}] (code-point offsets in
  * the article of the matched terms).

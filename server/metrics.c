@@ -109,12 +109,9 @@ static void render_model(struct buf *out, struct snapshot *snap)
 {
     buf_puts(out, "# HELP strata_model_records Records in the served model, by collection.\n"
                   "# TYPE strata_model_records gauge\n");
-    for (size_t i = 0; snap && i < model_collection_count; i++) {
-        const cJSON *items =
-            cJSON_GetObjectItemCaseSensitive(snap->model->root, model_collections[i]);
-        buf_printf(out, "strata_model_records{collection=\"%s\"} %d\n", model_collections[i],
-                   cJSON_GetArraySize(items));
-    }
+    for (size_t i = 0; snap && i < model_collection_count && i < MODEL_MAX_COLLECTIONS; i++)
+        buf_printf(out, "strata_model_records{collection=\"%s\"} %zu\n", model_collections[i],
+                   snap->model->record_counts[i]);
     buf_puts(out, "# HELP strata_model_info The served model version.\n"
                   "# TYPE strata_model_info gauge\n");
     if (snap) {

@@ -1152,6 +1152,9 @@ static int model_load_files(struct model_state *state, const char *data, struct 
     if (rc == STRATA_OK)
         rc = model_check_content(m, err);
     if (rc == STRATA_OK) {
+        for (size_t i = 0; i < model_collection_count && i < MODEL_MAX_COLLECTIONS; i++)
+            m->record_counts[i] = (size_t)cJSON_GetArraySize(
+                cJSON_GetObjectItemCaseSensitive(m->root, model_collections[i]));
         hash = model_fnv1a(UINT64_C(0xcbf29ce484222325), text, text_len);
         hash = model_fnv1a(hash, m->article, m->article_bytes);
         snprintf(m->version, sizeof(m->version), "%016llx", (unsigned long long)hash);
@@ -1184,6 +1187,23 @@ int model_load(const char *data, struct model **out, struct model_error *err)
         return rc;
     }
     *out = &state->model;
+    return STRATA_OK;
+}
+
+int model_release_tree(struct model *model)
+{
+    cJSON *root, *source;
+
+    if (model == NULL || model->root == NULL)
+        return STRATA_EINVAL;
+    root = cJSON_CreateObject();
+    if (root == NULL)
+        return STRATA_ENOMEM;
+    source = cJSON_DetachItemFromObjectCaseSensitive(model->root, "source");
+    if (source != NULL)
+        cJSON_AddItemToObject(root, "source", source);
+    cJSON_Delete(model->root);
+    model->root = root;
     return STRATA_OK;
 }
 

@@ -7,6 +7,7 @@
  */
 #include "snapshot.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,17 @@ int snapshot_create(const char *data, const struct snapshot_options *options,
     rc = store_open(snap->model, &snap->store, err);
     if (rc)
         goto fail;
+    /*
+     * The store holds its own copy of every record: keep only what the
+     * handlers read (source, the counts) and give the parsed tree's pages
+     * back to the system, so that a large model does not stay resident twice.
+     */
+    rc = model_release_tree(snap->model);
+    if (rc) {
+        snprintf(err->message, sizeof(err->message), "out of memory releasing the model tree");
+        goto fail;
+    }
+    malloc_trim(0);
     if (options && options->cache_max_bytes > 0) {
         snap->cache = cache_new(options->cache_max_bytes, options->cache_max_entries);
         if (!snap->cache) {

@@ -1,16 +1,29 @@
 /*
  * store.c - the SQLite database of one loaded model: schema, load, queries.
  *
- * The database lives in memory through SQLite's memdb VFS under a unique
- * name (`file:/strata-<pid>-<n>?vfs=memdb`), so that any number of
- * connections share it. store_open() fills it through one read-write
- * connection in a single transaction with prepared statements; that
- * connection then stays idle (it keeps the database alive and serves
- * store_export). Queries run on read-only connections (`PRAGMA query_only`)
- * held in a small array of slots: a caller takes a free slot with one atomic
- * exchange, so there is no lock on the hot path; each slot keeps its
- * prepared statements. When every slot is busy a temporary connection is
- * opened for the call.
+ * store_open() reads the model once into C arrays (its records, their
+ * evidence spans, the explicit and derived relations), sorts each collection
+ * into its default order, and writes every table in that order through one
+ * read-write connection to an in-memory database (SQLite's memdb VFS), in a
+ * single transaction with prepared statements; secondary indexes and the
+ * FTS5 index are built after the rows are in. Because every table is
+ * written in its collection's default order, a row's rowid is its rank in
+ * that order: the default sort is `ORDER BY rowid` and an unfiltered page is
+ * a rowid range, however deep.
+ *
+ * What is stored once: the record documents (a JSON text per model record in
+ * `docs`, keyed by collection and rank); evidence spans and derived edges are
+ * rows whose documents are composed when read. The full-text index keeps no
+ * ids: an FTS rowid encodes the collection, the rank of the record and the
+ * rowid of the evidence span (see fts_rowid()).
+ *
+ * Queries run on read-only connections held in a small array of slots: a
+ * caller takes a free slot with one atomic exchange, so there is no lock on
+ * the hot path; each slot keeps its prepared statements. Every read
+ * connection maps the writer's database image read-only (sqlite3_deserialize
+ * of the same bytes, memory-mapped pages), so a connection holds no copy of
+ * the data. When every slot is busy a temporary connection is opened for
+ * the call.
  *
  * This is the only file that includes sqlite3.h.
  */
@@ -34,9 +47,23 @@
 #include "query.h"
 
 #define STORE_SLOTS 32
-#define STORE_STATEMENTS 40
+#define STORE_STATEMENTS 48
 #define STORE_MAX_BYTES ((sqlite3_int64)16 * 1024 * 1024 * 1024)
+#define STORE_MAX_COLLECTIONS 15
 #define LABEL_QUOTE_CHARS 80
+#define READER_CACHE_KIB 4096
+#define WRITER_CACHE_KIB (16 * 1024)
+#define FTS_HASH_BYTES (64 * 1024 * 1024)
+
+/*
+ * FTS rowid: collection (bits 56-59) | rank of the record (28-55) | rowid of
+ * the evidence span (0-27, 0 for the record's own row). Ascending in the
+ * order the rows are written, which FTS5 needs to append without flushing.
+ */
+#define FTS_COLLECTION_SHIFT 56
+#define FTS_RANK_SHIFT 28
+#define FTS_PART_MASK ((1LL << 28) - 1)
+#define DOC_SHIFT 32 /* docs rowid: collection << 32 | rank */
 
 struct statement {
     uint64_t hash;
@@ -55,7 +82,13 @@ struct store {
     const struct model *model;
     char uri[96];
     sqlite3 *writer;
+    unsigned char *image; /* the writer's database bytes (owned by the writer) */
+    sqlite3_int64 image_size;
     double load_seconds;
+    long long counts[STORE_MAX_COLLECTIONS];   /* rows of each collection */
+    char nullable[STORE_MAX_COLLECTIONS][256]; /* ",col,col," of nullable columns */
+    pthread_mutex_t stats_lock;
+    cJSON *stats; /* computed on first use (the model is immutable) */
     struct slot slots[STORE_SLOTS];
 };
 
@@ -84,13 +117,26 @@ static void slot_close(struct slot *slot)
     slot->db = NULL;
 }
 
+/*
+ * A read-only connection over the writer's image: no copy of the bytes
+ * (SQLITE_DESERIALIZE_READONLY without FREEONCLOSE), pages read in place
+ * (mmap_size), a small page cache for what is not mapped.
+ */
 static int slot_connect(struct store *store, struct slot *slot)
 {
-    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    char pragmas[200];
 
-    if (sqlite3_open_v2(store->uri, &slot->db, flags, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(":memory:", &slot->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK)
         goto fail;
-    if (sqlite3_exec(slot->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_deserialize(slot->db, "main", store->image, store->image_size, store->image_size,
+                            SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
+        goto fail;
+    snprintf(pragmas, sizeof(pragmas),
+             "PRAGMA mmap_size = %lld; PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY; "
+             "PRAGMA query_only = 1",
+             (long long)store->image_size, READER_CACHE_KIB);
+    if (sqlite3_exec(slot->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     return 0;
 fail:
@@ -287,30 +333,70 @@ static size_t default_sorts(const struct catalog_collection *c, struct query_sor
     return n;
 }
 
-/* ORDER BY clause of sort keys (the default when n is 0), ending with id. */
-static void append_order(struct buf *sql, const struct catalog_collection *c,
-                         const struct query_sort *sorts, size_t n, const char *prefix)
+/* True when sorts (n of them) is c's default order, which is rowid order. */
+static bool is_default_order(const struct catalog_collection *c, const struct query_sort *sorts,
+                             size_t n)
 {
     struct query_sort defaults[QUERY_MAX_SORTS];
-    bool by_id = false;
+    size_t d = default_sorts(c, defaults, QUERY_MAX_SORTS);
 
-    if (n == 0) {
-        n = default_sorts(c, defaults, QUERY_MAX_SORTS);
-        sorts = defaults;
+    if (n == 0)
+        return true;
+    /* the default keys, then optionally id ascending (the tie-breaker they end with) */
+    if (n == d + 1 && strcmp(sorts[d].sort->name, "id") == 0 && !sorts[d].descending)
+        n = d;
+    if (n != d)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (sorts[i].sort != defaults[i].sort || sorts[i].descending != defaults[i].descending)
+            return false;
+    return true;
+}
+
+static bool column_nullable(const struct store *store, const struct catalog_collection *c,
+                            const char *column)
+{
+    char key[80];
+    snprintf(key, sizeof(key), ",%s,", column);
+    return strstr(store->nullable[catalog_index(c)], key) != NULL;
+}
+
+/*
+ * ORDER BY clause of sort keys, ending with id; the default order is rowid.
+ * NULLs sort last in both directions: descending is SQLite's own order, an
+ * ascending nullable column is preceded by `column IS NULL`, so that indexes
+ * still serve the sort (a NULLS LAST clause would not).
+ */
+static void append_order(struct buf *sql, const struct store *store,
+                         const struct catalog_collection *c, const struct query_sort *sorts,
+                         size_t n)
+{
+    bool by_id = false, first = true;
+
+    if (is_default_order(c, sorts, n)) {
+        buf_puts(sql, " ORDER BY rowid");
+        return;
     }
     buf_puts(sql, " ORDER BY ");
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; sorts[i].sort->columns[k]; k++) {
             const char *column = sorts[i].sort->columns[k];
             bool simple = strspn(column, "abcdefghijklmnopqrstuvwxyz_") == strlen(column);
-            buf_printf(sql, "%s%s%s %s NULLS LAST", (i || k) ? ", " : "", simple ? prefix : "",
-                       column, sorts[i].descending ? "DESC" : "ASC");
+            const char *direction = sorts[i].descending ? "DESC" : "ASC";
+            buf_puts(sql, first ? "" : ", ");
+            first = false;
+            if (!simple)
+                buf_printf(sql, "%s %s NULLS LAST", column, direction);
+            else if (!sorts[i].descending && column_nullable(store, c, column))
+                buf_printf(sql, "%s IS NULL, %s ASC", column, column);
+            else
+                buf_printf(sql, "%s %s", column, direction);
         }
         if (strcmp(sorts[i].sort->name, "id") == 0)
             by_id = true;
     }
     if (!by_id)
-        buf_printf(sql, ", %sid ASC", prefix);
+        buf_puts(sql, ", id ASC");
 }
 
 /* The condition of one filter: every `$` becomes the list of its values. */
@@ -339,7 +425,18 @@ static void append_filter(struct builder *b, const struct query_filter *f)
     buf_putc(&b->sql, ')');
 }
 
-/* WHERE clause of a collection query. */
+/* True when q selects every record of its collection (no condition at all). */
+static bool query_unfiltered(const struct query *q)
+{
+    return q->filter_count == 0 && !q->text && q->dated == QUERY_DATED_ANY && !q->from[0] &&
+           !q->to[0];
+}
+
+/*
+ * WHERE clause of a collection query. A full-text condition keeps the rows
+ * whose own FTS row or one of whose evidence spans matches: the FTS rowids
+ * of collection c lie in one range, and their rank bits are c's rowids.
+ */
 static void append_where(struct builder *b, const struct query *q)
 {
     const struct catalog_collection *c = q->collection;
@@ -363,149 +460,124 @@ static void append_where(struct builder *b, const struct query *q)
         builder_text(b, q->to);
     }
     if (q->text) {
-        if (strcmp(c->name, "evidence") == 0)
-            buf_puts(&b->sql, " AND id IN (SELECT id FROM fts WHERE fts MATCH ");
-        else
-            buf_puts(&b->sql, " AND id IN (SELECT owner FROM fts WHERE fts MATCH ");
-        builder_text(b, q->text);
-        buf_puts(&b->sql, ")");
+        if (strcmp(c->name, "evidence") == 0) {
+            buf_printf(&b->sql, " AND rowid IN (SELECT fts.rowid & %lld FROM fts WHERE fts MATCH ",
+                       FTS_PART_MASK);
+            builder_text(b, q->text);
+            buf_printf(&b->sql, " AND (fts.rowid & %lld) != 0)", FTS_PART_MASK);
+        } else {
+            long long lo = (long long)catalog_index(c) << FTS_COLLECTION_SHIFT;
+            buf_printf(&b->sql,
+                       " AND rowid IN (SELECT (fts.rowid >> %d) & %lld FROM fts WHERE fts "
+                       "MATCH ",
+                       FTS_RANK_SHIFT, FTS_PART_MASK);
+            builder_text(b, q->text);
+            buf_printf(&b->sql, " AND fts.rowid BETWEEN %lld AND %lld)", lo,
+                       lo + (1LL << FTS_COLLECTION_SHIFT) - 1);
+        }
     }
-}
-
-/* ------------------------------------------------------------------ */
-/* the id map of the loader                                            */
-
-struct entry {
-    const char *id;
-    const cJSON *record;
-    const char *label;
-    size_t collection; /* index in catalog_collections */
-};
-
-struct idmap {
-    struct entry *entries;
-    size_t mask;
-};
-
-static int idmap_init(struct idmap *m, size_t count)
-{
-    size_t size = 64;
-    while (size < count * 2)
-        size *= 2;
-    m->entries = calloc(size, sizeof(*m->entries));
-    m->mask = size - 1;
-    return m->entries ? 0 : STRATA_ENOMEM;
-}
-
-static struct entry *idmap_slot(const struct idmap *m, const char *id)
-{
-    size_t i = (size_t)hash_text(id) & m->mask;
-    while (m->entries[i].id && strcmp(m->entries[i].id, id) != 0)
-        i = (i + 1) & m->mask;
-    return &m->entries[i];
-}
-
-static const struct entry *idmap_find(const struct idmap *m, const char *id)
-{
-    const struct entry *e;
-    if (!id)
-        return NULL;
-    e = idmap_slot(m, id);
-    return e->id ? e : NULL;
 }
 
 /* ------------------------------------------------------------------ */
 /* schema                                                              */
 
+/*
+ * No table has a declared key: every table is written in its default order
+ * with rowid = rank, and the unique indexes on ids are built afterwards
+ * (sorting once is much faster than inserting into a B-tree in random
+ * order). The loader has checked every id and reference before a row is
+ * written; the REFERENCES clauses document the joins (PRAGMA
+ * foreign_key_check verifies them on an exported database).
+ */
 static const char schema_sql[] =
-    "CREATE TABLE records (id TEXT PRIMARY KEY, type TEXT NOT NULL, kind TEXT, label TEXT NOT "
-    "NULL, position INTEGER, rank INTEGER);"
-    "CREATE TABLE actors (id TEXT PRIMARY KEY REFERENCES records(id), name TEXT NOT NULL COLLATE "
+    "CREATE TABLE records (id TEXT NOT NULL, type TEXT NOT NULL, kind TEXT, label TEXT NOT "
+    "NULL, rank INTEGER NOT NULL);"
+    "CREATE TABLE docs (doc TEXT NOT NULL);"
+    "CREATE TABLE actors (id TEXT NOT NULL REFERENCES records(id), name TEXT NOT NULL COLLATE "
     "NOCASE, kind TEXT NOT NULL, country TEXT REFERENCES records(id), role TEXT, explicit "
-    "INTEGER NOT NULL, provenance TEXT NOT NULL, position INTEGER, doc TEXT NOT NULL);"
+    "INTEGER NOT NULL, provenance TEXT NOT NULL, position INTEGER NOT NULL);"
     "CREATE TABLE aliases (record_id TEXT NOT NULL REFERENCES records(id), ordinal INTEGER NOT "
-    "NULL, alias TEXT NOT NULL, PRIMARY KEY (record_id, ordinal));"
+    "NULL, alias TEXT NOT NULL);"
     "CREATE TABLE actor_members (collective_id TEXT NOT NULL REFERENCES records(id), ordinal "
-    "INTEGER NOT NULL, member_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY "
-    "(collective_id, ordinal));"
-    "CREATE TABLE organizations (id TEXT PRIMARY KEY REFERENCES records(id), name TEXT NOT NULL "
+    "INTEGER NOT NULL, member_id TEXT NOT NULL REFERENCES records(id));"
+    "CREATE TABLE organizations (id TEXT NOT NULL REFERENCES records(id), name TEXT NOT NULL "
     "COLLATE NOCASE, kind TEXT NOT NULL, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, "
-    "position INTEGER, doc TEXT NOT NULL);"
-    "CREATE TABLE places (id TEXT PRIMARY KEY REFERENCES records(id), name TEXT NOT NULL "
-    "COLLATE NOCASE, kind TEXT NOT NULL, country TEXT REFERENCES records(id), within TEXT "
-    "REFERENCES records(id), lat REAL, lon REAL, explicit INTEGER NOT NULL, provenance TEXT NOT "
-    "NULL, position INTEGER, doc TEXT NOT NULL);"
-    "CREATE TABLE events (id TEXT PRIMARY KEY REFERENCES records(id), title TEXT NOT NULL "
-    "COLLATE NOCASE, type TEXT NOT NULL, date_text TEXT, date_start TEXT, date_end TEXT, "
+    "position INTEGER NOT NULL);"
+    "CREATE TABLE places (id TEXT NOT NULL REFERENCES records(id), name TEXT NOT NULL COLLATE "
+    "NOCASE, kind TEXT NOT NULL, country TEXT REFERENCES records(id), within TEXT REFERENCES "
+    "records(id), lat REAL, lon REAL, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, "
+    "position INTEGER NOT NULL);"
+    "CREATE TABLE events (id TEXT NOT NULL REFERENCES records(id), title TEXT NOT NULL COLLATE "
+    "NOCASE, type TEXT NOT NULL, date_text TEXT, date_start TEXT, date_end TEXT, "
     "date_precision TEXT NOT NULL, place TEXT REFERENCES records(id), organization TEXT "
     "REFERENCES records(id), explicit INTEGER NOT NULL, provenance TEXT NOT NULL, position "
-    "INTEGER, doc TEXT NOT NULL, CHECK (date_end >= date_start));"
+    "INTEGER NOT NULL, CHECK (date_end >= date_start));"
     "CREATE TABLE event_participants (event_id TEXT NOT NULL REFERENCES records(id), ordinal "
-    "INTEGER NOT NULL, participant_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY "
-    "(event_id, ordinal));"
-    "CREATE TABLE layers (id TEXT PRIMARY KEY REFERENCES records(id), ordinal INTEGER NOT NULL, "
+    "INTEGER NOT NULL, participant_id TEXT NOT NULL REFERENCES records(id));"
+    "CREATE TABLE layers (id TEXT NOT NULL REFERENCES records(id), ordinal INTEGER NOT NULL, "
     "name TEXT NOT NULL COLLATE NOCASE, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, "
-    "position INTEGER, doc TEXT NOT NULL);"
+    "position INTEGER NOT NULL);"
     "CREATE TABLE layer_partners (layer_id TEXT NOT NULL REFERENCES records(id), ordinal "
-    "INTEGER NOT NULL, partner_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY (layer_id, "
-    "ordinal));"
+    "INTEGER NOT NULL, partner_id TEXT NOT NULL REFERENCES records(id));"
     "CREATE TABLE layer_events (layer_id TEXT NOT NULL REFERENCES records(id), ordinal INTEGER "
-    "NOT NULL, event_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY (layer_id, ordinal));"
+    "NOT NULL, event_id TEXT NOT NULL REFERENCES records(id));"
     "CREATE TABLE layer_mechanisms (layer_id TEXT NOT NULL REFERENCES records(id), ordinal "
-    "INTEGER NOT NULL, name TEXT NOT NULL, organization TEXT REFERENCES records(id), PRIMARY "
-    "KEY (layer_id, ordinal));"
+    "INTEGER NOT NULL, name TEXT NOT NULL, organization TEXT REFERENCES records(id));"
     "CREATE TABLE layer_goals (layer_id TEXT NOT NULL REFERENCES records(id), ordinal INTEGER "
-    "NOT NULL, text TEXT NOT NULL, PRIMARY KEY (layer_id, ordinal));"
-    "CREATE TABLE threats (id TEXT PRIMARY KEY REFERENCES records(id), name TEXT NOT NULL "
-    "COLLATE NOCASE, kind TEXT NOT NULL, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, "
-    "position INTEGER, doc TEXT NOT NULL);"
+    "NOT NULL, text TEXT NOT NULL);"
+    "CREATE TABLE threats (id TEXT NOT NULL REFERENCES records(id), name TEXT NOT NULL COLLATE "
+    "NOCASE, kind TEXT NOT NULL, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, position "
+    "INTEGER NOT NULL);"
     "CREATE TABLE threat_sources (threat_id TEXT NOT NULL REFERENCES records(id), ordinal "
-    "INTEGER NOT NULL, source_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY (threat_id, "
-    "ordinal));"
+    "INTEGER NOT NULL, source_id TEXT NOT NULL REFERENCES records(id));"
     "CREATE TABLE threat_targets (threat_id TEXT NOT NULL REFERENCES records(id), ordinal "
-    "INTEGER NOT NULL, target_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY (threat_id, "
-    "ordinal));"
-    "CREATE TABLE claims (id TEXT PRIMARY KEY REFERENCES records(id), title TEXT NOT NULL "
-    "COLLATE NOCASE, text TEXT NOT NULL, kind TEXT NOT NULL, certainty TEXT NOT NULL, hedge "
-    "TEXT, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, position INTEGER, doc TEXT NOT "
-    "NULL);"
+    "INTEGER NOT NULL, target_id TEXT NOT NULL REFERENCES records(id));"
+    "CREATE TABLE claims (id TEXT NOT NULL REFERENCES records(id), title TEXT NOT NULL COLLATE "
+    "NOCASE, text TEXT NOT NULL, kind TEXT NOT NULL, certainty TEXT NOT NULL, hedge TEXT, "
+    "explicit INTEGER NOT NULL, provenance TEXT NOT NULL, position INTEGER NOT NULL);"
     "CREATE TABLE claim_about (claim_id TEXT NOT NULL REFERENCES records(id), ordinal INTEGER "
-    "NOT NULL, record_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY (claim_id, "
-    "ordinal));"
-    "CREATE TABLE relations (id TEXT PRIMARY KEY REFERENCES records(id), type TEXT NOT NULL, "
-    "source TEXT NOT NULL REFERENCES records(id), target TEXT NOT NULL REFERENCES records(id), "
-    "source_type TEXT NOT NULL, target_type TEXT NOT NULL, derived INTEGER NOT NULL, "
-    "derived_record TEXT REFERENCES records(id), derived_field TEXT, explicit INTEGER NOT NULL, "
-    "provenance TEXT NOT NULL, position INTEGER, doc TEXT NOT NULL);"
-    "CREATE TABLE evidence (id TEXT PRIMARY KEY REFERENCES records(id), record_id TEXT NOT NULL "
-    "REFERENCES records(id), record_type TEXT NOT NULL, field TEXT NOT NULL, ordinal INTEGER "
-    "NOT NULL, span_start INTEGER NOT NULL, span_end INTEGER NOT NULL, paragraph INTEGER NOT "
-    "NULL, quote TEXT NOT NULL, position INTEGER NOT NULL, doc TEXT NOT NULL, CHECK (span_end "
-    "> span_start));"
-    "CREATE VIRTUAL TABLE fts USING fts5(kind UNINDEXED, type UNINDEXED, id UNINDEXED, owner "
-    "UNINDEXED, label, aliases, summary, text, tokenize = 'porter unicode61 remove_diacritics "
-    "2');";
+    "NOT NULL, record_id TEXT NOT NULL REFERENCES records(id));"
+    "CREATE TABLE relations (id TEXT NOT NULL, type TEXT NOT NULL, source TEXT NOT NULL "
+    "REFERENCES records(id), target TEXT NOT NULL REFERENCES records(id), source_type TEXT NOT "
+    "NULL, target_type TEXT NOT NULL, derived INTEGER NOT NULL, derived_record TEXT REFERENCES "
+    "records(id), derived_field TEXT, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, "
+    "basis TEXT, label TEXT NOT NULL, position INTEGER NOT NULL);"
+    "CREATE TABLE evidence (id TEXT NOT NULL, record_id TEXT NOT NULL REFERENCES records(id), "
+    "record_type TEXT NOT NULL, field TEXT NOT NULL, ordinal INTEGER NOT NULL, span_start "
+    "INTEGER NOT NULL, span_end INTEGER NOT NULL, paragraph INTEGER NOT NULL, quote TEXT NOT "
+    "NULL, CHECK (span_end > span_start));"
+    "CREATE VIRTUAL TABLE fts USING fts5(label, aliases, summary, text, tokenize = 'porter "
+    "unicode61 remove_diacritics 2');";
 
-/* Created after the rows are in (faster than maintaining them row by row). */
+/*
+ * Created after the rows are in. One per API filter (and the joins of the
+ * related lists); the default orders need none (rowid).
+ */
 static const char index_sql[] =
+    "CREATE UNIQUE INDEX records_id ON records(id);"
     "CREATE INDEX records_type ON records(type, rank);"
+    "CREATE UNIQUE INDEX actors_id ON actors(id);"
     "CREATE INDEX actors_name ON actors(name, id);"
     "CREATE INDEX actors_kind ON actors(kind);"
     "CREATE INDEX actors_country ON actors(country);"
     "CREATE INDEX actors_explicit ON actors(explicit);"
     "CREATE INDEX actors_provenance ON actors(provenance);"
-    "CREATE INDEX actor_members_member ON actor_members(member_id);"
+    "CREATE INDEX actor_members_collective ON actor_members(collective_id, member_id);"
+    "CREATE INDEX actor_members_member ON actor_members(member_id, collective_id);"
+    "CREATE UNIQUE INDEX organizations_id ON organizations(id);"
     "CREATE INDEX organizations_name ON organizations(name, id);"
     "CREATE INDEX organizations_kind ON organizations(kind);"
     "CREATE INDEX organizations_explicit ON organizations(explicit);"
     "CREATE INDEX organizations_provenance ON organizations(provenance);"
+    "CREATE UNIQUE INDEX places_id ON places(id);"
     "CREATE INDEX places_name ON places(name, id);"
     "CREATE INDEX places_kind ON places(kind);"
     "CREATE INDEX places_country ON places(country);"
     "CREATE INDEX places_within ON places(within);"
     "CREATE INDEX places_explicit ON places(explicit);"
     "CREATE INDEX places_provenance ON places(provenance);"
-    "CREATE INDEX events_date ON events(date_start, date_end, id);"
+    "CREATE UNIQUE INDEX events_id ON events(id);"
+    "CREATE INDEX events_date ON events(date_start, date_end);"
     "CREATE INDEX events_end ON events(date_end);"
     "CREATE INDEX events_type ON events(type);"
     "CREATE INDEX events_precision ON events(date_precision);"
@@ -513,44 +585,257 @@ static const char index_sql[] =
     "CREATE INDEX events_organization ON events(organization);"
     "CREATE INDEX events_explicit ON events(explicit);"
     "CREATE INDEX events_provenance ON events(provenance);"
-    "CREATE INDEX event_participants_participant ON event_participants(participant_id);"
-    "CREATE INDEX layers_ordinal ON layers(ordinal, id);"
+    "CREATE INDEX event_participants_participant ON event_participants(participant_id, "
+    "event_id);"
+    "CREATE UNIQUE INDEX layers_id ON layers(id);"
+    "CREATE INDEX layers_ordinal ON layers(ordinal);"
     "CREATE INDEX layers_explicit ON layers(explicit);"
     "CREATE INDEX layers_provenance ON layers(provenance);"
-    "CREATE INDEX layer_partners_partner ON layer_partners(partner_id);"
-    "CREATE INDEX layer_events_event ON layer_events(event_id);"
-    "CREATE INDEX layer_mechanisms_organization ON layer_mechanisms(organization);"
+    "CREATE INDEX layer_partners_partner ON layer_partners(partner_id, layer_id);"
+    "CREATE INDEX layer_events_layer ON layer_events(layer_id);"
+    "CREATE INDEX layer_events_event ON layer_events(event_id, layer_id);"
+    "CREATE UNIQUE INDEX threats_id ON threats(id);"
     "CREATE INDEX threats_name ON threats(name, id);"
     "CREATE INDEX threats_kind ON threats(kind);"
     "CREATE INDEX threats_explicit ON threats(explicit);"
     "CREATE INDEX threats_provenance ON threats(provenance);"
-    "CREATE INDEX threat_sources_source ON threat_sources(source_id);"
-    "CREATE INDEX threat_targets_target ON threat_targets(target_id);"
-    "CREATE INDEX claims_position ON claims(position, id);"
+    "CREATE INDEX threat_sources_source ON threat_sources(source_id, threat_id);"
+    "CREATE INDEX threat_targets_target ON threat_targets(target_id, threat_id);"
+    "CREATE UNIQUE INDEX claims_id ON claims(id);"
     "CREATE INDEX claims_kind ON claims(kind);"
     "CREATE INDEX claims_certainty ON claims(certainty);"
     "CREATE INDEX claims_explicit ON claims(explicit);"
     "CREATE INDEX claims_provenance ON claims(provenance);"
-    "CREATE INDEX claim_about_record ON claim_about(record_id);"
-    "CREATE INDEX relations_order ON relations(type, source, target, id);"
+    "CREATE INDEX claim_about_record ON claim_about(record_id, claim_id);"
+    "CREATE UNIQUE INDEX relations_id ON relations(id);"
     "CREATE INDEX relations_source ON relations(source);"
     "CREATE INDEX relations_target ON relations(target);"
+    "CREATE INDEX relations_type ON relations(type);"
     "CREATE INDEX relations_source_type ON relations(source_type);"
     "CREATE INDEX relations_target_type ON relations(target_type);"
     "CREATE INDEX relations_derived ON relations(derived);"
     "CREATE INDEX relations_explicit ON relations(explicit);"
     "CREATE INDEX relations_provenance ON relations(provenance);"
-    "CREATE INDEX evidence_start ON evidence(span_start, span_end, id);"
+    "CREATE UNIQUE INDEX evidence_id ON evidence(id);"
     "CREATE INDEX evidence_record ON evidence(record_id);"
     "CREATE INDEX evidence_record_type ON evidence(record_type);"
     "CREATE INDEX evidence_paragraph ON evidence(paragraph);"
     "INSERT INTO fts(fts) VALUES ('optimize');";
 
 /* ------------------------------------------------------------------ */
+/* the loader's memory                                                 */
+
+/* Strings that live as long as the loader, from a few large blocks. */
+struct arena_block {
+    struct arena_block *next;
+    size_t used, size;
+    char data[];
+};
+
+struct arena {
+    struct arena_block *head;
+};
+
+static char *arena_alloc(struct arena *a, size_t n)
+{
+    struct arena_block *b = a->head;
+    if (!b || b->size - b->used < n) {
+        size_t size = n > (size_t)1 << 20 ? n : (size_t)1 << 20;
+        b = malloc(sizeof(*b) + size);
+        if (!b)
+            return NULL;
+        b->next = a->head;
+        b->used = 0;
+        b->size = size;
+        a->head = b;
+    }
+    b->used += n;
+    return b->data + b->used - n;
+}
+
+static const char *arena_printf(struct arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *arena_printf(struct arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    char small[256], *out;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    out = arena_alloc(a, (size_t)n + 1);
+    if (!out)
+        return NULL;
+    if ((size_t)n < sizeof(small)) {
+        memcpy(out, small, (size_t)n + 1);
+    } else {
+        va_start(ap, fmt);
+        vsnprintf(out, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return out;
+}
+
+static void arena_release(struct arena *a)
+{
+    while (a->head) {
+        struct arena_block *next = a->head->next;
+        free(a->head);
+        a->head = next;
+    }
+}
+
+/* A growable array of fixed-size items. */
+struct vec {
+    void *items;
+    size_t count, alloc, size;
+};
+
+static void *vec_push(struct vec *v)
+{
+    if (v->count == v->alloc) {
+        size_t alloc = v->alloc ? v->alloc * 2 : 1024;
+        void *items = realloc(v->items, alloc * v->size);
+        if (!items)
+            return NULL;
+        v->items = items;
+        v->alloc = alloc;
+    }
+    return (char *)v->items + v->size * v->count++;
+}
+
+/* One record of the model. */
+struct entry {
+    const char *id;
+    const cJSON *record;
+    const char *label;  /* the catalog's label field, or the id */
+    size_t collection;  /* index in catalog_collections */
+    size_t index;       /* in the model's array (for error paths) */
+    long long rank;     /* 1-based place in its collection's default order */
+    long long position; /* smallest start of its own evidence, or -1 */
+    size_t span_first;  /* its spans: spans[span_first .. + span_count) */
+    size_t span_count;
+};
+
+/* One evidence span, as a row of `evidence`. */
+struct span {
+    const char *id;
+    size_t owner; /* entry */
+    const char *field;
+    long long ordinal, start, end, paragraph;
+    const char *quote;
+    long long rowid; /* rank in article order */
+};
+
+/* One edge: an explicit relation (a model record) or one derived from a field. */
+struct relation {
+    const char *id, *type, *label;
+    size_t source, target; /* entries */
+    size_t holder;         /* the relation's own entry, or the record stating the edge */
+    const char *field;     /* derived: the field that states it */
+    bool derived;
+    long long rowid;
+};
+
+/*
+ * Open addressing over every id the store gives out: a record's value is its
+ * entry index, a span's and a derived edge's their index tagged.
+ */
+#define NOT_A_RECORD SIZE_MAX
+#define TAG_SPAN ((size_t)1 << (sizeof(size_t) * 8 - 2))
+#define TAG_EDGE ((size_t)1 << (sizeof(size_t) * 8 - 3))
+#define TAGS (TAG_SPAN | TAG_EDGE)
+
+struct idmap {
+    const char **keys;
+    size_t *values;
+    size_t mask, count;
+};
+
+static size_t idmap_probe(const struct idmap *m, const char *id)
+{
+    size_t i = (size_t)hash_text(id) & m->mask;
+    while (m->keys[i] && strcmp(m->keys[i], id) != 0)
+        i = (i + 1) & m->mask;
+    return i;
+}
+
+static int idmap_grow(struct idmap *m)
+{
+    struct idmap bigger;
+    size_t size = m->keys ? (m->mask + 1) * 2 : 1024;
+
+    bigger.keys = calloc(size, sizeof(*bigger.keys));
+    bigger.values = malloc(size * sizeof(*bigger.values));
+    if (!bigger.keys || !bigger.values) {
+        free(bigger.keys);
+        free(bigger.values);
+        return STRATA_ENOMEM;
+    }
+    bigger.mask = size - 1;
+    bigger.count = m->count;
+    for (size_t i = 0; m->keys && i <= m->mask; i++) {
+        if (m->keys[i]) {
+            size_t k = idmap_probe(&bigger, m->keys[i]);
+            bigger.keys[k] = m->keys[i];
+            bigger.values[k] = m->values[i];
+        }
+    }
+    free(m->keys);
+    free(m->values);
+    *m = bigger;
+    return 0;
+}
+
+/* Add id (not copied); 1 when it was there already, 0 when added, <0 on ENOMEM. */
+static int idmap_add(struct idmap *m, const char *id, size_t value)
+{
+    size_t i;
+    if ((m->count + 1) * 2 > (m->keys ? m->mask + 1 : 0) && idmap_grow(m) != 0)
+        return -1;
+    i = idmap_probe(m, id);
+    if (m->keys[i])
+        return 1;
+    m->keys[i] = id;
+    m->values[i] = value;
+    m->count++;
+    return 0;
+}
+
+/* The value of id, or NOT_A_RECORD when the id is not given out. */
+static size_t idmap_value(const struct idmap *m, const char *id)
+{
+    size_t i;
+    if (!id || !m->keys)
+        return NOT_A_RECORD;
+    i = idmap_probe(m, id);
+    return m->keys[i] ? m->values[i] : NOT_A_RECORD;
+}
+
+/* The entry index of a record id, or NOT_A_RECORD. */
+static size_t idmap_record(const struct idmap *m, const char *id)
+{
+    size_t value = idmap_value(m, id);
+    return value != NOT_A_RECORD && (value & TAGS) == 0 ? value : NOT_A_RECORD;
+}
+
+static void idmap_release(struct idmap *m)
+{
+    free(m->keys);
+    free(m->values);
+    memset(m, 0, sizeof(*m));
+}
+
+/* ------------------------------------------------------------------ */
 /* loading                                                             */
 
 enum statement_id {
     ST_RECORD,
+    ST_DOC,
     ST_ACTOR,
     ST_ALIAS,
     ST_MEMBER,
@@ -575,39 +860,61 @@ enum statement_id {
 };
 
 static const char *const insert_sql[ST_COUNT] = {
-    [ST_RECORD] = ("INSERT OR IGNORE INTO records (id, type, kind, label, position) VALUES "
-                   "(?,?,?,?,?)"),
-    [ST_ACTOR] = "INSERT INTO actors VALUES (?,?,?,?,?,?,?,?,?)",
+    [ST_RECORD] = "INSERT INTO records VALUES (?,?,?,?,?)",
+    [ST_DOC] = "INSERT INTO docs (rowid, doc) VALUES (?,?)",
+    [ST_ACTOR] = "INSERT INTO actors (rowid, id, name, kind, country, role, explicit, provenance, "
+                 "position) VALUES (?,?,?,?,?,?,?,?,?)",
     [ST_ALIAS] = "INSERT INTO aliases VALUES (?,?,?)",
     [ST_MEMBER] = "INSERT INTO actor_members VALUES (?,?,?)",
-    [ST_ORGANIZATION] = "INSERT INTO organizations VALUES (?,?,?,?,?,?,?)",
-    [ST_PLACE] = "INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_EVENT] = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_ORGANIZATION] = "INSERT INTO organizations (rowid, id, name, kind, explicit, provenance, "
+                        "position) VALUES (?,?,?,?,?,?,?)",
+    [ST_PLACE] = "INSERT INTO places (rowid, id, name, kind, country, within, lat, lon, explicit, "
+                 "provenance, position) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_EVENT] = "INSERT INTO events (rowid, id, title, type, date_text, date_start, date_end, "
+                 "date_precision, place, organization, explicit, provenance, position) VALUES "
+                 "(?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_PARTICIPANT] = "INSERT INTO event_participants VALUES (?,?,?)",
-    [ST_LAYER] = "INSERT INTO layers VALUES (?,?,?,?,?,?,?)",
+    [ST_LAYER] = "INSERT INTO layers (rowid, id, ordinal, name, explicit, provenance, position) "
+                 "VALUES (?,?,?,?,?,?,?)",
     [ST_PARTNER] = "INSERT INTO layer_partners VALUES (?,?,?)",
     [ST_LAYER_EVENT] = "INSERT INTO layer_events VALUES (?,?,?)",
     [ST_MECHANISM] = "INSERT INTO layer_mechanisms VALUES (?,?,?,?)",
     [ST_GOAL] = "INSERT INTO layer_goals VALUES (?,?,?)",
-    [ST_THREAT] = "INSERT INTO threats VALUES (?,?,?,?,?,?,?)",
+    [ST_THREAT] = "INSERT INTO threats (rowid, id, name, kind, explicit, provenance, position) "
+                  "VALUES (?,?,?,?,?,?,?)",
     [ST_SOURCE] = "INSERT INTO threat_sources VALUES (?,?,?)",
     [ST_TARGET] = "INSERT INTO threat_targets VALUES (?,?,?)",
-    [ST_CLAIM] = "INSERT INTO claims VALUES (?,?,?,?,?,?,?,?,?,?)",
+    [ST_CLAIM] = "INSERT INTO claims (rowid, id, title, text, kind, certainty, hedge, explicit, "
+                 "provenance, position) VALUES (?,?,?,?,?,?,?,?,?,?)",
     [ST_ABOUT] = "INSERT INTO claim_about VALUES (?,?,?)",
-    [ST_RELATION] = "INSERT INTO relations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_EVIDENCE] = "INSERT INTO evidence VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_FTS] = "INSERT INTO fts VALUES (?,?,?,?,?,?,?,?)",
+    [ST_RELATION] = "INSERT INTO relations (rowid, id, type, source, target, source_type, "
+                    "target_type, derived, derived_record, derived_field, explicit, provenance, "
+                    "basis, label, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_EVIDENCE] = "INSERT INTO evidence (rowid, id, record_id, record_type, field, ordinal, "
+                    "span_start, span_end, paragraph, quote) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    [ST_FTS] = "INSERT INTO fts (rowid, label, aliases, summary, text) VALUES (?,?,?,?,?)",
 };
 
 struct loader {
     sqlite3 *db;
     const struct model *model;
     struct idmap map;
+    struct arena arena;
+    struct vec entries;                      /* struct entry, in catalog then model order */
+    struct vec spans;                        /* struct span, grouped by owner */
+    struct vec relations;                    /* struct relation */
+    size_t first[STORE_MAX_COLLECTIONS + 1]; /* entries of collection i: [first[i], first[i+1]) */
+    size_t *ranked;     /* entry indexes, each collection's range sorted by rank */
+    size_t *span_order; /* span indexes by rowid */
     sqlite3_stmt *stmts[ST_COUNT];
     struct model_error *err;
     int failed;      /* the first error code reported through load_fail */
     char where[160]; /* JSON path of the record being loaded */
 };
+
+#define ENTRY(L, i) (&((struct entry *)(L)->entries.items)[i])
+#define SPAN(L, i) (&((struct span *)(L)->spans.items)[i])
+#define RELATION(L, i) (&((struct relation *)(L)->relations.items)[i])
 
 static int load_fail(struct loader *L, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -624,6 +931,17 @@ static int load_fail(struct loader *L, int code, const char *fmt, ...)
     vsnprintf(L->err->message, sizeof(L->err->message), fmt, ap);
     va_end(ap);
     return code;
+}
+
+static int out_of_memory(struct loader *L)
+{
+    return load_fail(L, STRATA_ENOMEM, "store: out of memory");
+}
+
+static void where_entry(struct loader *L, const struct entry *e)
+{
+    snprintf(L->where, sizeof(L->where), "$.%s[%zu]", catalog_collections[e->collection].name,
+             e->index);
 }
 
 /*
@@ -662,7 +980,6 @@ static int insert(struct loader *L, enum statement_id which, const char *types, 
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_OK)
         return load_fail(L, rc == SQLITE_NOMEM ? STRATA_ENOMEM : STRATA_ESTORE, "store: %s",
                          sqlite3_errmsg(L->db));
@@ -684,6 +1001,17 @@ static const cJSON *array_of(const cJSON *object, const char *key)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
     return cJSON_IsArray(item) ? item : NULL;
+}
+
+static long long number_of(const cJSON *object, const char *key)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
+    return cJSON_IsNumber(item) ? (long long)item->valuedouble : 0;
+}
+
+static const char *provenance_of(const cJSON *record)
+{
+    return text_of(record, "provenance") ? text_of(record, "provenance") : "article";
 }
 
 /* Smallest start of a record's own evidence, or -1. */
@@ -740,256 +1068,517 @@ static const char *verb_of(const char *type)
     return type;
 }
 
-/*
- * Copy an array of evidence spans, giving each an id `<prefix><n>`, and
- * insert each span as an evidence record. Returns the copy, NULL on failure.
- */
-static cJSON *load_evidence(struct loader *L, const cJSON *spans, const char *prefix,
-                            const char *record_id, const char *record_type, const char *field)
+/* Pass one: every record of the model, its id in the map. */
+static int load_map(struct loader *L)
 {
-    cJSON *out = cJSON_CreateArray();
-    const cJSON *span;
-    size_t n = 0;
-    struct buf id, label;
-
-    if (!out)
-        return NULL;
-    buf_init(&id, 512);
-    buf_init(&label, 1024);
-    cJSON_ArrayForEach(span, spans)
-    {
-        long long start = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(span, "start"));
-        long long end = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(span, "end"));
-        long long paragraph =
-            (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(span, "paragraph"));
-        const char *quote = text_of(span, "quote");
-        cJSON *copy = cJSON_CreateObject(), *doc = cJSON_CreateObject();
-        char *doc_text = NULL;
-        int rc = STRATA_ENOMEM;
-
-        buf_reset(&id);
-        buf_reset(&label);
-        buf_printf(&id, "%s%zu", prefix, ++n);
-        shorten(quote ? quote : "", LABEL_QUOTE_CHARS, &label);
-        if (!copy || !doc || id.failed || label.failed)
-            goto span_done;
-        cJSON_AddItemToArray(out, copy);
-        cJSON_AddStringToObject(copy, "id", buf_str(&id));
-        cJSON_AddNumberToObject(copy, "start", (double)start);
-        cJSON_AddNumberToObject(copy, "end", (double)end);
-        cJSON_AddNumberToObject(copy, "paragraph", (double)paragraph);
-        cJSON_AddStringToObject(copy, "quote", quote ? quote : "");
-        cJSON_AddStringToObject(doc, "id", buf_str(&id));
-        cJSON_AddStringToObject(doc, "record", record_id);
-        cJSON_AddStringToObject(doc, "record_type", record_type);
-        cJSON_AddStringToObject(doc, "field", field);
-        cJSON_AddNumberToObject(doc, "start", (double)start);
-        cJSON_AddNumberToObject(doc, "end", (double)end);
-        cJSON_AddNumberToObject(doc, "paragraph", (double)paragraph);
-        cJSON_AddStringToObject(doc, "quote", quote ? quote : "");
-        doc_text = cJSON_PrintUnformatted(doc);
-        if (!doc_text)
-            goto span_done;
-        rc = insert(L, ST_RECORD, "tttti", buf_str(&id), "evidence", (const char *)NULL,
-                    buf_str(&label), start);
-        if (!rc && sqlite3_changes(L->db) == 0)
-            rc = load_fail(L, STRATA_EINVAL, "evidence id '%s' is already used by a record",
-                           buf_str(&id));
-        if (!rc)
-            rc = insert(L, ST_EVIDENCE, "ttttiiiitit", buf_str(&id), record_id, record_type, field,
-                        (long long)n, start, end, paragraph, quote ? quote : "", start, doc_text);
-        if (!rc)
-            rc = insert(L, ST_FTS, "tttttttt", "evidence", "evidence", buf_str(&id), record_id, "",
-                        "", "", quote ? quote : "");
-    span_done:
-        free(doc_text);
-        cJSON_Delete(doc);
-        if (rc) {
-            if (rc == STRATA_ENOMEM)
-                load_fail(L, rc, "store: out of memory");
-            cJSON_Delete(out);
-            out = NULL;
-            break;
+    if (catalog_collection_count > STORE_MAX_COLLECTIONS)
+        return load_fail(L, STRATA_EINVAL, "store: too many collections");
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        const struct catalog_collection *c = &catalog_collections[i];
+        const cJSON *r;
+        size_t n = 0;
+        L->first[i] = L->entries.count;
+        cJSON_ArrayForEach(r, array_of(L->model->root, c->name))
+        {
+            const char *id = text_of(r, "id");
+            struct entry *e;
+            int added;
+            snprintf(L->where, sizeof(L->where), "$.%s[%zu]", c->name, n);
+            if (!id)
+                return load_fail(L, STRATA_EINVAL, "record without an id");
+            e = vec_push(&L->entries);
+            if (!e)
+                return out_of_memory(L);
+            memset(e, 0, sizeof(*e));
+            e->id = id;
+            e->record = r;
+            e->collection = i;
+            e->index = n++;
+            e->label = text_of(r, c->label) ? text_of(r, c->label) : id;
+            e->position = position_of(r);
+            added = idmap_add(&L->map, id, L->entries.count - 1);
+            if (added < 0)
+                return out_of_memory(L);
+            if (added > 0)
+                return load_fail(L, STRATA_EINVAL, "id '%s' is used twice", id);
         }
     }
-    buf_release(&id);
-    buf_release(&label);
-    return out;
+    L->first[catalog_collection_count] = L->entries.count;
+    if (L->entries.count >= (size_t)FTS_PART_MASK)
+        return load_fail(L, STRATA_EINVAL, "store: too many records");
+    return 0;
+}
+
+/* The spans of one evidence array, ids `<prefix><n>`. */
+static int collect_spans(struct loader *L, size_t owner, const cJSON *spans, const char *prefix,
+                         const char *field)
+{
+    const cJSON *span;
+    long long n = 0;
+
+    cJSON_ArrayForEach(span, spans)
+    {
+        struct span *s;
+        const char *id = arena_printf(&L->arena, "%s%lld", prefix, ++n);
+        int added;
+        if (!id)
+            return out_of_memory(L);
+        added = idmap_add(&L->map, id, TAG_SPAN | L->spans.count);
+        if (added < 0)
+            return out_of_memory(L);
+        if (added > 0)
+            return load_fail(L, STRATA_EINVAL, "evidence id '%s' is already used by a record", id);
+        s = vec_push(&L->spans);
+        if (!s)
+            return out_of_memory(L);
+        s->id = id;
+        s->owner = owner;
+        s->field = field;
+        s->ordinal = n;
+        s->start = number_of(span, "start");
+        s->end = number_of(span, "end");
+        s->paragraph = number_of(span, "paragraph");
+        s->quote = text_of(span, "quote") ? text_of(span, "quote") : "";
+    }
+    return 0;
+}
+
+/* Every span of a record: its mechanisms' and goals' (layers), then its own. */
+static int load_spans(struct loader *L, size_t owner)
+{
+    struct entry *e = ENTRY(L, owner);
+    const char *name = catalog_collections[e->collection].name;
+    const char *prefix;
+    int rc = 0;
+
+    e->span_first = L->spans.count;
+    if (strcmp(name, "layers") == 0) {
+        static const char *const parts[2][2] = {{"mechanisms", "m"}, {"goals", "g"}};
+        for (size_t k = 0; k < 2 && !rc; k++) {
+            const cJSON *part;
+            size_t i = 0;
+            cJSON_ArrayForEach(part, array_of(e->record, parts[k][0]))
+            {
+                const char *field = arena_printf(&L->arena, "%s[%zu].evidence", parts[k][0], i);
+                prefix = arena_printf(&L->arena, "%s-%s%zu-e", e->id, parts[k][1], i + 1);
+                i++;
+                if (!field || !prefix)
+                    return out_of_memory(L);
+                rc = collect_spans(L, owner, array_of(part, "evidence"), prefix, field);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    prefix = arena_printf(&L->arena, "%s-e", e->id);
+    if (!prefix)
+        return out_of_memory(L);
+    rc = collect_spans(L, owner, array_of(e->record, "evidence"), prefix, "evidence");
+    ENTRY(L, owner)->span_count = L->spans.count - ENTRY(L, owner)->span_first;
+    return rc;
 }
 
 /*
  * The id of a derived edge is taken already. The same edge stated twice (two
- * mechanisms of one organization) is skipped: 0. Any other owner (a record of
- * the model, another derived edge, an evidence span) makes the model refused,
- * naming both records.
+ * mechanisms of one organization) is kept once, as first stated: 0. Any
+ * other owner (a record of the model, another derived edge, an evidence
+ * span) refuses the model, naming both.
  */
-static int edge_collision(struct loader *L, const char *id, const char *source, const char *type,
-                          const char *target, const char *holder_id, const char *field)
+static int edge_collision(struct loader *L, const char *id, size_t source, const char *type,
+                          size_t target, size_t holder, const char *field)
 {
-    const struct entry *holder = idmap_find(&L->map, holder_id), *other = idmap_find(&L->map, id);
-    const char *what = holder ? catalog_collections[holder->collection].singular : "record";
-    sqlite3_stmt *stmt = NULL;
-    int rc;
+    size_t other = idmap_value(&L->map, id);
+    const struct entry *h = ENTRY(L, holder);
+    const char *what = catalog_collections[h->collection].singular;
 
-    if (other)
+    if (other & TAG_EDGE) {
+        const struct relation *r = RELATION(L, other & ~TAGS);
+        if (r->source == source && r->target == target && strcmp(r->type, type) == 0)
+            return 0;
         return load_fail(L, STRATA_EINVAL,
                          "the id '%s' of the relation derived from %s '%s' (field %s) is also the "
-                         "id of the %s '%s'",
-                         id, what, holder_id, field,
-                         catalog_collections[other->collection].singular, id);
-    if (sqlite3_prepare_v2(L->db,
-                           "SELECT rel.source, rel.type, rel.target, rel.derived_record, "
-                           "rel.derived_field, ev.record_id FROM records r LEFT JOIN relations rel "
-                           "ON rel.id = r.id LEFT JOIN evidence ev ON ev.id = r.id WHERE r.id = ?1",
-                           -1, &stmt, NULL) != SQLITE_OK ||
-        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_step(stmt) != SQLITE_ROW) {
-        rc = load_fail(L, STRATA_ESTORE, "store: %s", sqlite3_errmsg(L->db));
-    } else {
-        const char *col[6];
-        for (int i = 0; i < 6; i++)
-            col[i] = (const char *)sqlite3_column_text(stmt, i);
-        if (col[0] && col[1] && col[2] && strcmp(col[0], source) == 0 &&
-            strcmp(col[1], type) == 0 && strcmp(col[2], target) == 0)
-            rc = 0;
-        else if (col[0])
-            rc = load_fail(L, STRATA_EINVAL,
-                           "the id '%s' of the relation derived from %s '%s' (field %s) is also "
-                           "the id of the relation derived from '%s' (field %s): %s %s %s",
-                           id, what, holder_id, field, col[3] ? col[3] : "", col[4] ? col[4] : "",
-                           col[0], col[1], col[2] ? col[2] : "");
-        else
-            rc = load_fail(L, STRATA_EINVAL,
-                           "the id '%s' of the relation derived from %s '%s' (field %s) is also "
-                           "the id of an evidence span of '%s'",
-                           id, what, holder_id, field, col[5] ? col[5] : "");
+                         "id of the relation derived from '%s' (field %s): %s %s %s",
+                         id, what, h->id, field, ENTRY(L, r->holder)->id, r->field,
+                         ENTRY(L, r->source)->id, r->type, ENTRY(L, r->target)->id);
     }
-    sqlite3_finalize(stmt);
-    return rc;
+    if (other & TAG_SPAN)
+        return load_fail(L, STRATA_EINVAL,
+                         "the id '%s' of the relation derived from %s '%s' (field %s) is also the "
+                         "id of an evidence span of '%s'",
+                         id, what, h->id, field, ENTRY(L, SPAN(L, other & ~TAGS)->owner)->id);
+    return load_fail(L, STRATA_EINVAL,
+                     "the id '%s' of the relation derived from %s '%s' (field %s) is also the id "
+                     "of the %s '%s'",
+                     id, what, h->id, field,
+                     catalog_collections[ENTRY(L, other)->collection].singular, id);
 }
 
 /*
- * Insert the derived edge `source type target` stated by field of holder
- * (both ends are known ids; the loader validated them).
+ * The derived edge `source type target` stated by field of the holder, with
+ * the id `<source>-<type with - for _>-<target>` (a slug like every id).
  */
-static int load_edge(struct loader *L, const char *source, const char *type, const char *target,
-                     const cJSON *holder, const char *holder_id, const char *field)
+static int add_edge(struct loader *L, const char *source, const char *type, const char *target,
+                    size_t holder, const char *field)
 {
-    const struct entry *s = idmap_find(&L->map, source), *t = idmap_find(&L->map, target);
-    struct buf id, label;
-    cJSON *doc = NULL, *from;
-    char *doc_text = NULL;
-    int rc = STRATA_ENOMEM;
+    size_t s = idmap_record(&L->map, source), t = idmap_record(&L->map, target);
+    struct relation *r;
+    struct buf id;
+    const char *copy;
+    int added;
 
-    if (!s || !t)
+    if (s == NOT_A_RECORD || t == NOT_A_RECORD)
         return load_fail(L, STRATA_EINVAL, "%s refers to unknown id '%s'", field,
-                         s ? target : source);
-    buf_init(&id, 1024);
-    buf_init(&label, 4096);
-    buf_printf(&id, "%s-", source); /* a slug: <source>-<type with - for _>-<target> */
+                         s == NOT_A_RECORD ? source : target);
+    buf_init(&id, 0);
+    buf_printf(&id, "%s-", source);
     for (const char *p = type; *p; p++)
         buf_putc(&id, *p == '_' ? '-' : *p);
     buf_printf(&id, "-%s", target);
-    buf_printf(&label, "%s %s %s", s->label, verb_of(type), t->label);
-    doc = cJSON_CreateObject();
-    if (id.failed || label.failed || !doc)
-        goto done;
-    cJSON_AddStringToObject(doc, "id", buf_str(&id));
-    cJSON_AddStringToObject(doc, "type", type);
-    cJSON_AddStringToObject(doc, "source", source);
-    cJSON_AddStringToObject(doc, "target", target);
-    cJSON_AddStringToObject(doc, "source_type", catalog_collections[s->collection].name);
-    cJSON_AddStringToObject(doc, "target_type", catalog_collections[t->collection].name);
-    cJSON_AddTrueToObject(doc, "derived");
-    from = cJSON_AddObjectToObject(doc, "derived_from");
-    cJSON_AddStringToObject(from, "record", holder_id);
-    cJSON_AddStringToObject(from, "field", field);
-    cJSON_AddStringToObject(doc, "summary", buf_str(&label));
-    cJSON_AddBoolToObject(doc, "explicit", bool_of(holder, "explicit"));
-    cJSON_AddStringToObject(doc, "provenance",
-                            text_of(holder, "provenance") ? text_of(holder, "provenance")
-                                                          : "article");
-    if (text_of(holder, "basis"))
-        cJSON_AddStringToObject(doc, "basis", text_of(holder, "basis"));
-    else
-        cJSON_AddNullToObject(doc, "basis");
-    cJSON_AddArrayToObject(doc, "evidence");
-    doc_text = cJSON_PrintUnformatted(doc);
-    if (!doc_text)
-        goto done;
-    rc = insert(L, ST_RECORD, "tttti", buf_str(&id), "relations", type, buf_str(&label),
-                (long long)-1);
-    if (!rc && sqlite3_changes(L->db) == 0)
-        rc = edge_collision(L, buf_str(&id), source, type, target, holder_id, field);
-    else if (!rc)
-        rc =
-            insert(L, ST_RELATION, "ttttttbttbttt", buf_str(&id), type, source, target,
-                   catalog_collections[s->collection].name, catalog_collections[t->collection].name,
-                   1, holder_id, field, bool_of(holder, "explicit"),
-                   text_of(holder, "provenance") ? text_of(holder, "provenance") : "article",
-                   (const char *)NULL, doc_text);
-done:
-    if (rc == STRATA_ENOMEM)
-        load_fail(L, rc, "store: out of memory");
-    free(doc_text);
-    cJSON_Delete(doc);
+    copy = id.failed ? NULL : arena_printf(&L->arena, "%s", buf_str(&id));
     buf_release(&id);
-    buf_release(&label);
+    if (!copy)
+        return out_of_memory(L);
+    added = idmap_add(&L->map, copy, TAG_EDGE | L->relations.count);
+    if (added < 0)
+        return out_of_memory(L);
+    if (added > 0)
+        return edge_collision(L, copy, s, type, t, holder, field);
+    r = vec_push(&L->relations);
+    if (!r)
+        return out_of_memory(L);
+    r->id = copy;
+    r->type = type;
+    r->source = s;
+    r->target = t;
+    r->holder = holder;
+    r->field = field;
+    r->derived = true;
+    r->label =
+        arena_printf(&L->arena, "%s %s %s", ENTRY(L, s)->label, verb_of(type), ENTRY(L, t)->label);
+    return r->label ? 0 : out_of_memory(L);
+}
+
+/* Edges from every id of an array field: forward (holder is the target) or backward. */
+static int add_edges(struct loader *L, size_t holder, const char *field, const char *type,
+                     bool holder_is_source)
+{
+    const struct entry *e = ENTRY(L, holder);
+    const char *id = e->id;
+    const cJSON *ref;
+
+    cJSON_ArrayForEach(ref, array_of(e->record, field))
+    {
+        int rc;
+        if (!cJSON_IsString(ref))
+            continue;
+        rc = holder_is_source ? add_edge(L, id, type, ref->valuestring, holder, field)
+                              : add_edge(L, ref->valuestring, type, id, holder, field);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The edges of one record: its fields' derived edges, or itself (a relation). */
+static int load_edges(struct loader *L, size_t i)
+{
+    const struct entry *e = ENTRY(L, i);
+    const cJSON *r = e->record;
+    const char *name = catalog_collections[e->collection].name, *id = e->id;
+    int rc = 0;
+
+    if (strcmp(name, "actors") == 0) {
+        rc = add_edges(L, i, "members", "member_of", false);
+        if (!rc && text_of(r, "country"))
+            rc = add_edge(L, id, "official_of", text_of(r, "country"), i, "country");
+    } else if (strcmp(name, "places") == 0) {
+        if (text_of(r, "country"))
+            rc = add_edge(L, id, "located_in", text_of(r, "country"), i, "country");
+        if (!rc && text_of(r, "within"))
+            rc = add_edge(L, id, "located_in", text_of(r, "within"), i, "within");
+    } else if (strcmp(name, "events") == 0) {
+        rc = add_edges(L, i, "participants", "participant_in", false);
+        if (!rc && text_of(r, "place"))
+            rc = add_edge(L, id, "held_in", text_of(r, "place"), i, "place");
+        if (!rc && text_of(r, "organization"))
+            rc = add_edge(L, id, "convened_by", text_of(r, "organization"), i, "organization");
+    } else if (strcmp(name, "layers") == 0) {
+        const cJSON *part;
+        size_t n = 0;
+        rc = add_edges(L, i, "partners", "partner_in", false);
+        if (!rc)
+            rc = add_edges(L, i, "events", "part_of", false);
+        cJSON_ArrayForEach(part, array_of(r, "mechanisms"))
+        {
+            const char *org = text_of(part, "organization");
+            const char *field = arena_printf(&L->arena, "mechanisms[%zu].organization", n++);
+            if (rc)
+                break;
+            if (!field)
+                return out_of_memory(L);
+            if (org)
+                rc = add_edge(L, org, "mechanism_of", id, i, field);
+        }
+    } else if (strcmp(name, "threats") == 0) {
+        rc = add_edges(L, i, "sources", "source_of", false);
+        if (!rc)
+            rc = add_edges(L, i, "targets", "threatens", true);
+    } else if (strcmp(name, "claims") == 0) {
+        rc = add_edges(L, i, "about", "about", true);
+    } else if (strcmp(name, "relations") == 0) {
+        size_t s = idmap_record(&L->map, text_of(r, "source"));
+        size_t t = idmap_record(&L->map, text_of(r, "target"));
+        struct relation *x;
+        if (s == NOT_A_RECORD || t == NOT_A_RECORD)
+            return load_fail(L, STRATA_EINVAL, "relation refers to an unknown id");
+        x = vec_push(&L->relations);
+        if (!x)
+            return out_of_memory(L);
+        memset(x, 0, sizeof(*x));
+        x->id = id;
+        x->type = text_of(r, "type") ? text_of(r, "type") : "";
+        x->source = s;
+        x->target = t;
+        x->holder = i;
+        x->label =
+            arena_printf(&L->arena, "%s %s %s", ENTRY(L, s)->label, e->label, ENTRY(L, t)->label);
+        if (!x->label)
+            return out_of_memory(L);
+    }
     return rc;
 }
 
-/* Edges from every id of an array field: forward (id is target) or backward. */
-static int load_edges(struct loader *L, const cJSON *record, const char *id, const char *field,
-                      const char *type, bool holder_is_source)
+/* ---- default orders ---- */
+
+/* One sort key of a record, as SQLite compares it. */
+enum key_kind { KEY_NULL, KEY_TEXT, KEY_NOCASE, KEY_NUMBER };
+
+struct key {
+    enum key_kind kind;
+    bool descending;
+    const char *text;
+    double number;
+};
+
+#define MAX_KEYS 6
+
+struct sortable {
+    size_t entry;
+    struct key keys[MAX_KEYS];
+    size_t key_count;
+};
+
+/* SQLite's NOCASE: ASCII letters folded, then the shorter first. */
+static int nocase_compare(const char *a, const char *b)
 {
-    const cJSON *ref;
-    cJSON_ArrayForEach(ref, array_of(record, field))
-    {
-        int rc;
-        if (!cJSON_IsString(ref))
-            continue;
-        rc = holder_is_source ? load_edge(L, id, type, ref->valuestring, record, id, field)
-                              : load_edge(L, ref->valuestring, type, id, record, id, field);
-        if (rc)
-            return rc;
+    size_t la = strlen(a), lb = strlen(b);
+    int r = sqlite3_strnicmp(a, b, (int)(la < lb ? la : lb));
+    return r ? r : (la > lb) - (la < lb);
+}
+
+static int key_compare(const struct key *a, const struct key *b)
+{
+    int r;
+    if (a->kind == KEY_NULL || b->kind == KEY_NULL)
+        return (a->kind == KEY_NULL) - (b->kind == KEY_NULL); /* NULLs last either way */
+    if (a->kind == KEY_NUMBER)
+        r = (a->number > b->number) - (a->number < b->number);
+    else if (a->kind == KEY_NOCASE)
+        r = nocase_compare(a->text, b->text);
+    else
+        r = strcmp(a->text, b->text);
+    return a->descending ? -r : r;
+}
+
+static int sortable_compare(const void *pa, const void *pb)
+{
+    const struct sortable *a = pa, *b = pb;
+    for (size_t i = 0; i < a->key_count; i++) {
+        int r = key_compare(&a->keys[i], &b->keys[i]);
+        if (r)
+            return r;
     }
     return 0;
 }
 
-/* Rows of a join table (holder, ordinal, id) from an array of ids. */
-static int load_refs(struct loader *L, enum statement_id which, const cJSON *record, const char *id,
-                     const char *field)
+/*
+ * The value of a catalog sort column for a record, as the table stores it
+ * (see load_rows). Returns false for a column the loader does not know.
+ */
+static bool record_key(const struct entry *e, const char *column, struct key *k)
 {
-    const cJSON *ref;
-    long long n = 0;
-    cJSON_ArrayForEach(ref, array_of(record, field))
+    const cJSON *r = e->record;
+    const cJSON *item = NULL;
+
+    if (strcmp(column, "id") == 0) {
+        k->kind = KEY_TEXT;
+        k->text = e->id;
+        return true;
+    }
+    if (strcmp(column, "position") == 0) {
+        k->kind = KEY_NUMBER;
+        k->number = (double)e->position;
+        return true;
+    }
+    if (strcmp(column, "date_start") == 0 || strcmp(column, "date_end") == 0)
+        item = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "date"),
+                                                column + 5);
+    else if (strcmp(column, "name") == 0 || strcmp(column, "title") == 0 ||
+             strcmp(column, "kind") == 0 || strcmp(column, "type") == 0 ||
+             strcmp(column, "country") == 0 || strcmp(column, "ordinal") == 0)
+        item = cJSON_GetObjectItemCaseSensitive(r, column);
+    else
+        return false;
+    if (cJSON_IsString(item)) {
+        bool nocase = strcmp(column, "name") == 0 || strcmp(column, "title") == 0;
+        k->kind = nocase ? KEY_NOCASE : KEY_TEXT;
+        k->text = item->valuestring;
+    } else if (cJSON_IsNumber(item)) {
+        k->kind = KEY_NUMBER;
+        k->number = item->valuedouble;
+    } else {
+        k->kind = KEY_NULL;
+    }
+    return true;
+}
+
+/* Sort the records of collection ci into its default order; rank = place. */
+static int rank_records(struct loader *L, size_t ci)
+{
+    const struct catalog_collection *c = &catalog_collections[ci];
+    struct query_sort sorts[QUERY_MAX_SORTS];
+    size_t n = L->first[ci + 1] - L->first[ci], nsorts = default_sorts(c, sorts, QUERY_MAX_SORTS);
+    struct sortable *items;
+
+    if (n == 0)
+        return 0;
+    items = calloc(n, sizeof(*items));
+    if (!items)
+        return out_of_memory(L);
+    for (size_t i = 0; i < n; i++) {
+        struct sortable *s = &items[i];
+        const struct entry *e = ENTRY(L, L->first[ci] + i);
+        s->entry = L->first[ci] + i;
+        for (size_t k = 0; k < nsorts; k++) {
+            for (size_t j = 0; sorts[k].sort->columns[j]; j++) {
+                struct key *key = &s->keys[s->key_count];
+                if (s->key_count == MAX_KEYS - 1 ||
+                    !record_key(e, sorts[k].sort->columns[j], key)) {
+                    free(items);
+                    return load_fail(L, STRATA_EINVAL, "store: cannot order %s by %s", c->name,
+                                     sorts[k].sort->name);
+                }
+                key->descending = sorts[k].descending;
+                s->key_count++;
+            }
+        }
+        record_key(e, "id", &s->keys[s->key_count++]);
+    }
+    qsort(items, n, sizeof(*items), sortable_compare);
+    for (size_t i = 0; i < n; i++) {
+        L->ranked[L->first[ci] + i] = items[i].entry;
+        ENTRY(L, items[i].entry)->rank = (long long)i + 1;
+    }
+    free(items);
+    return 0;
+}
+
+/* Relations: type, source, target, id (the catalog's "type,source,target"). */
+static int relation_compare(const void *pa, const void *pb, void *context)
+{
+    const struct relation *a = pa, *b = pb;
+    const struct loader *L = context;
+    int r = strcmp(a->type, b->type);
+    if (!r)
+        r = strcmp(ENTRY(L, a->source)->id, ENTRY(L, b->source)->id);
+    if (!r)
+        r = strcmp(ENTRY(L, a->target)->id, ENTRY(L, b->target)->id);
+    return r ? r : strcmp(a->id, b->id);
+}
+
+/* Evidence: span_start, span_end, id (the catalog's "start"). */
+static int span_compare(const void *pa, const void *pb, void *context)
+{
+    const struct loader *L = context;
+    const struct span *a = SPAN(L, *(const size_t *)pa), *b = SPAN(L, *(const size_t *)pb);
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->end != b->end)
+        return a->end < b->end ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+static int span_rowid_compare(const void *pa, const void *pb, void *context)
+{
+    const struct loader *L = context;
+    long long a = SPAN(L, *(const size_t *)pa)->rowid, b = SPAN(L, *(const size_t *)pb)->rowid;
+    return (a > b) - (a < b);
+}
+
+/* Every collection in its default order: ranks, span rowids, relation rowids. */
+static int load_orders(struct loader *L)
+{
+    size_t relations = catalog_index(catalog_find("relations"));
+    int rc = 0;
+
+    L->ranked = malloc((L->entries.count + 1) * sizeof(*L->ranked));
+    L->span_order = malloc((L->spans.count + 1) * sizeof(*L->span_order));
+    if (!L->ranked || !L->span_order)
+        return out_of_memory(L);
+    if (L->spans.count >= (size_t)FTS_PART_MASK || L->relations.count >= (size_t)FTS_PART_MASK)
+        return load_fail(L, STRATA_EINVAL, "store: too many evidence spans or relations");
+    for (size_t i = 0; i < catalog_collection_count && !rc; i++)
+        if (i != relations)
+            rc = rank_records(L, i);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < L->spans.count; i++)
+        L->span_order[i] = i;
+    qsort_r(L->span_order, L->spans.count, sizeof(size_t), span_compare, L);
+    qsort_r(L->relations.items, L->relations.count, sizeof(struct relation), relation_compare, L);
+    for (size_t i = 0; i < L->spans.count; i++)
+        SPAN(L, L->span_order[i])->rowid = (long long)i + 1;
+    /* an explicit relation's rank is its place among all relations */
+    for (size_t i = 0; i < L->relations.count; i++) {
+        struct relation *r = RELATION(L, i);
+        r->rowid = (long long)i + 1;
+        if (!r->derived) {
+            struct entry *e = ENTRY(L, r->holder);
+            e->rank = r->rowid;
+        }
+    }
     {
-        int rc;
-        if (!cJSON_IsString(ref))
-            continue;
-        rc = insert(L, which, "tit", id, ++n, ref->valuestring);
-        if (rc)
-            return rc;
+        size_t n = L->first[relations], end = L->first[relations + 1];
+        for (size_t i = 0; i < L->relations.count; i++)
+            if (!RELATION(L, i)->derived && n < end)
+                L->ranked[n++] = RELATION(L, i)->holder;
     }
     return 0;
 }
 
-/* Aliases as rows and as one space-separated text for the FTS index. */
-static int load_aliases(struct loader *L, const cJSON *record, const char *id, struct buf *all)
+/* ---- documents ---- */
+
+/* The next count spans of a record as [{id, start, end, paragraph, quote}]. */
+static cJSON *spans_doc(struct loader *L, size_t *cursor, size_t count)
 {
-    const cJSON *alias;
-    long long n = 0;
-    cJSON_ArrayForEach(alias, array_of(record, "aliases"))
-    {
-        int rc;
-        if (!cJSON_IsString(alias))
-            continue;
-        rc = insert(L, ST_ALIAS, "tit", id, ++n, alias->valuestring);
-        if (rc)
-            return rc;
-        buf_printf(all, "%s%s", all->len ? " " : "", alias->valuestring);
+    cJSON *out = cJSON_CreateArray();
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < count; i++) {
+        const struct span *s = SPAN(L, (*cursor)++);
+        cJSON *copy = cJSON_CreateObject();
+        if (!copy) {
+            cJSON_Delete(out);
+            return NULL;
+        }
+        cJSON_AddItemToArray(out, copy);
+        cJSON_AddStringToObject(copy, "id", s->id);
+        cJSON_AddNumberToObject(copy, "start", (double)s->start);
+        cJSON_AddNumberToObject(copy, "end", (double)s->end);
+        cJSON_AddNumberToObject(copy, "paragraph", (double)s->paragraph);
+        cJSON_AddStringToObject(copy, "quote", s->quote);
     }
-    return 0;
+    return out;
 }
 
 /* An object field with declared keys, rebuilt with every key in order. */
@@ -1013,17 +1602,14 @@ static cJSON *normalised_object(const cJSON *value, const char *const *keys)
     return out;
 }
 
-/* Layer mechanisms or goals, their evidence given ids `<id>-<letter><i>-e<n>`. */
-static cJSON *load_parts(struct loader *L, const cJSON *parts, const char *id, const char *field,
-                         char letter)
+/* Layer mechanisms or goals, each with its evidence (spans in load_spans order). */
+static cJSON *parts_doc(struct loader *L, const cJSON *parts, bool mechanisms, size_t *cursor)
 {
     cJSON *out = cJSON_CreateArray();
     const cJSON *part;
-    size_t i = 0;
 
     cJSON_ArrayForEach(part, parts)
     {
-        char prefix[600], where[64];
         cJSON *copy = cJSON_CreateObject(), *evidence;
         const cJSON *item;
 
@@ -1033,19 +1619,15 @@ static cJSON *load_parts(struct loader *L, const cJSON *parts, const char *id, c
             return NULL;
         }
         cJSON_AddItemToArray(out, copy);
-        snprintf(prefix, sizeof(prefix), "%s-%c%zu-e", id, letter, i + 1);
-        snprintf(where, sizeof(where), "%s[%zu].evidence", field, i);
-        i++;
         cJSON_ArrayForEach(item, part)
         {
             if (strcmp(item->string, "evidence") == 0)
                 continue;
             cJSON_AddItemToObject(copy, item->string, cJSON_Duplicate(item, 1));
         }
-        if (strcmp(field, "mechanisms") == 0 &&
-            !cJSON_GetObjectItemCaseSensitive(copy, "organization"))
+        if (mechanisms && !cJSON_GetObjectItemCaseSensitive(copy, "organization"))
             cJSON_AddNullToObject(copy, "organization");
-        evidence = load_evidence(L, array_of(part, "evidence"), prefix, id, "layers", where);
+        evidence = spans_doc(L, cursor, (size_t)cJSON_GetArraySize(array_of(part, "evidence")));
         if (!evidence) {
             cJSON_Delete(out);
             return NULL;
@@ -1056,15 +1638,25 @@ static cJSON *load_parts(struct loader *L, const cJSON *parts, const char *id, c
 }
 
 /* The stored representation of a record: every catalog field, in order. */
-static cJSON *load_doc(struct loader *L, const struct catalog_collection *c, const cJSON *record,
-                       const char *id)
+static cJSON *record_doc(struct loader *L, const struct entry *e)
 {
+    const struct catalog_collection *c = &catalog_collections[e->collection];
+    const cJSON *record = e->record;
+    bool layers = strcmp(c->name, "layers") == 0, relations = strcmp(c->name, "relations") == 0;
+    size_t mechanisms = e->span_first, goals = e->span_first, own = e->span_first;
     cJSON *doc = cJSON_CreateObject();
-    char prefix[600];
+    const cJSON *part;
 
     if (!doc)
         return NULL;
-    snprintf(prefix, sizeof(prefix), "%s-e", id);
+    /* the spans of a layer: mechanisms', goals', then its own (see load_spans) */
+    if (layers) {
+        cJSON_ArrayForEach(part, array_of(record, "mechanisms")) goals +=
+            (size_t)cJSON_GetArraySize(array_of(part, "evidence"));
+        own = goals;
+        cJSON_ArrayForEach(part, array_of(record, "goals")) own +=
+            (size_t)cJSON_GetArraySize(array_of(part, "evidence"));
+    }
     for (size_t i = 0; i < c->field_count; i++) {
         const struct catalog_field *f = &c->fields[i];
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(record, f->name);
@@ -1073,20 +1665,22 @@ static cJSON *load_doc(struct loader *L, const struct catalog_collection *c, con
         if (f->computed)
             continue;
         if (strcmp(f->name, "evidence") == 0)
-            copy = load_evidence(L, array_of(record, "evidence"), prefix, id, c->name, "evidence");
-        else if (strcmp(c->name, "layers") == 0 && strcmp(f->name, "mechanisms") == 0)
-            copy = load_parts(L, value, id, "mechanisms", 'm');
-        else if (strcmp(c->name, "layers") == 0 && strcmp(f->name, "goals") == 0)
-            copy = load_parts(L, value, id, "goals", 'g');
-        else if (strcmp(c->name, "relations") == 0 && strcmp(f->name, "source_type") == 0)
+            copy = spans_doc(L, &own, (size_t)cJSON_GetArraySize(array_of(record, "evidence")));
+        else if (layers && strcmp(f->name, "mechanisms") == 0)
+            copy = parts_doc(L, value, true, &mechanisms);
+        else if (layers && strcmp(f->name, "goals") == 0)
+            copy = parts_doc(L, value, false, &goals);
+        else if (relations && strcmp(f->name, "source_type") == 0)
             copy = cJSON_CreateString(
-                catalog_collections[idmap_find(&L->map, text_of(record, "source"))->collection]
+                catalog_collections[ENTRY(L, idmap_record(&L->map, text_of(record, "source")))
+                                        ->collection]
                     .name);
-        else if (strcmp(c->name, "relations") == 0 && strcmp(f->name, "target_type") == 0)
+        else if (relations && strcmp(f->name, "target_type") == 0)
             copy = cJSON_CreateString(
-                catalog_collections[idmap_find(&L->map, text_of(record, "target"))->collection]
+                catalog_collections[ENTRY(L, idmap_record(&L->map, text_of(record, "target")))
+                                        ->collection]
                     .name);
-        else if (strcmp(c->name, "relations") == 0 && strcmp(f->name, "derived") == 0)
+        else if (relations && strcmp(f->name, "derived") == 0)
             copy = cJSON_CreateFalse();
         else if (f->subfields)
             copy = normalised_object(value, f->subfields);
@@ -1100,6 +1694,8 @@ static cJSON *load_doc(struct loader *L, const struct catalog_collection *c, con
     }
     return doc;
 }
+
+/* ---- rows ---- */
 
 /* Extra searchable text of a record (besides label, aliases and summary). */
 static void searchable_text(const struct catalog_collection *c, const cJSON *record,
@@ -1125,79 +1721,92 @@ static void searchable_text(const struct catalog_collection *c, const cJSON *rec
     }
 }
 
-/* The collection-specific rows of one record (its table, join tables, edges). */
-static int load_rows(struct loader *L, const struct catalog_collection *c, const cJSON *r,
-                     const char *id, long long position, const char *doc)
+/* Rows of a join table (holder, ordinal, id) from an array of ids. */
+static int insert_refs(struct loader *L, enum statement_id which, const cJSON *record,
+                       const char *id, const char *field)
 {
+    const cJSON *ref;
+    long long n = 0;
+    cJSON_ArrayForEach(ref, array_of(record, field))
+    {
+        int rc;
+        if (!cJSON_IsString(ref))
+            continue;
+        rc = insert(L, which, "tit", id, ++n, ref->valuestring);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Aliases as rows and as one space-separated text for the FTS index. */
+static int insert_aliases(struct loader *L, const cJSON *record, const char *id, struct buf *all)
+{
+    const cJSON *alias;
+    long long n = 0;
+    cJSON_ArrayForEach(alias, array_of(record, "aliases"))
+    {
+        int rc;
+        if (!cJSON_IsString(alias))
+            continue;
+        rc = insert(L, ST_ALIAS, "tit", id, ++n, alias->valuestring);
+        if (rc)
+            return rc;
+        buf_printf(all, "%s%s", all->len ? " " : "", alias->valuestring);
+    }
+    return 0;
+}
+
+/* The collection-specific rows of one record (its table, its join tables). */
+static int insert_rows(struct loader *L, const struct entry *e)
+{
+    const char *name = catalog_collections[e->collection].name, *id = e->id;
+    const cJSON *r = e->record;
     int explicit = bool_of(r, "explicit");
-    const char *prov = text_of(r, "provenance") ? text_of(r, "provenance") : "article";
-    const char *name = c->name;
+    const char *prov = provenance_of(r);
+    long long rank = e->rank, position = e->position;
     int rc = 0;
 
     if (strcmp(name, "actors") == 0) {
-        rc = insert(L, ST_ACTOR, "tttttbtit", id, text_of(r, "name"), text_of(r, "kind"),
-                    text_of(r, "country"), text_of(r, "role"), explicit, prov, position, doc);
+        rc = insert(L, ST_ACTOR, "itttttbti", rank, id, text_of(r, "name"), text_of(r, "kind"),
+                    text_of(r, "country"), text_of(r, "role"), explicit, prov, position);
         if (!rc)
-            rc = load_refs(L, ST_MEMBER, r, id, "members");
-        if (!rc)
-            rc = load_edges(L, r, id, "members", "member_of", false);
-        if (!rc && text_of(r, "country"))
-            rc = load_edge(L, id, "official_of", text_of(r, "country"), r, id, "country");
+            rc = insert_refs(L, ST_MEMBER, r, id, "members");
     } else if (strcmp(name, "organizations") == 0) {
-        rc = insert(L, ST_ORGANIZATION, "tttbtit", id, text_of(r, "name"), text_of(r, "kind"),
-                    explicit, prov, position, doc);
+        rc = insert(L, ST_ORGANIZATION, "itttbti", rank, id, text_of(r, "name"), text_of(r, "kind"),
+                    explicit, prov, position);
     } else if (strcmp(name, "places") == 0) {
         const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "coordinates");
         const cJSON *lat = cJSON_GetObjectItemCaseSensitive(at, "lat");
         const cJSON *lon = cJSON_GetObjectItemCaseSensitive(at, "lon");
         bool located = cJSON_IsNumber(lat) && cJSON_IsNumber(lon);
-        rc = insert(L, ST_PLACE, "tttttddbtit", id, text_of(r, "name"), text_of(r, "kind"),
+        rc = insert(L, ST_PLACE, "itttttddbti", rank, id, text_of(r, "name"), text_of(r, "kind"),
                     text_of(r, "country"), text_of(r, "within"), located ? lat->valuedouble : NAN,
-                    located ? lon->valuedouble : NAN, explicit, prov, position, doc);
-        if (!rc && text_of(r, "country"))
-            rc = load_edge(L, id, "located_in", text_of(r, "country"), r, id, "country");
-        if (!rc && text_of(r, "within"))
-            rc = load_edge(L, id, "located_in", text_of(r, "within"), r, id, "within");
+                    located ? lon->valuedouble : NAN, explicit, prov, position);
     } else if (strcmp(name, "events") == 0) {
         const cJSON *date = cJSON_GetObjectItemCaseSensitive(r, "date");
-        rc = insert(L, ST_EVENT, "tttttttttbtit", id, text_of(r, "title"), text_of(r, "type"),
+        rc = insert(L, ST_EVENT, "itttttttttbti", rank, id, text_of(r, "title"), text_of(r, "type"),
                     text_of(date, "text"), text_of(date, "start"), text_of(date, "end"),
                     text_of(date, "precision") ? text_of(date, "precision") : "unknown",
-                    text_of(r, "place"), text_of(r, "organization"), explicit, prov, position, doc);
+                    text_of(r, "place"), text_of(r, "organization"), explicit, prov, position);
         if (!rc)
-            rc = load_refs(L, ST_PARTICIPANT, r, id, "participants");
-        if (!rc)
-            rc = load_edges(L, r, id, "participants", "participant_in", false);
-        if (!rc && text_of(r, "place"))
-            rc = load_edge(L, id, "held_in", text_of(r, "place"), r, id, "place");
-        if (!rc && text_of(r, "organization"))
-            rc = load_edge(L, id, "convened_by", text_of(r, "organization"), r, id, "organization");
+            rc = insert_refs(L, ST_PARTICIPANT, r, id, "participants");
     } else if (strcmp(name, "layers") == 0) {
         const cJSON *part;
         long long n = 0;
-        rc = insert(L, ST_LAYER, "titbtit", id,
-                    (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "ordinal")),
-                    text_of(r, "name"), explicit, prov, position, doc);
+        rc = insert(L, ST_LAYER, "ititbti", rank, id, number_of(r, "ordinal"), text_of(r, "name"),
+                    explicit, prov, position);
         if (!rc)
-            rc = load_refs(L, ST_PARTNER, r, id, "partners");
+            rc = insert_refs(L, ST_PARTNER, r, id, "partners");
         if (!rc)
-            rc = load_refs(L, ST_LAYER_EVENT, r, id, "events");
-        if (!rc)
-            rc = load_edges(L, r, id, "partners", "partner_in", false);
-        if (!rc)
-            rc = load_edges(L, r, id, "events", "part_of", false);
+            rc = insert_refs(L, ST_LAYER_EVENT, r, id, "events");
         cJSON_ArrayForEach(part, array_of(r, "mechanisms"))
         {
-            const char *org = text_of(part, "organization");
-            char field[64];
             if (rc)
                 break;
-            n++;
-            rc = insert(L, ST_MECHANISM, "titt", id, n,
-                        text_of(part, "name") ? text_of(part, "name") : "", org);
-            snprintf(field, sizeof(field), "mechanisms[%lld].organization", n - 1);
-            if (!rc && org)
-                rc = load_edge(L, org, "mechanism_of", id, r, id, field);
+            rc = insert(L, ST_MECHANISM, "titt", id, ++n,
+                        text_of(part, "name") ? text_of(part, "name") : "",
+                        text_of(part, "organization"));
         }
         n = 0;
         cJSON_ArrayForEach(part, array_of(r, "goals"))
@@ -1208,166 +1817,145 @@ static int load_rows(struct loader *L, const struct catalog_collection *c, const
                         text_of(part, "text") ? text_of(part, "text") : "");
         }
     } else if (strcmp(name, "threats") == 0) {
-        rc = insert(L, ST_THREAT, "tttbtit", id, text_of(r, "name"), text_of(r, "kind"), explicit,
-                    prov, position, doc);
+        rc = insert(L, ST_THREAT, "itttbti", rank, id, text_of(r, "name"), text_of(r, "kind"),
+                    explicit, prov, position);
         if (!rc)
-            rc = load_refs(L, ST_SOURCE, r, id, "sources");
+            rc = insert_refs(L, ST_SOURCE, r, id, "sources");
         if (!rc)
-            rc = load_refs(L, ST_TARGET, r, id, "targets");
-        if (!rc)
-            rc = load_edges(L, r, id, "sources", "source_of", false);
-        if (!rc)
-            rc = load_edges(L, r, id, "targets", "threatens", true);
+            rc = insert_refs(L, ST_TARGET, r, id, "targets");
     } else if (strcmp(name, "claims") == 0) {
-        rc = insert(L, ST_CLAIM, "ttttttbtit", id, text_of(r, "title"), text_of(r, "text"),
+        rc = insert(L, ST_CLAIM, "ittttttbti", rank, id, text_of(r, "title"), text_of(r, "text"),
                     text_of(r, "kind"), text_of(r, "certainty"), text_of(r, "hedge"), explicit,
-                    prov, position, doc);
+                    prov, position);
         if (!rc)
-            rc = load_refs(L, ST_ABOUT, r, id, "about");
-        if (!rc)
-            rc = load_edges(L, r, id, "about", "about", true);
-    } else if (strcmp(name, "relations") == 0) {
-        const struct entry *s = idmap_find(&L->map, text_of(r, "source"));
-        const struct entry *t = idmap_find(&L->map, text_of(r, "target"));
-        if (!s || !t)
-            return load_fail(L, STRATA_EINVAL, "relation refers to an unknown id");
-        rc =
-            insert(L, ST_RELATION, "ttttttbttbtit", id, text_of(r, "type"), s->id, t->id,
-                   catalog_collections[s->collection].name, catalog_collections[t->collection].name,
-                   0, (const char *)NULL, (const char *)NULL, explicit, prov, position, doc);
+            rc = insert_refs(L, ST_ABOUT, r, id, "about");
+    }
+    /* relations: their rows are written in their own order (insert_relations) */
+    return rc;
+}
+
+static long long fts_rowid(size_t collection, long long rank, long long span_rowid)
+{
+    return ((long long)collection << FTS_COLLECTION_SHIFT) | (rank << FTS_RANK_SHIFT) | span_rowid;
+}
+
+/* The FTS rows of a record: its own, then its spans' (rowids ascending). */
+static int insert_fts(struct loader *L, const struct entry *e, const char *aliases, size_t *scratch)
+{
+    const struct catalog_collection *c = &catalog_collections[e->collection];
+    struct buf text;
+    int rc;
+
+    buf_init(&text, 0);
+    searchable_text(c, e->record, &text);
+    rc = text.failed
+             ? out_of_memory(L)
+             : insert(L, ST_FTS, "itttt", fts_rowid(e->collection, e->rank, 0), e->label, aliases,
+                      text_of(e->record, "summary") ? text_of(e->record, "summary") : "",
+                      buf_str(&text));
+    buf_release(&text);
+    for (size_t i = 0; i < e->span_count; i++)
+        scratch[i] = e->span_first + i;
+    qsort_r(scratch, e->span_count, sizeof(*scratch), span_rowid_compare, L);
+    for (size_t i = 0; i < e->span_count && !rc; i++) {
+        const struct span *s = SPAN(L, scratch[i]);
+        rc = insert(L, ST_FTS, "itttt", fts_rowid(e->collection, e->rank, s->rowid), "", "", "",
+                    s->quote);
     }
     return rc;
 }
 
-/* Everything about one record: doc, evidence, rows, edges, FTS row. */
-static int load_record(struct loader *L, const struct catalog_collection *c, const cJSON *r)
+/* Everything of one record but its relation row: records, docs, its rows, FTS. */
+static int insert_record(struct loader *L, const struct entry *e, const char *label,
+                         size_t *scratch)
 {
-    const char *id = text_of(r, "id");
-    const struct entry *e = idmap_find(&L->map, id);
-    cJSON *doc = load_doc(L, c, r, id);
+    const struct catalog_collection *c = &catalog_collections[e->collection];
+    cJSON *doc = record_doc(L, e);
     char *doc_text = doc ? cJSON_PrintUnformatted(doc) : NULL;
-    struct buf aliases, text;
+    struct buf aliases;
     int rc;
 
     buf_init(&aliases, 0);
-    buf_init(&text, 0);
+    cJSON_Delete(doc);
     if (!doc_text) {
-        rc = load_fail(L, STRATA_ENOMEM, "out of memory");
+        rc = out_of_memory(L);
         goto done;
     }
-    rc = load_rows(L, c, r, id, position_of(r), doc_text);
+    rc = insert(L, ST_RECORD, "tttti", e->id, c->name, c->kind ? text_of(e->record, c->kind) : NULL,
+                label, e->rank);
+    if (!rc)
+        rc = insert(L, ST_DOC, "it", ((long long)e->collection << DOC_SHIFT) | e->rank, doc_text);
+    if (!rc)
+        rc = insert_rows(L, e);
     if (!rc && (strcmp(c->name, "actors") == 0 || strcmp(c->name, "organizations") == 0 ||
                 strcmp(c->name, "places") == 0))
-        rc = load_aliases(L, r, id, &aliases);
-    searchable_text(c, r, &text);
-    if (aliases.failed || text.failed)
-        rc = load_fail(L, STRATA_ENOMEM, "out of memory");
+        rc = insert_aliases(L, e->record, e->id, &aliases);
+    if (!rc && aliases.failed)
+        rc = out_of_memory(L);
     if (!rc)
-        rc = insert(L, ST_FTS, "tttttttt", "record", c->name, id, id, e->label, buf_str(&aliases),
-                    text_of(r, "summary") ? text_of(r, "summary") : "", buf_str(&text));
+        rc = insert_fts(L, e, buf_str(&aliases), scratch);
 done:
     buf_release(&aliases);
-    buf_release(&text);
     free(doc_text);
-    cJSON_Delete(doc);
     return rc;
 }
 
-/* Pass one: the id map (collection, label) of every record. */
-static int load_map(struct loader *L)
+static int insert_records(struct loader *L)
 {
-    size_t count = 0;
-
-    for (size_t i = 0; i < catalog_collection_count; i++)
-        count += (size_t)cJSON_GetArraySize(
-            cJSON_GetObjectItemCaseSensitive(L->model->root, catalog_collections[i].name));
-    if (idmap_init(&L->map, count) != 0)
-        return load_fail(L, STRATA_ENOMEM, "out of memory");
-    for (size_t i = 0; i < catalog_collection_count; i++) {
-        const struct catalog_collection *c = &catalog_collections[i];
-        const cJSON *r;
-        size_t n = 0;
-        cJSON_ArrayForEach(r, array_of(L->model->root, c->name))
-        {
-            const char *id = text_of(r, "id");
-            struct entry *e;
-            snprintf(L->where, sizeof(L->where), "$.%s[%zu]", c->name, n++);
-            if (!id)
-                return load_fail(L, STRATA_EINVAL, "record without an id");
-            e = idmap_slot(&L->map, id);
-            if (e->id)
-                return load_fail(L, STRATA_EINVAL, "id '%s' is used twice", id);
-            e->id = id;
-            e->record = r;
-            e->collection = i;
-            e->label = text_of(r, c->label) ? text_of(r, c->label) : id;
-        }
-    }
-    return 0;
-}
-
-/* Pass two: one `records` row per record, so that every reference resolves. */
-static int load_records(struct loader *L)
-{
-    struct buf label;
+    size_t most = 0, relations = catalog_index(catalog_find("relations"));
+    size_t *scratch;
     int rc = 0;
 
-    buf_init(&label, 0);
-    for (size_t i = 0; i < catalog_collection_count && !rc; i++) {
-        const struct catalog_collection *c = &catalog_collections[i];
-        const cJSON *r;
-        size_t n = 0;
-        cJSON_ArrayForEach(r, array_of(L->model->root, c->name))
-        {
-            const char *id = text_of(r, "id");
-            const char *shown = idmap_find(&L->map, id)->label;
-            snprintf(L->where, sizeof(L->where), "$.%s[%zu]", c->name, n++);
-            if (strcmp(c->name, "relations") == 0) {
-                const struct entry *s = idmap_find(&L->map, text_of(r, "source"));
-                const struct entry *t = idmap_find(&L->map, text_of(r, "target"));
-                if (!s || !t)
-                    return load_fail(L, STRATA_EINVAL, "relation refers to an unknown id");
-                buf_reset(&label);
-                buf_printf(&label, "%s %s %s", s->label, shown, t->label);
-                if (label.failed) {
-                    rc = load_fail(L, STRATA_ENOMEM, "out of memory");
-                    break;
-                }
-                shown = buf_str(&label);
-            }
-            rc = insert(L, ST_RECORD, "tttti", id, c->name, c->kind ? text_of(r, c->kind) : NULL,
-                        shown, position_of(r) < 0 ? (long long)-1 : position_of(r));
-            if (!rc && sqlite3_changes(L->db) == 0)
-                rc = load_fail(L, STRATA_EINVAL, "id '%s' is used twice", id);
-            if (rc)
-                break;
+    for (size_t i = 0; i < L->entries.count; i++)
+        if (ENTRY(L, i)->span_count > most)
+            most = ENTRY(L, i)->span_count;
+    scratch = malloc((most + 1) * sizeof(*scratch));
+    if (!scratch)
+        return out_of_memory(L);
+    for (size_t ci = 0; ci < catalog_collection_count && !rc; ci++) {
+        for (size_t k = L->first[ci]; k < L->first[ci + 1] && !rc; k++) {
+            const struct entry *e = ENTRY(L, L->ranked[k]);
+            const char *label = e->label;
+            where_entry(L, e);
+            if (ci == relations)
+                label = RELATION(L, e->rank - 1)->label;
+            rc = insert_record(L, e, label, scratch);
         }
     }
-    buf_release(&label);
+    free(scratch);
     return rc;
 }
 
-/* Each collection's default order as `records.rank`, for related lists. */
-static int load_ranks(struct loader *L)
+static int insert_evidence(struct loader *L)
 {
-    struct buf sql;
     int rc = 0;
-
-    buf_init(&sql, 0);
-    for (size_t i = 0; i < catalog_collection_count && !rc; i++) {
-        const struct catalog_collection *c = &catalog_collections[i];
-        if (strcmp(c->name, "evidence") == 0)
-            continue; /* ranked by position (its start), which it has */
-        buf_reset(&sql);
-        buf_puts(&sql, "UPDATE records SET rank = o.r FROM (SELECT id, row_number() OVER (");
-        append_order(&sql, c, NULL, 0, "");
-        buf_printf(&sql, ") AS r FROM %s) AS o WHERE records.id = o.id", c->table);
-        if (sql.failed)
-            rc = load_fail(L, STRATA_ENOMEM, "out of memory");
-        else if (sqlite3_exec(L->db, buf_str(&sql), NULL, NULL, NULL) != SQLITE_OK)
-            rc = load_fail(L, STRATA_ESTORE, "store: %s", sqlite3_errmsg(L->db));
+    L->where[0] = '\0';
+    for (size_t i = 0; i < L->spans.count && !rc; i++) {
+        const struct span *s = SPAN(L, L->span_order[i]);
+        const struct entry *owner = ENTRY(L, s->owner);
+        rc = insert(L, ST_EVIDENCE, "ittttiiiit", s->rowid, s->id, owner->id,
+                    catalog_collections[owner->collection].name, s->field, s->ordinal, s->start,
+                    s->end, s->paragraph, s->quote);
     }
-    buf_release(&sql);
+    return rc;
+}
+
+static int insert_relations(struct loader *L)
+{
+    int rc = 0;
+    L->where[0] = '\0';
+    for (size_t i = 0; i < L->relations.count && !rc; i++) {
+        const struct relation *r = RELATION(L, i);
+        const struct entry *holder = ENTRY(L, r->holder), *s = ENTRY(L, r->source),
+                           *t = ENTRY(L, r->target);
+        rc =
+            insert(L, ST_RELATION, "ittttttbttbttti", r->rowid, r->id, r->type, s->id, t->id,
+                   catalog_collections[s->collection].name, catalog_collections[t->collection].name,
+                   r->derived, r->derived ? holder->id : NULL, r->derived ? r->field : NULL,
+                   bool_of(holder->record, "explicit"), provenance_of(holder->record),
+                   text_of(holder->record, "basis"), r->label,
+                   r->derived ? (long long)-1 : holder->position);
+    }
     return rc;
 }
 
@@ -1380,40 +1968,101 @@ static int exec_sql(struct loader *L, const char *sql)
 
 static int load_all(struct loader *L)
 {
+    char pragmas[300];
     int rc;
 
-    rc = exec_sql(L, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = OFF; PRAGMA synchronous "
-                     "= OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -262144; BEGIN");
+    snprintf(pragmas, sizeof(pragmas),
+             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; "
+             "PRAGMA cache_size = -%d; BEGIN",
+             WRITER_CACHE_KIB);
+    rc = exec_sql(L, pragmas);
     if (!rc)
         rc = exec_sql(L, schema_sql);
+    if (!rc) {
+        snprintf(pragmas, sizeof(pragmas),
+                 "INSERT INTO fts(fts, rank) VALUES ('hashsize', %d); INSERT INTO fts(fts, rank) "
+                 "VALUES ('automerge', 0)",
+                 FTS_HASH_BYTES);
+        rc = exec_sql(L, pragmas);
+    }
     for (int i = 0; i < ST_COUNT && !rc; i++)
         if (sqlite3_prepare_v3(L->db, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &L->stmts[i],
                                NULL) != SQLITE_OK)
             rc = load_fail(L, STRATA_ESTORE, "store: %s", sqlite3_errmsg(L->db));
     if (!rc)
         rc = load_map(L);
-    if (!rc)
-        rc = load_records(L);
-    for (size_t i = 0; i < catalog_collection_count && !rc; i++) {
-        const struct catalog_collection *c = &catalog_collections[i];
-        const cJSON *r;
-        size_t n = 0;
-        cJSON_ArrayForEach(r, array_of(L->model->root, c->name))
-        {
-            snprintf(L->where, sizeof(L->where), "$.%s[%zu]", c->name, n++);
-            rc = load_record(L, c, r);
-            if (rc)
-                break;
-        }
+    for (size_t i = 0; i < L->entries.count && !rc; i++) {
+        where_entry(L, ENTRY(L, i));
+        rc = load_spans(L, i);
+        if (!rc)
+            rc = load_edges(L, i);
     }
+    L->where[0] = '\0';
+    if (!rc)
+        rc = load_orders(L);
+    if (!rc)
+        rc = insert_records(L);
+    if (!rc)
+        rc = insert_evidence(L);
+    if (!rc)
+        rc = insert_relations(L);
     L->where[0] = '\0';
     if (!rc)
         rc = exec_sql(L, index_sql);
     if (!rc)
-        rc = load_ranks(L);
-    if (!rc)
         rc = exec_sql(L, "COMMIT");
     return rc;
+}
+
+/* What the queries need to know of the built database. */
+static int store_describe(struct store *store, const struct loader *L)
+{
+    sqlite3_stmt *stmt = NULL;
+    size_t relations = catalog_index(catalog_find("relations"));
+    size_t evidence = catalog_index(catalog_find("evidence"));
+
+    for (size_t i = 0; i < catalog_collection_count; i++)
+        store->counts[i] = (long long)(L->first[i + 1] - L->first[i]);
+    store->counts[relations] = (long long)L->relations.count;
+    store->counts[evidence] = (long long)L->spans.count;
+    if (sqlite3_prepare_v2(store->writer,
+                           "SELECT group_concat(name, ',') FROM pragma_table_info(?1) WHERE "
+                           "\"notnull\" = 0",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return STRATA_ESTORE;
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        const char *names;
+        sqlite3_bind_text(stmt, 1, catalog_collections[i].table, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) != SQLITE_ROW) {
+            sqlite3_finalize(stmt);
+            return STRATA_ESTORE;
+        }
+        names = (const char *)sqlite3_column_text(stmt, 0);
+        snprintf(store->nullable[i], sizeof(store->nullable[i]), ",%s,", names ? names : "");
+        sqlite3_reset(stmt);
+    }
+    sqlite3_finalize(stmt);
+    store->image =
+        sqlite3_serialize(store->writer, "main", &store->image_size, SQLITE_SERIALIZE_NOCOPY);
+    if (!store->image)
+        return STRATA_ESTORE;
+    /* the writer's page cache is not needed any more: readers map the image */
+    sqlite3_exec(store->writer, "PRAGMA cache_size = 0", NULL, NULL, NULL);
+    sqlite3_db_release_memory(store->writer);
+    return 0;
+}
+
+static void loader_release(struct loader *L)
+{
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(L->stmts[i]);
+    idmap_release(&L->map);
+    arena_release(&L->arena);
+    free(L->entries.items);
+    free(L->spans.items);
+    free(L->relations.items);
+    free(L->ranked);
+    free(L->span_order);
 }
 
 int store_open(const struct model *model, struct store **out, struct model_error *err)
@@ -1432,12 +2081,16 @@ int store_open(const struct model *model, struct store **out, struct model_error
     store = calloc(1, sizeof(*store));
     if (!store)
         return STRATA_ENOMEM;
+    pthread_mutex_init(&store->stats_lock, NULL);
     store->model = model;
-    snprintf(store->uri, sizeof(store->uri), "file:/strata-%ld-%lu?vfs=memdb", (long)getpid(),
+    snprintf(store->uri, sizeof(store->uri), "file:strata-%ld-%lu?vfs=memdb", (long)getpid(),
              atomic_fetch_add(&counter, 1) + 1);
     memset(&L, 0, sizeof(L));
     L.model = model;
     L.err = err;
+    L.entries.size = sizeof(struct entry);
+    L.spans.size = sizeof(struct span);
+    L.relations.size = sizeof(struct relation);
     if (sqlite3_open_v2(store->uri, &store->writer,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
                             SQLITE_OPEN_NOMUTEX,
@@ -1450,9 +2103,9 @@ int store_open(const struct model *model, struct store **out, struct model_error
     L.db = store->writer;
     sqlite3_file_control(store->writer, "main", SQLITE_FCNTL_SIZE_LIMIT, &limit);
     rc = load_all(&L);
-    for (int i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(L.stmts[i]);
-    free(L.map.entries);
+    if (!rc && store_describe(store, &L) != 0)
+        rc = load_fail(&L, STRATA_ESTORE, "store: %s", sqlite3_errmsg(store->writer));
+    loader_release(&L);
     if (rc)
         goto fail;
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -1471,6 +2124,8 @@ void store_free(struct store *store)
     for (size_t i = 0; i < STORE_SLOTS; i++)
         slot_close(&store->slots[i]);
     sqlite3_close(store->writer);
+    cJSON_Delete(store->stats);
+    pthread_mutex_destroy(&store->stats_lock);
     free(store);
 }
 
@@ -1551,12 +2206,10 @@ static int step_error(struct slot *slot, int sqlite_rc, bool has_text, struct st
     return has_text && sqlite_rc == SQLITE_ERROR ? STRATA_EPARSE : STRATA_ESTORE;
 }
 
-static cJSON *parse_column(sqlite3_stmt *stmt, int column)
+static const char *column_text(sqlite3_stmt *stmt, int column)
 {
     const char *text = (const char *)sqlite3_column_text(stmt, column);
-    if (!text)
-        return NULL;
-    return cJSON_ParseWithLength(text, (size_t)sqlite3_column_bytes(stmt, column));
+    return text ? text : "";
 }
 
 /* Static collection name for a type column value (NULL when unknown). */
@@ -1564,6 +2217,166 @@ static const char *collection_name(const unsigned char *type)
 {
     const struct catalog_collection *c = catalog_find((const char *)type);
     return c ? c->name : NULL;
+}
+
+/* An evidence document from columns id, record_id, record_type, field, start, end, paragraph,
+ * quote. */
+static cJSON *evidence_doc(sqlite3_stmt *stmt)
+{
+    cJSON *doc = cJSON_CreateObject();
+    if (!doc)
+        return NULL;
+    cJSON_AddStringToObject(doc, "id", column_text(stmt, 0));
+    cJSON_AddStringToObject(doc, "record", column_text(stmt, 1));
+    cJSON_AddStringToObject(doc, "record_type", column_text(stmt, 2));
+    cJSON_AddStringToObject(doc, "field", column_text(stmt, 3));
+    cJSON_AddNumberToObject(doc, "start", (double)sqlite3_column_int64(stmt, 4));
+    cJSON_AddNumberToObject(doc, "end", (double)sqlite3_column_int64(stmt, 5));
+    cJSON_AddNumberToObject(doc, "paragraph", (double)sqlite3_column_int64(stmt, 6));
+    if (!cJSON_AddStringToObject(doc, "quote", column_text(stmt, 7))) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+#define RELATION_COLUMNS                                                                           \
+    "derived, id, type, source, target, source_type, target_type, derived_record, "                \
+    "derived_field, label, explicit, provenance, basis"
+
+/* A derived edge's document from RELATION_COLUMNS (the catalog's field order). */
+static cJSON *derived_doc(sqlite3_stmt *stmt)
+{
+    cJSON *doc = cJSON_CreateObject(), *from;
+    const char *basis = (const char *)sqlite3_column_text(stmt, 12);
+
+    if (!doc)
+        return NULL;
+    cJSON_AddStringToObject(doc, "id", column_text(stmt, 1));
+    cJSON_AddStringToObject(doc, "type", column_text(stmt, 2));
+    cJSON_AddStringToObject(doc, "source", column_text(stmt, 3));
+    cJSON_AddStringToObject(doc, "target", column_text(stmt, 4));
+    cJSON_AddStringToObject(doc, "source_type", column_text(stmt, 5));
+    cJSON_AddStringToObject(doc, "target_type", column_text(stmt, 6));
+    cJSON_AddTrueToObject(doc, "derived");
+    from = cJSON_AddObjectToObject(doc, "derived_from");
+    cJSON_AddStringToObject(from, "record", column_text(stmt, 7));
+    cJSON_AddStringToObject(from, "field", column_text(stmt, 8));
+    cJSON_AddStringToObject(doc, "summary", column_text(stmt, 9));
+    cJSON_AddBoolToObject(doc, "explicit", sqlite3_column_int(stmt, 10));
+    cJSON_AddStringToObject(doc, "provenance", column_text(stmt, 11));
+    if (basis)
+        cJSON_AddStringToObject(doc, "basis", basis);
+    else
+        cJSON_AddNullToObject(doc, "basis");
+    if (!cJSON_AddArrayToObject(doc, "evidence")) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* The document of the row rowid of collection c. STRATA_ENOTFOUND when there is none. */
+static int fetch_doc(struct slot *slot, const struct catalog_collection *c, long long rowid,
+                     cJSON **out)
+{
+    size_t ci = catalog_index(c);
+    sqlite3_stmt *stmt = NULL;
+    int rc, step;
+
+    *out = NULL;
+    if (strcmp(c->name, "evidence") == 0) {
+        rc = slot_prepare(slot,
+                          "SELECT id, record_id, record_type, field, span_start, span_end, "
+                          "paragraph, quote FROM evidence WHERE rowid = ?1",
+                          &stmt);
+        if (rc)
+            return rc;
+        sqlite3_bind_int64(stmt, 1, rowid);
+        step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW)
+            *out = evidence_doc(stmt);
+        statement_done(stmt);
+        if (step != SQLITE_ROW)
+            return step == SQLITE_DONE ? STRATA_ENOTFOUND : STRATA_ESTORE;
+        return *out ? 0 : STRATA_ENOMEM;
+    }
+    if (strcmp(c->name, "relations") == 0) {
+        bool derived;
+        rc = slot_prepare(slot, "SELECT " RELATION_COLUMNS " FROM relations WHERE rowid = ?1",
+                          &stmt);
+        if (rc)
+            return rc;
+        sqlite3_bind_int64(stmt, 1, rowid);
+        step = sqlite3_step(stmt);
+        derived = step == SQLITE_ROW && sqlite3_column_int(stmt, 0);
+        if (derived)
+            *out = derived_doc(stmt);
+        statement_done(stmt);
+        if (step != SQLITE_ROW)
+            return step == SQLITE_DONE ? STRATA_ENOTFOUND : STRATA_ESTORE;
+        if (derived)
+            return *out ? 0 : STRATA_ENOMEM;
+    }
+    rc = slot_prepare(slot, "SELECT doc FROM docs WHERE rowid = ?1", &stmt);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, ((long long)ci << DOC_SHIFT) | rowid);
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *out = cJSON_ParseWithLength((const char *)sqlite3_column_text(stmt, 0),
+                                     (size_t)sqlite3_column_bytes(stmt, 0));
+    statement_done(stmt);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE ? STRATA_ENOTFOUND : STRATA_ESTORE;
+    return *out ? 0 : STRATA_ENOMEM;
+}
+
+/* Rowids read from a statement's first column. */
+struct rowids {
+    long long *items;
+    size_t count, alloc;
+};
+
+static int rowids_add(struct rowids *r, long long rowid)
+{
+    if (r->count == r->alloc) {
+        size_t alloc = r->alloc ? r->alloc * 2 : 64;
+        long long *items = realloc(r->items, alloc * sizeof(*items));
+        if (!items)
+            return STRATA_ENOMEM;
+        r->items = items;
+        r->alloc = alloc;
+    }
+    r->items[r->count++] = rowid;
+    return 0;
+}
+
+/* Every row's column `column` (a rowid) into out; the statement is done after. */
+static int collect_rowids(struct slot *slot, sqlite3_stmt *stmt, int column, struct rowids *out,
+                          bool has_text, struct store_error *error)
+{
+    int step, rc = 0;
+    while (!rc && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+        rc = rowids_add(out, sqlite3_column_int64(stmt, column));
+    if (!rc && step != SQLITE_DONE)
+        rc = step_error(slot, step, has_text, error);
+    statement_done(stmt);
+    return rc;
+}
+
+/* The documents of rows (rowids of c) appended to array, in order. */
+static int fetch_docs(struct slot *slot, const struct catalog_collection *c,
+                      const struct rowids *rows, cJSON *array)
+{
+    for (size_t i = 0; i < rows->count; i++) {
+        cJSON *doc;
+        int rc = fetch_doc(slot, c, rows->items[i], &doc);
+        if (rc)
+            return rc == STRATA_ENOTFOUND ? STRATA_ESTORE : rc;
+        cJSON_AddItemToArray(array, doc);
+    }
+    return 0;
 }
 
 int store_record_type(struct store *store, const char *id, const char **collection)
@@ -1577,7 +2390,11 @@ int store_record_type(struct store *store, const char *id, const char **collecti
     slot = slot_acquire(store, &spare);
     if (!slot)
         return STRATA_ESTORE;
-    rc = slot_prepare(slot, "SELECT type FROM records WHERE id = ?1", &stmt);
+    rc = slot_prepare(slot,
+                      "SELECT type FROM records WHERE id = ?1 UNION ALL SELECT 'relations' FROM "
+                      "relations WHERE id = ?1 UNION ALL SELECT 'evidence' FROM evidence WHERE "
+                      "id = ?1 LIMIT 1",
+                      &stmt);
     if (!rc) {
         sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
         switch (sqlite3_step(stmt)) {
@@ -1602,6 +2419,7 @@ int store_get(struct store *store, const struct catalog_collection *c, const cha
     struct slot spare, *slot;
     sqlite3_stmt *stmt = NULL;
     char sql[128];
+    long long rowid = 0;
     int rc;
 
     if (!store || !c || !id || !out)
@@ -1609,14 +2427,13 @@ int store_get(struct store *store, const struct catalog_collection *c, const cha
     slot = slot_acquire(store, &spare);
     if (!slot)
         return STRATA_ESTORE;
-    snprintf(sql, sizeof(sql), "SELECT doc FROM %s WHERE id = ?1", c->table);
+    snprintf(sql, sizeof(sql), "SELECT rowid FROM %s WHERE id = ?1", c->table);
     rc = slot_prepare(slot, sql, &stmt);
     if (!rc) {
         sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
         switch (sqlite3_step(stmt)) {
         case SQLITE_ROW:
-            *out = parse_column(stmt, 0);
-            rc = *out ? 0 : STRATA_ENOMEM;
+            rowid = sqlite3_column_int64(stmt, 0);
             break;
         case SQLITE_DONE:
             rc = STRATA_ENOTFOUND;
@@ -1626,22 +2443,10 @@ int store_get(struct store *store, const struct catalog_collection *c, const cha
         }
     }
     statement_done(stmt);
+    if (!rc)
+        rc = fetch_doc(slot, c, rowid, out);
     slot_release(store, slot);
     return rc;
-}
-
-/* Append every row's column 0 (a JSON doc) to array. */
-static int collect_docs(struct slot *slot, sqlite3_stmt *stmt, cJSON *array, bool has_text,
-                        struct store_error *error)
-{
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        cJSON *doc = parse_column(stmt, 0);
-        if (!doc)
-            return STRATA_ENOMEM;
-        cJSON_AddItemToArray(array, doc);
-    }
-    return step == SQLITE_DONE ? 0 : step_error(slot, step, has_text, error);
 }
 
 int store_select(struct store *store, const struct query *q, struct store_page *page,
@@ -1652,12 +2457,15 @@ int store_select(struct store *store, const struct query *q, struct store_page *
     struct buf sql;
     struct slot spare, *slot = NULL;
     sqlite3_stmt *stmt = NULL;
+    struct rowids rows = {NULL, 0, 0};
     size_t limit_n = 0, offset_n = 0;
+    bool unfiltered;
     int rc, step;
 
     if (!store || !q || !q->collection || !page)
         return STRATA_EINVAL;
     c = q->collection;
+    unfiltered = query_unfiltered(q);
     page->records = cJSON_CreateArray();
     page->total = 0;
     builder_init(&where);
@@ -1677,34 +2485,53 @@ int store_select(struct store *store, const struct query *q, struct store_page *
     if (rc)
         goto done;
 
-    buf_printf(&sql, "SELECT count(*) FROM %s%s", c->table, buf_str(&where.sql));
-    rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), &where, &stmt, error);
-    if (rc)
-        goto done;
-    step = sqlite3_step(stmt);
-    if (step != SQLITE_ROW) {
-        rc = step_error(slot, step, q->text != NULL, error);
-        goto done;
+    if (unfiltered) {
+        page->total = store->counts[catalog_index(c)];
+    } else {
+        buf_printf(&sql, "SELECT count(*) FROM %s%s", c->table, buf_str(&where.sql));
+        rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), &where, &stmt, error);
+        if (rc)
+            goto done;
+        step = sqlite3_step(stmt);
+        if (step != SQLITE_ROW) {
+            rc = step_error(slot, step, q->text != NULL, error);
+            goto done;
+        }
+        page->total = sqlite3_column_int64(stmt, 0);
+        statement_done(stmt);
+        stmt = NULL;
     }
-    page->total = sqlite3_column_int64(stmt, 0);
-    statement_done(stmt);
-    stmt = NULL;
     if (page->total == 0 || (q->limit && (long long)q->offset >= page->total))
         goto done;
 
+    /* the page's rowids first (indexes only), then one document each */
     buf_reset(&sql);
-    buf_printf(&sql, "SELECT doc FROM %s%s", c->table, buf_str(&where.sql));
-    append_order(&sql, c, q->sorts, q->sort_count, "");
-    if (q->limit)
-        buf_printf(&sql, " LIMIT ?%zu OFFSET ?%zu", limit_n, offset_n);
-    rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), &where, &stmt, error);
+    if (unfiltered && q->limit && is_default_order(c, q->sorts, q->sort_count)) {
+        /* rowids are ranks 1..n: a page at any depth is a range */
+        buf_printf(&sql, "SELECT rowid FROM %s WHERE rowid > ?2 ORDER BY rowid LIMIT ?1", c->table);
+        rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), NULL, &stmt, error);
+        if (!rc) {
+            sqlite3_bind_int64(stmt, 1, (long long)q->limit);
+            sqlite3_bind_int64(stmt, 2, (long long)q->offset);
+        }
+    } else {
+        buf_printf(&sql, "SELECT rowid FROM %s%s", c->table, buf_str(&where.sql));
+        append_order(&sql, store, c, q->sorts, q->sort_count);
+        if (q->limit)
+            buf_printf(&sql, " LIMIT ?%zu OFFSET ?%zu", limit_n, offset_n);
+        rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), &where, &stmt, error);
+    }
     if (!rc)
-        rc = collect_docs(slot, stmt, page->records, q->text != NULL, error);
+        rc = collect_rowids(slot, stmt, 0, &rows, q->text != NULL, error);
+    stmt = NULL;
+    if (!rc)
+        rc = fetch_docs(slot, c, &rows, page->records);
 done:
     statement_done(stmt);
     slot_release(store, slot);
     buf_release(&sql);
     builder_release(&where);
+    free(rows.items);
     if (rc) {
         cJSON_Delete(page->records);
         page->records = NULL;
@@ -1725,28 +2552,33 @@ static cJSON *link_entry(const char *type, const char *id, const char *label)
 }
 
 /*
- * The CTE rel(type, id): what record ?1 is joined to. The other end of every
- * relation it is an end of, those relations, its evidence spans; for an
- * evidence span its record, for a relation its two ends.
+ * The CTE rel(type, id, label, rank): what record ?1 is joined to, with
+ * each one's label and its rank in its collection (the rowid of its table).
+ * The other end of every relation it is an end of, those relations, its
+ * evidence spans; for an evidence span its record, for a relation its two
+ * ends. An evidence span's label is its quote (shortened by the caller).
  */
-static void append_related(struct buf *sql)
-{
-    buf_puts(sql, "WITH rel(type, id) AS ("
-                  "SELECT target_type, target FROM relations WHERE source = ?1 "
-                  "UNION SELECT source_type, source FROM relations WHERE target = ?1 "
-                  "UNION SELECT 'relations', id FROM relations WHERE source = ?1 "
-                  "UNION SELECT 'relations', id FROM relations WHERE target = ?1 "
-                  "UNION SELECT 'evidence', id FROM evidence WHERE record_id = ?1 "
-                  "UNION SELECT record_type, record_id FROM evidence WHERE id = ?1 "
-                  "UNION SELECT source_type, source FROM relations WHERE id = ?1 "
-                  "UNION SELECT target_type, target FROM relations WHERE id = ?1)");
-}
+static const char related_cte[] =
+    "WITH rel(type, id, label, rank) AS ("
+    "SELECT r.type, r.id, r.label, r.rank FROM relations e JOIN records r ON r.id = e.target "
+    "WHERE e.source = ?1 "
+    "UNION SELECT r.type, r.id, r.label, r.rank FROM relations e JOIN records r ON r.id = "
+    "e.source WHERE e.target = ?1 "
+    "UNION SELECT 'relations', e.id, e.label, e.rowid FROM relations e WHERE e.source = ?1 "
+    "UNION SELECT 'relations', e.id, e.label, e.rowid FROM relations e WHERE e.target = ?1 "
+    "UNION SELECT 'evidence', v.id, v.quote, v.rowid FROM evidence v WHERE v.record_id = ?1 "
+    "UNION SELECT r.type, r.id, r.label, r.rank FROM evidence v JOIN records r ON r.id = "
+    "v.record_id WHERE v.id = ?1 "
+    "UNION SELECT r.type, r.id, r.label, r.rank FROM relations e JOIN records r ON r.id = "
+    "e.source WHERE e.id = ?1 "
+    "UNION SELECT r.type, r.id, r.label, r.rank FROM relations e JOIN records r ON r.id = "
+    "e.target WHERE e.id = ?1)";
 
 int store_related(struct store *store, const char *id, cJSON **out)
 {
     struct slot spare, *slot;
     sqlite3_stmt *stmt = NULL;
-    struct buf sql;
+    struct buf sql, label;
     cJSON *related;
     int rc, step;
 
@@ -1763,27 +2595,33 @@ int store_related(struct store *store, const char *id, cJSON **out)
         return STRATA_ESTORE;
     }
     buf_init(&sql, 0);
-    append_related(&sql);
-    buf_puts(&sql, " SELECT rel.type, rel.id, r.label FROM rel JOIN records r ON r.id = rel.id "
-                   "ORDER BY ");
-    append_type_order(&sql, "rel.type");
-    buf_puts(&sql, ", coalesce(r.rank, r.position), rel.id");
+    buf_init(&label, 0);
+    buf_puts(&sql, related_cte);
+    buf_puts(&sql, " SELECT type, id, label FROM rel ORDER BY ");
+    append_type_order(&sql, "type");
+    buf_puts(&sql, ", rank, id");
     rc = sql.failed ? STRATA_ENOMEM : slot_prepare(slot, buf_str(&sql), &stmt);
     if (!rc) {
         sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
             const char *type = collection_name(sqlite3_column_text(stmt, 0));
+            const char *text = column_text(stmt, 2);
             cJSON *list = type ? cJSON_GetObjectItemCaseSensitive(related, type) : NULL;
-            if (list)
-                cJSON_AddItemToArray(list,
-                                     link_entry(type, (const char *)sqlite3_column_text(stmt, 1),
-                                                (const char *)sqlite3_column_text(stmt, 2)));
+            if (!list)
+                continue;
+            if (strcmp(type, "evidence") == 0) {
+                buf_reset(&label);
+                shorten(text, LABEL_QUOTE_CHARS, &label);
+                text = buf_str(&label);
+            }
+            cJSON_AddItemToArray(list, link_entry(type, column_text(stmt, 1), text));
         }
         rc = step == SQLITE_DONE ? 0 : STRATA_ESTORE;
     }
     statement_done(stmt);
     slot_release(store, slot);
     buf_release(&sql);
+    buf_release(&label);
     if (rc) {
         cJSON_Delete(related);
         return rc;
@@ -1797,6 +2635,7 @@ int store_related_records(struct store *store, const char *id, const struct cata
 {
     struct slot spare, *slot;
     sqlite3_stmt *stmt = NULL;
+    struct rowids rows = {NULL, 0, 0};
     struct buf sql;
     cJSON *records;
     int rc;
@@ -1812,20 +2651,19 @@ int store_related_records(struct store *store, const char *id, const struct cata
         return STRATA_ESTORE;
     }
     buf_init(&sql, 0);
-    append_related(&sql);
-    buf_printf(&sql,
-               " SELECT t.doc FROM rel JOIN records r ON r.id = rel.id JOIN %s t ON t.id = "
-               "rel.id WHERE rel.type = ?2 ORDER BY coalesce(r.rank, r.position), rel.id",
-               c->table);
+    buf_puts(&sql, related_cte);
+    buf_puts(&sql, " SELECT rank FROM rel WHERE type = ?2 ORDER BY rank, id");
     rc = sql.failed ? STRATA_ENOMEM : slot_prepare(slot, buf_str(&sql), &stmt);
     if (!rc) {
         sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, c->name, -1, SQLITE_STATIC);
-        rc = collect_docs(slot, stmt, records, false, NULL);
+        rc = collect_rowids(slot, stmt, 0, &rows, false, NULL);
     }
-    statement_done(stmt);
+    if (!rc)
+        rc = fetch_docs(slot, c, &rows, records);
     slot_release(store, slot);
     buf_release(&sql);
+    free(rows.items);
     if (rc) {
         cJSON_Delete(records);
         return rc;
@@ -1858,88 +2696,156 @@ static cJSON *highlight_spans(const char *marked, long long base)
     return spans;
 }
 
-/* ` AND fts.type IN (...)` for a search restricted to some collections. */
-static void append_search_types(struct builder *b, const struct store_search *s)
+/*
+ * ` AND (...)` keeping the FTS rows of some collections: a record
+ * collection's own rows lie in its rowid range with no span part; evidence
+ * rows are those with a span part.
+ */
+static void append_search_types(struct buf *sql, const struct store_search *s)
 {
     if (!s->types || s->type_count == 0)
         return;
-    buf_puts(&b->sql, " AND fts.type IN (");
-    for (size_t i = 0; i < s->type_count; i++) {
-        if (i)
-            buf_putc(&b->sql, ',');
-        builder_text(b, s->types[i]->name);
+    if (s->type_count == 1 && strcmp(s->types[0]->name, "evidence") != 0) {
+        /* a plain rowid range: FTS5 skips the other collections itself */
+        long long lo = (long long)catalog_index(s->types[0]) << FTS_COLLECTION_SHIFT;
+        buf_printf(sql, " AND fts.rowid BETWEEN %lld AND %lld AND (fts.rowid & %lld) = 0", lo,
+                   lo + (1LL << FTS_COLLECTION_SHIFT) - 1, FTS_PART_MASK);
+        return;
     }
-    buf_putc(&b->sql, ')');
+    buf_puts(sql, " AND (0");
+    for (size_t i = 0; i < s->type_count; i++) {
+        long long lo = (long long)catalog_index(s->types[i]) << FTS_COLLECTION_SHIFT;
+        if (strcmp(s->types[i]->name, "evidence") == 0)
+            buf_printf(sql, " OR (fts.rowid & %lld) != 0", FTS_PART_MASK);
+        else
+            buf_printf(sql, " OR (fts.rowid BETWEEN %lld AND %lld AND (fts.rowid & %lld) = 0)", lo,
+                       lo + (1LL << FTS_COLLECTION_SHIFT) - 1, FTS_PART_MASK);
+    }
+    buf_putc(sql, ')');
 }
 
-static cJSON *search_hit(sqlite3_stmt *stmt)
+/* The hit of FTS row rowid with score: who it is, its snippet, for evidence where. */
+static int search_hit(struct slot *slot, const char *text, long long rowid, double score,
+                      cJSON **out)
 {
-    const char *kind = (const char *)sqlite3_column_text(stmt, 0);
-    const char *type = collection_name(sqlite3_column_text(stmt, 1));
-    const char *id = (const char *)sqlite3_column_text(stmt, 2);
-    const char *label = (const char *)sqlite3_column_text(stmt, 7);
+    const struct catalog_collection *c =
+        (size_t)(rowid >> FTS_COLLECTION_SHIFT) < catalog_collection_count
+            ? &catalog_collections[rowid >> FTS_COLLECTION_SHIFT]
+            : NULL;
+    long long rank = (rowid >> FTS_RANK_SHIFT) & FTS_PART_MASK, span = rowid & FTS_PART_MASK;
+    sqlite3_stmt *stmt = NULL, *record = NULL, *marks = NULL;
     cJSON *hit = cJSON_CreateObject();
     char href[1024];
+    struct buf label;
+    int rc = STRATA_ESTORE;
 
-    snprintf(href, sizeof(href), "/v1/%s/%s", type ? type : "", id ? id : "");
-    cJSON_AddStringToObject(hit, "type", type ? type : "");
-    cJSON_AddStringToObject(hit, "id", id ? id : "");
-    cJSON_AddStringToObject(hit, "label", label ? label : "");
-    cJSON_AddStringToObject(hit, "href", href);
-    cJSON_AddNumberToObject(hit, "score", round(-sqlite3_column_double(stmt, 4) * 1e6) / 1e6);
-    cJSON_AddStringToObject(hit, "snippet", (const char *)sqlite3_column_text(stmt, 5));
-    if (kind && strcmp(kind, "evidence") == 0) {
-        const char *owner = (const char *)sqlite3_column_text(stmt, 3);
-        const char *owner_type = collection_name(sqlite3_column_text(stmt, 8));
-        long long start = sqlite3_column_int64(stmt, 10);
-        cJSON *record = cJSON_CreateObject();
-        cJSON_AddStringToObject(record, "type", owner_type ? owner_type : "");
-        cJSON_AddItemToObject(record, "id", cJSON_CreateString(owner ? owner : ""));
-        snprintf(href, sizeof(href), "/v1/%s/%s", owner_type ? owner_type : "", owner ? owner : "");
-        cJSON_AddStringToObject(record, "label", (const char *)sqlite3_column_text(stmt, 9));
-        cJSON_AddStringToObject(record, "href", href);
-        cJSON_AddItemToObject(hit, "record", record);
+    buf_init(&label, 0);
+    if (!hit || !c)
+        goto done;
+    /* the record itself, or the record of the span */
+    if (slot_prepare(slot, "SELECT id, label FROM records WHERE type = ?1 AND rank = ?2",
+                     &record) != 0)
+        goto done;
+    sqlite3_bind_text(record, 1, c->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(record, 2, rank);
+    if (sqlite3_step(record) != SQLITE_ROW)
+        goto done;
+    if (slot_prepare(slot,
+                     "SELECT snippet(fts, -1, '<mark>', '</mark>', '\xe2\x80\xa6', 16), "
+                     "highlight(fts, 3, char(1), char(2)) FROM fts WHERE fts MATCH ?1 AND "
+                     "rowid = ?2",
+                     &marks) != 0)
+        goto done;
+    sqlite3_bind_text(marks, 1, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(marks, 2, rowid);
+    if (sqlite3_step(marks) != SQLITE_ROW)
+        goto done;
+    if (span == 0) {
+        const char *id = column_text(record, 0);
+        snprintf(href, sizeof(href), "/v1/%s/%s", c->name, id);
+        cJSON_AddStringToObject(hit, "type", c->name);
+        cJSON_AddStringToObject(hit, "id", id);
+        cJSON_AddStringToObject(hit, "label", column_text(record, 1));
+        cJSON_AddStringToObject(hit, "href", href);
+        cJSON_AddNumberToObject(hit, "score", score);
+        cJSON_AddStringToObject(hit, "snippet", column_text(marks, 0));
+    } else {
+        cJSON *owner;
+        long long start;
+        if (slot_prepare(slot,
+                         "SELECT id, span_start, span_end, paragraph, quote FROM evidence WHERE "
+                         "rowid = ?1",
+                         &stmt) != 0)
+            goto done;
+        sqlite3_bind_int64(stmt, 1, span);
+        if (sqlite3_step(stmt) != SQLITE_ROW)
+            goto done;
+        start = sqlite3_column_int64(stmt, 1);
+        shorten(column_text(stmt, 4), LABEL_QUOTE_CHARS, &label);
+        snprintf(href, sizeof(href), "/v1/evidence/%s", column_text(stmt, 0));
+        cJSON_AddStringToObject(hit, "type", "evidence");
+        cJSON_AddStringToObject(hit, "id", column_text(stmt, 0));
+        cJSON_AddStringToObject(hit, "label", buf_str(&label));
+        cJSON_AddStringToObject(hit, "href", href);
+        cJSON_AddNumberToObject(hit, "score", score);
+        cJSON_AddStringToObject(hit, "snippet", column_text(marks, 0));
+        owner = cJSON_AddObjectToObject(hit, "record");
+        snprintf(href, sizeof(href), "/v1/%s/%s", c->name, column_text(record, 0));
+        cJSON_AddStringToObject(owner, "type", c->name);
+        cJSON_AddStringToObject(owner, "id", column_text(record, 0));
+        cJSON_AddStringToObject(owner, "label", column_text(record, 1));
+        cJSON_AddStringToObject(owner, "href", href);
         cJSON_AddNumberToObject(hit, "start", (double)start);
-        cJSON_AddNumberToObject(hit, "end", (double)sqlite3_column_int64(stmt, 11));
-        cJSON_AddNumberToObject(hit, "paragraph", (double)sqlite3_column_int64(stmt, 12));
-        cJSON_AddItemToObject(hit, "highlights",
-                              highlight_spans((const char *)sqlite3_column_text(stmt, 6), start));
+        cJSON_AddNumberToObject(hit, "end", (double)sqlite3_column_int64(stmt, 2));
+        cJSON_AddNumberToObject(hit, "paragraph", (double)sqlite3_column_int64(stmt, 3));
+        cJSON_AddItemToObject(hit, "highlights", highlight_spans(column_text(marks, 1), start));
     }
-    return hit;
+    rc = label.failed ? STRATA_ENOMEM : 0;
+done:
+    statement_done(stmt);
+    statement_done(record);
+    statement_done(marks);
+    buf_release(&label);
+    if (rc) {
+        cJSON_Delete(hit);
+        return rc;
+    }
+    *out = hit;
+    return 0;
 }
 
 int store_search(struct store *store, const struct store_search *s, cJSON **hits, long long *total,
                  struct store_error *error)
 {
-    struct builder b;
-    struct buf sql;
+    struct buf where, sql;
     struct slot spare, *slot = NULL;
     sqlite3_stmt *stmt = NULL;
+    struct rowids rows = {NULL, 0, 0};
+    double *scores = NULL;
     cJSON *list = NULL;
-    size_t limit_n, offset_n;
     int rc, step;
 
     if (!store || !s || !s->text || !hits || !total)
         return STRATA_EINVAL;
-    builder_init(&b);
-    buf_init(&sql, 1024 * 1024);
-    buf_puts(&b.sql, " WHERE fts MATCH ");
-    builder_text(&b, s->text);
-    append_search_types(&b, s);
-    limit_n = builder_value(&b, BOUND_INTEGER, NULL, (long long)s->limit);
-    offset_n = builder_value(&b, BOUND_INTEGER, NULL, (long long)s->offset);
+    buf_init(&where, 0);
+    buf_init(&sql, 0);
+    buf_puts(&where, " WHERE fts MATCH ?1");
+    append_search_types(&where, s);
     list = cJSON_CreateArray();
-    rc = (!list || b.sql.failed) ? STRATA_ENOMEM : 0;
+    rc = (!list || where.failed) ? STRATA_ENOMEM : 0;
     if (!rc) {
         slot = slot_acquire(store, &spare);
         rc = slot ? 0 : STRATA_ESTORE;
+        if (rc)
+            error_from(error, NULL);
     }
     if (rc)
         goto done;
-    buf_printf(&sql, "SELECT count(*) FROM fts%s", buf_str(&b.sql));
-    rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), &b, &stmt, error);
+    buf_printf(&sql, "SELECT count(*) FROM fts%s", buf_str(&where));
+    rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), NULL, &stmt, error);
     if (rc)
         goto done;
+    sqlite3_bind_text(stmt, 1, s->text, -1, SQLITE_STATIC);
     step = sqlite3_step(stmt);
     if (step != SQLITE_ROW) {
         rc = step_error(slot, step, true, error);
@@ -1948,28 +2854,47 @@ int store_search(struct store *store, const struct store_search *s, cJSON **hits
     *total = sqlite3_column_int64(stmt, 0);
     statement_done(stmt);
     stmt = NULL;
+    if (*total == 0 || (long long)s->offset >= *total)
+        goto done;
+
+    /* rank every match (bm25 needs no text), then build the page's hits */
     buf_reset(&sql);
     buf_printf(&sql,
-               "SELECT fts.kind, fts.type, fts.id, fts.owner, bm25(fts, 0, 0, 0, 0, 10.0, 6.0, "
-               "3.0, 1.0) AS score, snippet(fts, -1, '<mark>', '</mark>', '\xe2\x80\xa6', 16), "
-               "CASE WHEN fts.kind = 'evidence' THEN highlight(fts, 7, char(1), char(2)) END, "
-               "r.label, o.type, o.label, e.span_start, e.span_end, e.paragraph FROM fts JOIN "
-               "records r ON r.id = fts.id LEFT JOIN records o ON fts.kind = 'evidence' AND o.id "
-               "= fts.owner LEFT JOIN evidence e ON fts.kind = 'evidence' AND e.id = fts.id%s "
-               "ORDER BY score, fts.id LIMIT ?%zu OFFSET ?%zu",
-               buf_str(&b.sql), limit_n, offset_n);
-    rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), &b, &stmt, error);
+               "SELECT rowid, bm25(fts, 10.0, 6.0, 3.0, 1.0) AS score FROM fts%s ORDER BY score, "
+               "rowid LIMIT ?2 OFFSET ?3",
+               buf_str(&where));
+    scores = malloc((s->limit + 1) * sizeof(*scores));
+    rc = (sql.failed || !scores) ? STRATA_ENOMEM
+                                 : prepare_bound(slot, buf_str(&sql), NULL, &stmt, error);
     if (rc)
         goto done;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
-        cJSON_AddItemToArray(list, search_hit(stmt));
-    if (step != SQLITE_DONE)
+    sqlite3_bind_text(stmt, 1, s->text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, (long long)s->limit);
+    sqlite3_bind_int64(stmt, 3, (long long)s->offset);
+    while (!rc && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (rows.count < s->limit)
+            scores[rows.count] = round(-sqlite3_column_double(stmt, 1) * 1e6) / 1e6;
+        rc = rowids_add(&rows, sqlite3_column_int64(stmt, 0));
+    }
+    if (!rc && step != SQLITE_DONE)
         rc = step_error(slot, step, true, error);
+    statement_done(stmt);
+    stmt = NULL;
+    for (size_t i = 0; i < rows.count && !rc; i++) {
+        cJSON *hit;
+        rc = search_hit(slot, s->text, rows.items[i], scores[i], &hit);
+        if (!rc)
+            cJSON_AddItemToArray(list, hit);
+        else
+            error_from(error, slot->db);
+    }
 done:
     statement_done(stmt);
     slot_release(store, slot);
     buf_release(&sql);
-    builder_release(&b);
+    buf_release(&where);
+    free(rows.items);
+    free(scores);
     if (rc) {
         cJSON_Delete(list);
         return rc;
@@ -1993,41 +2918,42 @@ static size_t builder_texts(struct builder *b, const char *const *values, size_t
     return first;
 }
 
-/* The CTEs `kept` (node filter) and `nodes` (kept, or around's neighbourhood). */
-static void graph_prefix(struct builder *b, const struct store_graph_query *g, struct buf *edge)
+/*
+ * The condition that record alias k is a kept node (node collections, the
+ * requested types, the layers and what is joined to them) into kept, and
+ * the edge condition on relations aliased e into edge.
+ */
+static void graph_conditions(struct builder *b, const struct store_graph_query *g, struct buf *kept,
+                             struct buf *edge)
 {
     bool first = true;
 
-    buf_puts(&b->sql, "WITH RECURSIVE kept(id) AS (SELECT id FROM records WHERE type IN (");
+    buf_puts(kept, "k.type IN (");
     for (size_t i = 0; i < catalog_collection_count; i++) {
         if (!catalog_collections[i].node)
             continue;
-        buf_printf(&b->sql, "%s'%s'", first ? "" : ",", catalog_collections[i].name);
+        buf_printf(kept, "%s'%s'", first ? "" : ",", catalog_collections[i].name);
         first = false;
     }
-    buf_putc(&b->sql, ')');
+    buf_putc(kept, ')');
     if (g->types && g->type_count) {
-        buf_puts(&b->sql, " AND type IN (");
+        buf_puts(kept, " AND k.type IN (");
         for (size_t i = 0; i < g->type_count; i++) {
-            if (i)
-                buf_putc(&b->sql, ',');
-            builder_text(b, g->types[i]->name);
+            size_t n = builder_value(b, BOUND_TEXT, g->types[i]->name, 0);
+            buf_printf(kept, "%s?%zu", i ? "," : "", n);
         }
-        buf_putc(&b->sql, ')');
+        buf_putc(kept, ')');
     }
     if (g->layers && g->layer_count) {
         size_t n = builder_texts(b, g->layers, g->layer_count);
-        buf_puts(&b->sql, " AND (id IN (");
-        append_numbers(&b->sql, n, g->layer_count);
-        buf_puts(&b->sql, ") OR id IN (SELECT source FROM relations WHERE target IN (");
-        append_numbers(&b->sql, n, g->layer_count);
-        buf_puts(&b->sql, ") UNION ALL SELECT target FROM relations WHERE source IN (");
-        append_numbers(&b->sql, n, g->layer_count);
-        buf_puts(&b->sql, ")))");
+        buf_puts(kept, " AND (k.id IN (");
+        append_numbers(kept, n, g->layer_count);
+        buf_puts(kept, ") OR k.id IN (SELECT source FROM relations WHERE target IN (");
+        append_numbers(kept, n, g->layer_count);
+        buf_puts(kept, ") UNION ALL SELECT target FROM relations WHERE source IN (");
+        append_numbers(kept, n, g->layer_count);
+        buf_puts(kept, ")))");
     }
-    buf_putc(&b->sql, ')');
-
-    /* the edge condition, on relations aliased e */
     buf_puts(edge, "1");
     if (g->relation_types && g->relation_type_count) {
         size_t n = builder_texts(b, g->relation_types, g->relation_type_count);
@@ -2037,21 +2963,38 @@ static void graph_prefix(struct builder *b, const struct store_graph_query *g, s
     }
     if (g->derived >= 0)
         buf_printf(edge, " AND e.derived = %d", g->derived ? 1 : 0);
+}
 
+/*
+ * The CTE `nodes(id)`: the kept records, or around's neighbourhood (the kept
+ * records within depth edges, each edge checked as it is walked).
+ */
+static void graph_prefix(struct builder *b, const struct store_graph_query *g, struct buf *edge)
+{
+    struct buf kept;
+
+    buf_init(&kept, 0);
+    graph_conditions(b, g, &kept, edge);
     if (g->around) {
         size_t around = builder_value(b, BOUND_TEXT, g->around, 0);
         size_t depth = builder_value(b, BOUND_INTEGER, NULL, g->depth);
         buf_printf(&b->sql,
-                   ", hop(id, depth) AS (SELECT id, 0 FROM kept WHERE id = ?%zu UNION SELECT "
-                   "e.target, hop.depth + 1 FROM hop JOIN relations e ON e.source = hop.id "
-                   "WHERE hop.depth < ?%zu AND %s AND e.target IN kept UNION SELECT e.source, "
-                   "hop.depth + 1 FROM hop JOIN relations e ON e.target = hop.id WHERE "
-                   "hop.depth < ?%zu AND %s AND e.source IN kept), nodes(id) AS (SELECT "
-                   "DISTINCT id FROM hop)",
-                   around, depth, buf_str(edge), depth, buf_str(edge));
+                   "WITH RECURSIVE hop(id, depth) AS (SELECT k.id, 0 FROM records k WHERE k.id = "
+                   "?%zu AND %s UNION SELECT e.target, hop.depth + 1 FROM hop JOIN relations e "
+                   "ON e.source = hop.id WHERE hop.depth < ?%zu AND %s AND EXISTS (SELECT 1 FROM "
+                   "records k WHERE k.id = e.target AND %s) UNION SELECT e.source, hop.depth + 1 "
+                   "FROM hop JOIN relations e ON e.target = hop.id WHERE hop.depth < ?%zu AND %s "
+                   "AND EXISTS (SELECT 1 FROM records k WHERE k.id = e.source AND %s)), nodes(id) "
+                   "AS (SELECT DISTINCT id FROM hop)",
+                   around, buf_str(&kept), depth, buf_str(edge), buf_str(&kept), depth,
+                   buf_str(edge), buf_str(&kept));
     } else {
-        buf_puts(&b->sql, ", nodes(id) AS (SELECT id FROM kept)");
+        buf_printf(&b->sql, "WITH nodes(id) AS (SELECT k.id FROM records k WHERE %s)",
+                   buf_str(&kept));
     }
+    if (kept.failed)
+        b->sql.failed = 1;
+    buf_release(&kept);
 }
 
 int store_graph(struct store *store, const struct store_graph_query *g, cJSON **nodes,
@@ -2091,13 +3034,13 @@ int store_graph(struct store *store, const struct store_graph_query *g, cJSON **
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         cJSON *node = cJSON_CreateObject();
         const char *kind = (const char *)sqlite3_column_text(stmt, 2);
-        cJSON_AddStringToObject(node, "id", (const char *)sqlite3_column_text(stmt, 0));
-        cJSON_AddStringToObject(node, "type", (const char *)sqlite3_column_text(stmt, 1));
+        cJSON_AddStringToObject(node, "id", column_text(stmt, 0));
+        cJSON_AddStringToObject(node, "type", column_text(stmt, 1));
         if (kind)
             cJSON_AddStringToObject(node, "kind", kind);
         else
             cJSON_AddNullToObject(node, "kind");
-        cJSON_AddStringToObject(node, "label", (const char *)sqlite3_column_text(stmt, 3));
+        cJSON_AddStringToObject(node, "label", column_text(stmt, 3));
         cJSON_AddItemToArray(node_list, node);
     }
     statement_done(stmt);
@@ -2117,10 +3060,10 @@ int store_graph(struct store *store, const struct store_graph_query *g, cJSON **
         goto done;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "id", (const char *)sqlite3_column_text(stmt, 0));
-        cJSON_AddStringToObject(e, "source", (const char *)sqlite3_column_text(stmt, 1));
-        cJSON_AddStringToObject(e, "target", (const char *)sqlite3_column_text(stmt, 2));
-        cJSON_AddStringToObject(e, "type", (const char *)sqlite3_column_text(stmt, 3));
+        cJSON_AddStringToObject(e, "id", column_text(stmt, 0));
+        cJSON_AddStringToObject(e, "source", column_text(stmt, 1));
+        cJSON_AddStringToObject(e, "target", column_text(stmt, 2));
+        cJSON_AddStringToObject(e, "type", column_text(stmt, 3));
         cJSON_AddBoolToObject(e, "derived", sqlite3_column_int(stmt, 4));
         cJSON_AddItemToArray(edge_list, e);
     }
@@ -2171,7 +3114,7 @@ static int stats_series(struct slot *slot, const char *sql, cJSON *parent, const
         return rc;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         cJSON *item = cJSON_CreateObject();
-        cJSON_AddStringToObject(item, name_key, (const char *)sqlite3_column_text(stmt, 0));
+        cJSON_AddStringToObject(item, name_key, column_text(stmt, 0));
         cJSON_AddNumberToObject(item, "count", (double)sqlite3_column_int64(stmt, 1));
         cJSON_AddItemToArray(series, item);
     }
@@ -2179,51 +3122,31 @@ static int stats_series(struct slot *slot, const char *sql, cJSON *parent, const
     return step == SQLITE_DONE ? 0 : STRATA_ESTORE;
 }
 
-int store_stats(struct store *store, cJSON **out)
+/* The statistics of the whole model (see store_stats). */
+static int stats_compute(struct store *store, struct slot *slot, cJSON **out)
 {
-    struct slot spare, *slot;
     sqlite3_stmt *stmt = NULL;
     cJSON *stats, *counts, *layers;
     int rc, step;
 
-    if (!store || !out)
-        return STRATA_EINVAL;
     stats = cJSON_CreateObject();
     if (!stats)
         return STRATA_ENOMEM;
-    slot = slot_acquire(store, &spare);
-    if (!slot) {
-        cJSON_Delete(stats);
-        return STRATA_ESTORE;
-    }
     counts = cJSON_AddObjectToObject(stats, "counts");
     for (size_t i = 0; i < catalog_collection_count; i++)
-        cJSON_AddNumberToObject(counts, catalog_collections[i].name, 0);
-    rc = slot_prepare(slot, "SELECT type, count(*) FROM records GROUP BY type", &stmt);
-    if (!rc) {
-        while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-            const char *type = collection_name(sqlite3_column_text(stmt, 0));
-            if (type)
-                cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(counts, type),
-                                     (double)sqlite3_column_int64(stmt, 1));
-        }
-        rc = step == SQLITE_DONE ? 0 : STRATA_ESTORE;
-    }
-    statement_done(stmt);
-    stmt = NULL;
+        cJSON_AddNumberToObject(counts, catalog_collections[i].name, (double)store->counts[i]);
 
     layers = cJSON_AddArrayToObject(stats, "events_per_layer");
-    if (!rc)
-        rc = slot_prepare(slot,
-                          "SELECT l.id, l.name, l.ordinal, count(x.event_id) FROM layers l LEFT "
-                          "JOIN layer_events x ON x.layer_id = l.id GROUP BY l.id ORDER BY "
-                          "l.ordinal, l.id",
-                          &stmt);
+    rc = slot_prepare(slot,
+                      "SELECT l.id, l.name, l.ordinal, count(x.event_id) FROM layers l LEFT "
+                      "JOIN layer_events x ON x.layer_id = l.id GROUP BY l.id ORDER BY "
+                      "l.ordinal, l.id",
+                      &stmt);
     if (!rc) {
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
             cJSON *layer = cJSON_CreateObject();
-            cJSON_AddStringToObject(layer, "id", (const char *)sqlite3_column_text(stmt, 0));
-            cJSON_AddStringToObject(layer, "name", (const char *)sqlite3_column_text(stmt, 1));
+            cJSON_AddStringToObject(layer, "id", column_text(stmt, 0));
+            cJSON_AddStringToObject(layer, "name", column_text(stmt, 1));
             cJSON_AddNumberToObject(layer, "ordinal", sqlite3_column_int(stmt, 2));
             cJSON_AddNumberToObject(layer, "count", (double)sqlite3_column_int64(stmt, 3));
             cJSON_AddItemToArray(layers, layer);
@@ -2275,11 +3198,32 @@ int store_stats(struct store *store, cJSON **out)
     };
     for (size_t i = 0; i < sizeof(facets) / sizeof(facets[0]) && !rc; i++)
         rc = stats_facet(slot, facets[i][1], stats, facets[i][0]);
-    slot_release(store, slot);
     if (rc) {
         cJSON_Delete(stats);
         return rc;
     }
     *out = stats;
     return 0;
+}
+
+/* Computed once per store (the model is immutable), then copied for each caller. */
+int store_stats(struct store *store, cJSON **out)
+{
+    struct slot spare, *slot;
+    int rc = 0;
+
+    if (!store || !out)
+        return STRATA_EINVAL;
+    pthread_mutex_lock(&store->stats_lock);
+    if (!store->stats) {
+        slot = slot_acquire(store, &spare);
+        rc = slot ? stats_compute(store, slot, &store->stats) : STRATA_ESTORE;
+        slot_release(store, slot);
+    }
+    if (!rc) {
+        *out = cJSON_Duplicate(store->stats, 1);
+        rc = *out ? 0 : STRATA_ENOMEM;
+    }
+    pthread_mutex_unlock(&store->stats_lock);
+    return rc;
 }

@@ -713,6 +713,140 @@ static void export_reopens(void **state)
     assert_int_equal(store_export(NULL, path, &error), STRATA_EINVAL);
 }
 
+static bool table_exists(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *stmt;
+    bool found;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", -1,
+                           &stmt, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    found = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    return found;
+}
+
+/* A fresh export of s, opened read-only (the caller closes and unlinks path). */
+static sqlite3 *export_open(struct store *s, char *path)
+{
+    struct store_error error;
+    sqlite3 *db = NULL;
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(store_export(s, path, &error), 0);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    return db;
+}
+
+/* The ids of a query's rows as one string "a,b,..." (malloc'ed). */
+static char *ids_in_order(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    char *out = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
+        out = strdup((const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    return out ? out : strdup("");
+}
+
+/*
+ * The store writes every table in its collection's default order, so that
+ * rowid order is that order: check it against the catalog's ORDER BY.
+ */
+static void check_default_orders(struct store *s)
+{
+    char path[] = "/tmp/strata-orders-XXXXXX";
+    sqlite3 *db = export_open(s, path);
+
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        const struct catalog_collection *c = &catalog_collections[i];
+        char order[512] = "", sql[1024], *by_rowid, *by_catalog;
+        const char *p = c->default_sort;
+        size_t len = 0;
+        while (*p) {
+            char name[64];
+            size_t n = strcspn(p, ",");
+            bool descending = *p == '-';
+            const struct catalog_sort *sort;
+            snprintf(name, sizeof(name), "%.*s", (int)(n - descending), p + descending);
+            sort = catalog_sort_find(c, name);
+            assert_non_null(sort);
+            for (size_t k = 0; sort->columns[k]; k++)
+                len += (size_t)snprintf(order + len, sizeof(order) - len, "%s %s NULLS LAST, ",
+                                        sort->columns[k], descending ? "DESC" : "ASC");
+            p += n;
+            if (*p == ',')
+                p++;
+        }
+        snprintf(sql, sizeof(sql),
+                 "SELECT group_concat(id, ',') FROM (SELECT id FROM %s ORDER BY rowid)", c->table);
+        by_rowid = ids_in_order(db, sql);
+        snprintf(sql, sizeof(sql),
+                 "SELECT group_concat(id, ',') FROM (SELECT id FROM %s ORDER BY %sid)", c->table,
+                 order);
+        by_catalog = ids_in_order(db, sql);
+        if (strcmp(by_rowid, by_catalog) != 0)
+            fail_msg("%s: rowid order differs from the default order (%s)", c->name, order);
+        free(by_rowid);
+        free(by_catalog);
+    }
+    sqlite3_close(db);
+    unlink(path);
+}
+
+static void default_order_is_rowid_order(void **state)
+{
+    (void)state;
+    check_default_orders(store);
+}
+
+/*
+ * Every filter of the catalog that names an indexed column (all but the
+ * computed has_coordinates) must be answered through an index: a plain
+ * `SCAN <table>` in its query plan means a full scan, which is what makes a
+ * filter slow on a large model.
+ */
+static void filters_use_indexes(void **state)
+{
+    char path[] = "/tmp/strata-plans-XXXXXX";
+    sqlite3 *db = export_open(store, path);
+    (void)state;
+
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        const struct catalog_collection *c = &catalog_collections[i];
+        for (size_t f = 0; f < c->filter_count; f++) {
+            const struct catalog_filter *filter = &c->filters[f];
+            char sql[2048];
+            size_t len;
+            sqlite3_stmt *stmt;
+            if (strcmp(filter->name, "has_coordinates") == 0)
+                continue;
+            len = (size_t)snprintf(sql, sizeof(sql),
+                                   "EXPLAIN QUERY PLAN SELECT rowid FROM %s WHERE ", c->table);
+            for (const char *p = filter->sql; *p && len + 2 < sizeof(sql); p++)
+                sql[len++] = *p == '$' ? '?' : *p;
+            sql[len] = '\0';
+            assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+            while (sqlite3_step(stmt) == SQLITE_ROW) {
+                const char *detail = (const char *)sqlite3_column_text(stmt, 3);
+                char table[80];
+                /* a SCAN of a CTE (the recursive walk of within=) is fine, of a table not */
+                if (sscanf(detail, "SCAN %79s", table) == 1 && !strstr(detail, "INDEX") &&
+                    table_exists(db, table))
+                    fail_msg("%s?%s scans a whole table: %s (%s)", c->name, filter->name, detail,
+                             sql);
+            }
+            sqlite3_finalize(stmt);
+        }
+    }
+    sqlite3_close(db);
+    unlink(path);
+}
+
 static void *reader(void *arg)
 {
     long failures = 0;
@@ -819,6 +953,7 @@ static void synthetic_scale_loads(void **state)
                      (long long)cJSON_GetArraySize(cJSON_GetObjectItem(base->root, "actors")) *
                          scale);
     cJSON_Delete(page.records);
+    check_default_orders(s);
     printf("# store_open of %ldx the model (%ld records): %.3f s (%.3f s of CPU)\n", scale, records,
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
            (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9);
@@ -848,6 +983,8 @@ int main(void)
         cmocka_unit_test(graph_views),
         cmocka_unit_test(stats_count),
         cmocka_unit_test(export_reopens),
+        cmocka_unit_test(default_order_is_rowid_order),
+        cmocka_unit_test(filters_use_indexes),
         cmocka_unit_test(concurrent_readers),
         cmocka_unit_test(synthetic_scale_loads),
     };
