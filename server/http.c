@@ -10,6 +10,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -77,6 +78,24 @@ static atomic_bool draining;
 static atomic_long in_flight;
 static atomic_long connections_open;
 
+/*
+ * At drain time the connections still waiting in the listen backlog have
+ * sent their requests already: they are taken over (MHD_add_connection) and
+ * served, and the drain also waits until each of them has started its
+ * request (or closed). A waiting connection carries one of these as its
+ * socket context.
+ */
+struct backlog_connection {
+    atomic_bool settled; /* its first request started, or it closed */
+};
+static atomic_long backlog_pending;
+
+static void backlog_settle(struct backlog_connection *b)
+{
+    if (b && !atomic_exchange(&b->settled, true))
+        atomic_fetch_sub(&backlog_pending, 1);
+}
+
 bool http_draining(void)
 {
     return atomic_load(&draining);
@@ -89,7 +108,12 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     struct exchange *ex = calloc(1, sizeof(*ex));
 
     (void)cls;
-    (void)conn;
+    if (conn && atomic_load(&draining)) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (info)
+            backlog_settle(info->socket_context);
+    }
     if (!ex)
         return NULL;
     ex->target = strdup(uri ? uri : "");
@@ -166,7 +190,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
     (void)cls;
     (void)conn;
-    (void)socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED && atomic_load(&draining)) {
+        struct backlog_connection *b = calloc(1, sizeof(*b));
+        if (b) {
+            atomic_fetch_add(&backlog_pending, 1);
+            *socket_context = b;
+        }
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        backlog_settle(*socket_context);
+        free(*socket_context);
+        *socket_context = NULL;
+    }
     metrics_connections(code == MHD_CONNECTION_NOTIFY_STARTED
                             ? atomic_fetch_add(&connections_open, 1) + 1
                             : atomic_fetch_sub(&connections_open, 1) - 1);
@@ -762,8 +796,20 @@ void http_begin_drain(struct http_server *server)
     atomic_store(&draining, true);
     if (server && server->daemon) {
         MHD_socket fd = MHD_quiesce_daemon(server->daemon);
-        if (fd != MHD_INVALID_SOCKET)
-            close(fd);
+        if (fd == MHD_INVALID_SOCKET)
+            return;
+        /* serve what is already queued: closing the socket would reset it */
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        for (;;) {
+            struct sockaddr_storage addr;
+            socklen_t len = sizeof(addr);
+            int client = accept4(fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
+            if (client < 0)
+                break;
+            /* on failure libmicrohttpd closes the socket itself */
+            MHD_add_connection(server->daemon, client, (struct sockaddr *)&addr, len);
+        }
+        close(fd);
     }
 }
 
@@ -773,7 +819,7 @@ bool http_wait_idle(struct http_server *server, unsigned seconds)
 
     (void)server;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    while (atomic_load(&in_flight) > 0) {
+    while (atomic_load(&in_flight) > 0 || atomic_load(&backlog_pending) > 0) {
         if (seconds_since(&start) >= seconds)
             return false;
         usleep(10000);

@@ -96,11 +96,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Connect without blocking: libFuzzer's timer signals must not interrupt it (EINTR). */
 static int connect_server(void)
 {
     struct sockaddr_in addr;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int one = 1, err = 0;
+    socklen_t err_len = sizeof(err);
+    struct pollfd pfd;
 
     if (fd < 0)
         FAIL("socket: %s", strerror(errno));
@@ -109,8 +112,18 @@ static int connect_server(void)
     addr.sin_port = htons((unsigned short)port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 && errno != EINPROGRESS &&
+        errno != EINTR)
         FAIL("connect to the in-process server: %s (did it die?)", strerror(errno));
+    pfd.fd = fd;
+    pfd.events = POLLOUT;
+    while (poll(&pfd, 1, (int)(HANG_SECONDS * 1000)) < 0)
+        if (errno != EINTR)
+            FAIL("poll: %s", strerror(errno));
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0 || err != 0 ||
+        !(pfd.revents & POLLOUT))
+        FAIL("connect to the in-process server: %s (did it die?)",
+             err ? strerror(err) : "no connection");
     return fd;
 }
 
