@@ -545,9 +545,16 @@ static const char schema_sql[] =
     "CREATE TABLE evidence (id TEXT NOT NULL, record_id TEXT NOT NULL REFERENCES records(id), "
     "record_type TEXT NOT NULL, field TEXT NOT NULL, ordinal INTEGER NOT NULL, span_start "
     "INTEGER NOT NULL, span_end INTEGER NOT NULL, paragraph INTEGER NOT NULL, quote TEXT NOT "
-    "NULL, CHECK (span_end > span_start));"
+    "NULL, CHECK (span_end > span_start));";
+
+/* The full-text index: built by its own thread in its own database, then copied in. */
+static const char fts_schema_sql[] =
     "CREATE VIRTUAL TABLE fts USING fts5(label, aliases, summary, text, tokenize = 'porter "
     "unicode61 remove_diacritics 2');";
+
+/* FTS5's shadow tables, copied row for row from the builder's database. */
+static const char *const fts_shadow_tables[] = {"fts_data", "fts_idx", "fts_content", "fts_docsize",
+                                                "fts_config"};
 
 /*
  * Created after the rows are in. One per API filter (and the joins of the
@@ -619,8 +626,7 @@ static const char index_sql[] =
     "CREATE UNIQUE INDEX evidence_id ON evidence(id);"
     "CREATE INDEX evidence_record ON evidence(record_id);"
     "CREATE INDEX evidence_record_type ON evidence(record_type);"
-    "CREATE INDEX evidence_paragraph ON evidence(paragraph);"
-    "INSERT INTO fts(fts) VALUES ('optimize');";
+    "CREATE INDEX evidence_paragraph ON evidence(paragraph);";
 
 /* ------------------------------------------------------------------ */
 /* the loader's memory                                                 */
@@ -855,7 +861,6 @@ enum statement_id {
     ST_ABOUT,
     ST_RELATION,
     ST_EVIDENCE,
-    ST_FTS,
     ST_COUNT
 };
 
@@ -892,11 +897,22 @@ static const char *const insert_sql[ST_COUNT] = {
                     "basis, label, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_EVIDENCE] = "INSERT INTO evidence (rowid, id, record_id, record_type, field, ordinal, "
                     "span_start, span_end, paragraph, quote) VALUES (?,?,?,?,?,?,?,?,?,?)",
-    [ST_FTS] = "INSERT INTO fts (rowid, label, aliases, summary, text) VALUES (?,?,?,?,?)",
+};
+
+/* The thread that builds the full-text index while the tables are written. */
+struct fts_builder {
+    const struct loader *L;
+    char uri[96]; /* a shared memdb database: the writer attaches it to copy it */
+    sqlite3 *db;
+    pthread_t thread;
+    bool started;
+    int rc;
+    char message[300];
 };
 
 struct loader {
     sqlite3 *db;
+    struct fts_builder fts;
     const struct model *model;
     struct idmap map;
     struct arena arena;
@@ -1739,22 +1755,11 @@ static int insert_refs(struct loader *L, enum statement_id which, const cJSON *r
     return 0;
 }
 
-/* Aliases as rows and as one space-separated text for the FTS index. */
-static int insert_aliases(struct loader *L, const cJSON *record, const char *id, struct buf *all)
+/* Collections whose records have aliases (rows of `aliases`, FTS column aliases). */
+static bool has_aliases(const struct catalog_collection *c)
 {
-    const cJSON *alias;
-    long long n = 0;
-    cJSON_ArrayForEach(alias, array_of(record, "aliases"))
-    {
-        int rc;
-        if (!cJSON_IsString(alias))
-            continue;
-        rc = insert(L, ST_ALIAS, "tit", id, ++n, alias->valuestring);
-        if (rc)
-            return rc;
-        buf_printf(all, "%s%s", all->len ? " " : "", alias->valuestring);
-    }
-    return 0;
+    return strcmp(c->name, "actors") == 0 || strcmp(c->name, "organizations") == 0 ||
+           strcmp(c->name, "places") == 0;
 }
 
 /* The collection-specific rows of one record (its table, its join tables). */
@@ -1839,79 +1844,34 @@ static long long fts_rowid(size_t collection, long long rank, long long span_row
     return ((long long)collection << FTS_COLLECTION_SHIFT) | (rank << FTS_RANK_SHIFT) | span_rowid;
 }
 
-/* The FTS rows of a record: its own, then its spans' (rowids ascending). */
-static int insert_fts(struct loader *L, const struct entry *e, const char *aliases, size_t *scratch)
-{
-    const struct catalog_collection *c = &catalog_collections[e->collection];
-    struct buf text;
-    int rc;
-
-    buf_init(&text, 0);
-    searchable_text(c, e->record, &text);
-    rc = text.failed
-             ? out_of_memory(L)
-             : insert(L, ST_FTS, "itttt", fts_rowid(e->collection, e->rank, 0), e->label, aliases,
-                      text_of(e->record, "summary") ? text_of(e->record, "summary") : "",
-                      buf_str(&text));
-    buf_release(&text);
-    for (size_t i = 0; i < e->span_count; i++)
-        scratch[i] = e->span_first + i;
-    qsort_r(scratch, e->span_count, sizeof(*scratch), span_rowid_compare, L);
-    for (size_t i = 0; i < e->span_count && !rc; i++) {
-        const struct span *s = SPAN(L, scratch[i]);
-        rc = insert(L, ST_FTS, "itttt", fts_rowid(e->collection, e->rank, s->rowid), "", "", "",
-                    s->quote);
-    }
-    return rc;
-}
-
-/* Everything of one record but its relation row: records, docs, its rows, FTS. */
-static int insert_record(struct loader *L, const struct entry *e, const char *label,
-                         size_t *scratch)
+/* Everything of one record but its relation row: records, docs, its rows. */
+static int insert_record(struct loader *L, const struct entry *e, const char *label)
 {
     const struct catalog_collection *c = &catalog_collections[e->collection];
     cJSON *doc = record_doc(L, e);
     char *doc_text = doc ? cJSON_PrintUnformatted(doc) : NULL;
-    struct buf aliases;
     int rc;
 
-    buf_init(&aliases, 0);
     cJSON_Delete(doc);
-    if (!doc_text) {
-        rc = out_of_memory(L);
-        goto done;
-    }
+    if (!doc_text)
+        return out_of_memory(L);
     rc = insert(L, ST_RECORD, "tttti", e->id, c->name, c->kind ? text_of(e->record, c->kind) : NULL,
                 label, e->rank);
     if (!rc)
         rc = insert(L, ST_DOC, "it", ((long long)e->collection << DOC_SHIFT) | e->rank, doc_text);
     if (!rc)
         rc = insert_rows(L, e);
-    if (!rc && (strcmp(c->name, "actors") == 0 || strcmp(c->name, "organizations") == 0 ||
-                strcmp(c->name, "places") == 0))
-        rc = insert_aliases(L, e->record, e->id, &aliases);
-    if (!rc && aliases.failed)
-        rc = out_of_memory(L);
-    if (!rc)
-        rc = insert_fts(L, e, buf_str(&aliases), scratch);
-done:
-    buf_release(&aliases);
+    if (!rc && has_aliases(c))
+        rc = insert_refs(L, ST_ALIAS, e->record, e->id, "aliases");
     free(doc_text);
     return rc;
 }
 
 static int insert_records(struct loader *L)
 {
-    size_t most = 0, relations = catalog_index(catalog_find("relations"));
-    size_t *scratch;
+    size_t relations = catalog_index(catalog_find("relations"));
     int rc = 0;
 
-    for (size_t i = 0; i < L->entries.count; i++)
-        if (ENTRY(L, i)->span_count > most)
-            most = ENTRY(L, i)->span_count;
-    scratch = malloc((most + 1) * sizeof(*scratch));
-    if (!scratch)
-        return out_of_memory(L);
     for (size_t ci = 0; ci < catalog_collection_count && !rc; ci++) {
         for (size_t k = L->first[ci]; k < L->first[ci + 1] && !rc; k++) {
             const struct entry *e = ENTRY(L, L->ranked[k]);
@@ -1919,10 +1879,188 @@ static int insert_records(struct loader *L)
             where_entry(L, e);
             if (ci == relations)
                 label = RELATION(L, e->rank - 1)->label;
-            rc = insert_record(L, e, label, scratch);
+            rc = insert_record(L, e, label);
         }
     }
+    return rc;
+}
+
+/* ---- the full-text index ---- */
+
+static int exec_sql(struct loader *L, const char *sql)
+{
+    if (sqlite3_exec(L->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return load_fail(L, STRATA_ESTORE, "store: %s", sqlite3_errmsg(L->db));
+    return 0;
+}
+
+static int fts_fail(struct fts_builder *b, int code)
+{
+    if (!b->rc) {
+        b->rc = code;
+        snprintf(b->message, sizeof(b->message), "store: full-text index: %s",
+                 b->db ? sqlite3_errmsg(b->db) : "out of memory");
+    }
+    return b->rc;
+}
+
+static int fts_insert(struct fts_builder *b, sqlite3_stmt *stmt, long long rowid,
+                      const char *const texts[4])
+{
+    int rc = sqlite3_bind_int64(stmt, 1, rowid);
+    for (int i = 0; i < 4 && rc == SQLITE_OK; i++)
+        rc = sqlite3_bind_text(stmt, i + 2, texts[i], -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_OK)
+        return fts_fail(b, rc == SQLITE_NOMEM ? STRATA_ENOMEM : STRATA_ESTORE);
+    return 0;
+}
+
+/*
+ * The FTS rows of every record in rowid order (collection, rank, then the
+ * record's spans in article order), so that FTS5 appends without flushing:
+ * label, aliases, summary and searchable text for a record, the quote for
+ * a span. Reads the loader's arrays and the model, which nothing changes
+ * while it runs.
+ */
+static int fts_rows(struct fts_builder *b, sqlite3_stmt *stmt)
+{
+    const struct loader *L = b->L;
+    size_t most = 0, *scratch;
+    struct buf aliases, text;
+    int rc = 0;
+
+    for (size_t i = 0; i < L->entries.count; i++)
+        if (ENTRY(L, i)->span_count > most)
+            most = ENTRY(L, i)->span_count;
+    scratch = malloc((most + 1) * sizeof(*scratch));
+    if (!scratch)
+        return fts_fail(b, STRATA_ENOMEM);
+    buf_init(&aliases, 0);
+    buf_init(&text, 0);
+    for (size_t k = 0; k < L->entries.count && !rc; k++) {
+        const struct entry *e = ENTRY(L, L->ranked[k]);
+        const struct catalog_collection *c = &catalog_collections[e->collection];
+        const char *summary = text_of(e->record, "summary");
+        const cJSON *alias;
+        const char *texts[4];
+
+        buf_reset(&aliases);
+        buf_reset(&text);
+        if (has_aliases(c))
+            cJSON_ArrayForEach(alias, array_of(e->record, "aliases")) if (cJSON_IsString(alias))
+                buf_printf(&aliases, "%s%s", aliases.len ? " " : "", alias->valuestring);
+        searchable_text(c, e->record, &text);
+        if (aliases.failed || text.failed) {
+            rc = fts_fail(b, STRATA_ENOMEM);
+            break;
+        }
+        texts[0] = e->label;
+        texts[1] = buf_str(&aliases);
+        texts[2] = summary ? summary : "";
+        texts[3] = buf_str(&text);
+        rc = fts_insert(b, stmt, fts_rowid(e->collection, e->rank, 0), texts);
+        for (size_t i = 0; i < e->span_count; i++)
+            scratch[i] = e->span_first + i;
+        qsort_r(scratch, e->span_count, sizeof(*scratch), span_rowid_compare, (void *)L);
+        texts[0] = texts[1] = texts[2] = "";
+        for (size_t i = 0; i < e->span_count && !rc; i++) {
+            const struct span *sp = SPAN(L, scratch[i]);
+            texts[3] = sp->quote;
+            rc = fts_insert(b, stmt, fts_rowid(e->collection, e->rank, sp->rowid), texts);
+        }
+    }
+    buf_release(&aliases);
+    buf_release(&text);
     free(scratch);
+    return rc;
+}
+
+static void *fts_build(void *arg)
+{
+    struct fts_builder *b = arg;
+    sqlite3_stmt *stmt = NULL;
+    char sql[300];
+
+    if (sqlite3_open_v2(b->uri, &b->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        fts_fail(b, STRATA_ESTORE);
+        return NULL;
+    }
+    snprintf(sql, sizeof(sql),
+             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; "
+             "PRAGMA cache_size = -%d; BEGIN",
+             WRITER_CACHE_KIB);
+    if (sqlite3_exec(b->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(b->db, fts_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+        fts_fail(b, STRATA_ESTORE);
+        return NULL;
+    }
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO fts(fts, rank) VALUES ('hashsize', %d); INSERT INTO fts(fts, rank) "
+             "VALUES ('automerge', 0)",
+             FTS_HASH_BYTES);
+    if (sqlite3_exec(b->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(b->db,
+                           "INSERT INTO fts (rowid, label, aliases, summary, text) VALUES "
+                           "(?,?,?,?,?)",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        fts_fail(b, STRATA_ESTORE);
+        return NULL;
+    }
+    if (fts_rows(b, stmt) == 0 &&
+        sqlite3_exec(b->db, "INSERT INTO fts(fts) VALUES ('optimize'); COMMIT", NULL, NULL, NULL) !=
+            SQLITE_OK)
+        fts_fail(b, STRATA_ESTORE);
+    sqlite3_finalize(stmt);
+    return NULL;
+}
+
+/* Start building the full-text index (on this thread when no thread starts). */
+static void fts_start(struct loader *L)
+{
+    static atomic_ulong counter;
+    struct fts_builder *b = &L->fts;
+
+    b->L = L;
+    snprintf(b->uri, sizeof(b->uri), "file:/strata-fts-%ld-%lu?vfs=memdb", (long)getpid(),
+             atomic_fetch_add(&counter, 1) + 1);
+    b->started = pthread_create(&b->thread, NULL, fts_build, b) == 0;
+    if (!b->started)
+        fts_build(b);
+}
+
+static void fts_join(struct fts_builder *b)
+{
+    if (b->started)
+        pthread_join(b->thread, NULL);
+    b->started = false;
+}
+
+/* Wait for the index and copy its shadow tables into the store's database. */
+static int fts_finish(struct loader *L)
+{
+    struct fts_builder *b = &L->fts;
+    struct buf sql;
+    int rc;
+
+    fts_join(b);
+    if (b->rc)
+        return load_fail(L, b->rc, "%s", b->message);
+    buf_init(&sql, 0);
+    buf_printf(&sql, "ATTACH '%s' AS fts_build; BEGIN; %s", b->uri, fts_schema_sql);
+    for (size_t i = 0; i < sizeof(fts_shadow_tables) / sizeof(fts_shadow_tables[0]); i++)
+        buf_printf(&sql, "DELETE FROM main.%s; INSERT INTO main.%s SELECT * FROM fts_build.%s;",
+                   fts_shadow_tables[i], fts_shadow_tables[i], fts_shadow_tables[i]);
+    buf_puts(&sql, "COMMIT; DETACH fts_build");
+    rc = sql.failed ? out_of_memory(L) : exec_sql(L, buf_str(&sql));
+    buf_release(&sql);
+    sqlite3_close(b->db);
+    b->db = NULL;
     return rc;
 }
 
@@ -1959,13 +2097,6 @@ static int insert_relations(struct loader *L)
     return rc;
 }
 
-static int exec_sql(struct loader *L, const char *sql)
-{
-    if (sqlite3_exec(L->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return load_fail(L, STRATA_ESTORE, "store: %s", sqlite3_errmsg(L->db));
-    return 0;
-}
-
 static int load_all(struct loader *L)
 {
     char pragmas[300];
@@ -1978,13 +2109,6 @@ static int load_all(struct loader *L)
     rc = exec_sql(L, pragmas);
     if (!rc)
         rc = exec_sql(L, schema_sql);
-    if (!rc) {
-        snprintf(pragmas, sizeof(pragmas),
-                 "INSERT INTO fts(fts, rank) VALUES ('hashsize', %d); INSERT INTO fts(fts, rank) "
-                 "VALUES ('automerge', 0)",
-                 FTS_HASH_BYTES);
-        rc = exec_sql(L, pragmas);
-    }
     for (int i = 0; i < ST_COUNT && !rc; i++)
         if (sqlite3_prepare_v3(L->db, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &L->stmts[i],
                                NULL) != SQLITE_OK)
@@ -2001,6 +2125,8 @@ static int load_all(struct loader *L)
     if (!rc)
         rc = load_orders(L);
     if (!rc)
+        fts_start(L);
+    if (!rc)
         rc = insert_records(L);
     if (!rc)
         rc = insert_evidence(L);
@@ -2011,6 +2137,9 @@ static int load_all(struct loader *L)
         rc = exec_sql(L, index_sql);
     if (!rc)
         rc = exec_sql(L, "COMMIT");
+    fts_join(&L->fts);
+    if (!rc)
+        rc = fts_finish(L);
     return rc;
 }
 
@@ -2054,6 +2183,8 @@ static int store_describe(struct store *store, const struct loader *L)
 
 static void loader_release(struct loader *L)
 {
+    fts_join(&L->fts);
+    sqlite3_close(L->fts.db);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(L->stmts[i]);
     idmap_release(&L->map);
