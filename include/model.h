@@ -58,6 +58,25 @@ struct model {
 int model_load(const char *data, struct model **out, struct model_error *err);
 
 /*
+ * Work on a parsed model while it is being validated (model_load_with): it
+ * may read model->root and model->model_path only, and reports a failure in
+ * err with an error code.
+ */
+typedef int (*model_work)(const struct model *model, void *arg, struct model_error *err);
+
+/*
+ * model_load() that overlaps the caller's work with the validation: once
+ * model.json is parsed, work(model, arg, err) runs on the calling thread
+ * while the schema and content checks run on another (both only read the
+ * tree). Returns the validation's error when the model is invalid (then
+ * whatever work built from it is the caller's to discard), otherwise work's
+ * error, otherwise 0 with *out as model_load() sets it. A model that fails
+ * to parse never reaches work.
+ */
+int model_load_with(const char *data, model_work work, void *arg, struct model **out,
+                    struct model_error *err);
+
+/*
  * Free the parsed records of model->root once nothing reads them any more
  * (the store has copied them): root keeps only its "source" object, and
  * record_counts still tells how many records each collection had. Returns

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1113,31 +1114,26 @@ static int model_load_article(struct model_state *state, struct model_error *err
     return rc;
 }
 
-static int model_load_files(struct model_state *state, const char *data, struct model_error *err)
+/*
+ * Everything checked once model.json is parsed: the schema, the article, ids,
+ * references, quotes and dates; then the record counts and the version (a
+ * hash of text, the model file, and the article).
+ */
+static int model_check_all(struct model_state *state, const char *text, size_t text_len,
+                           struct model_error *err)
 {
     struct model *m = &state->model;
     struct schema *schema = NULL;
     struct schema_error schema_err;
     struct schema_references refs;
     struct model_ids ids = {NULL, 0};
-    char *text = NULL;
-    size_t text_len = 0;
     uint64_t hash;
     int rc;
 
     schema_references_init(&refs);
-    rc = model_resolve_path(m, data, err);
-    if (rc == STRATA_OK)
-        rc = model_read_file(m->model_path, "model", &text, &text_len, err);
-    if (rc == STRATA_OK)
-        rc = model_check_utf8(m->model_path, text, text_len, err);
-    if (rc == STRATA_OK)
-        rc = model_parse(m, text, text_len, err);
-    if (rc == STRATA_OK) {
-        rc = schema_compile(model_schema_text, model_schema_length, &schema, &schema_err);
-        if (rc != STRATA_OK)
-            rc = model_fail(err, rc, MODEL_SCHEMA_FILE, schema_err.path, "%s", schema_err.message);
-    }
+    rc = schema_compile(model_schema_text, model_schema_length, &schema, &schema_err);
+    if (rc != STRATA_OK)
+        rc = model_fail(err, rc, MODEL_SCHEMA_FILE, schema_err.path, "%s", schema_err.message);
     if (rc == STRATA_OK) {
         rc = schema_validate(schema, m->root, &refs, &schema_err);
         if (rc != STRATA_OK)
@@ -1162,11 +1158,74 @@ static int model_load_files(struct model_state *state, const char *data, struct 
     free(ids.slots);
     schema_references_release(&refs);
     schema_free(schema);
-    free(text);
     return rc;
 }
 
-int model_load(const char *data, struct model **out, struct model_error *err)
+/* The checks run on a thread of their own (model_load_with). */
+struct model_checks {
+    struct model_state *state;
+    const char *text;
+    size_t text_len;
+    struct model_error err;
+    int rc;
+};
+
+static void *model_check_thread(void *arg)
+{
+    struct model_checks *c = arg;
+    c->rc = model_check_all(c->state, c->text, c->text_len, &c->err);
+    return NULL;
+}
+
+static int model_load_files(struct model_state *state, const char *data, model_work work, void *arg,
+                            struct model_error *err)
+{
+    struct model *m = &state->model;
+    struct model_checks checks;
+    struct model_error work_err;
+    pthread_t thread;
+    char *text = NULL;
+    size_t text_len = 0;
+    int rc, work_rc;
+
+    rc = model_resolve_path(m, data, err);
+    if (rc == STRATA_OK)
+        rc = model_read_file(m->model_path, "model", &text, &text_len, err);
+    if (rc == STRATA_OK)
+        rc = model_check_utf8(m->model_path, text, text_len, err);
+    if (rc == STRATA_OK)
+        rc = model_parse(m, text, text_len, err);
+    if (rc != STRATA_OK || work == NULL) {
+        if (rc == STRATA_OK)
+            rc = model_check_all(state, text, text_len, err);
+        free(text);
+        return rc;
+    }
+    /* the checks on a second thread, the caller's work on this one */
+    memset(&checks, 0, sizeof(checks));
+    memset(&work_err, 0, sizeof(work_err));
+    checks.state = state;
+    checks.text = text;
+    checks.text_len = text_len;
+    if (pthread_create(&thread, NULL, model_check_thread, &checks) == 0) {
+        work_rc = work(m, arg, &work_err);
+        pthread_join(thread, NULL);
+    } else {
+        model_check_thread(&checks);
+        work_rc = checks.rc == STRATA_OK ? work(m, arg, &work_err) : STRATA_OK;
+    }
+    free(text);
+    if (checks.rc != STRATA_OK) {
+        *err = checks.err;
+        return checks.rc;
+    }
+    if (work_rc != STRATA_OK)
+        *err = work_err;
+    return work_rc;
+}
+
+static int model_load_state(const char *data, model_work work, void *arg, struct model **out,
+                            struct model_error *err)
 {
     struct model_error ignored;
     struct model_state *state;
@@ -1181,13 +1240,24 @@ int model_load(const char *data, struct model **out, struct model_error *err)
     state = calloc(1, sizeof(*state));
     if (state == NULL)
         return model_fail(err, STRATA_ENOMEM, data, "", "out of memory");
-    rc = model_load_files(state, data, err);
+    rc = model_load_files(state, data, work, arg, err);
     if (rc != STRATA_OK) {
         model_free(&state->model);
         return rc;
     }
     *out = &state->model;
     return STRATA_OK;
+}
+
+int model_load(const char *data, struct model **out, struct model_error *err)
+{
+    return model_load_state(data, NULL, NULL, out, err);
+}
+
+int model_load_with(const char *data, model_work work, void *arg, struct model **out,
+                    struct model_error *err)
+{
+    return model_load_state(data, work, arg, out, err);
 }
 
 int model_release_tree(struct model *model)

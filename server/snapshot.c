@@ -28,6 +28,12 @@ static void snapshot_free(struct snapshot *snap)
     free(snap);
 }
 
+static int snapshot_build_store(const struct model *model, void *arg, struct model_error *err)
+{
+    struct snapshot *snap = arg;
+    return store_open(model, &snap->store, err);
+}
+
 int snapshot_create(const char *data, const struct snapshot_options *options,
                     unsigned long generation, struct snapshot **out, struct model_error *err)
 {
@@ -39,10 +45,8 @@ int snapshot_create(const char *data, const struct snapshot_options *options,
         snprintf(err->message, sizeof(err->message), "out of memory creating a snapshot");
         return STRATA_ENOMEM;
     }
-    rc = model_load(data, &snap->model, err);
-    if (rc)
-        goto fail;
-    rc = store_open(snap->model, &snap->store, err);
+    /* the store is built from the parsed model while the model is validated */
+    rc = model_load_with(data, snapshot_build_store, snap, &snap->model, err);
     if (rc)
         goto fail;
     /*

@@ -1019,10 +1019,20 @@ static const cJSON *array_of(const cJSON *object, const char *key)
     return cJSON_IsArray(item) ? item : NULL;
 }
 
+/*
+ * A number as an integer; 0 when it is not one or out of range (the store is
+ * built while the model is validated, so nothing here may assume it valid).
+ */
+static long long integer_of(const cJSON *item)
+{
+    if (!cJSON_IsNumber(item) || !(item->valuedouble > -9e15 && item->valuedouble < 9e15))
+        return 0;
+    return (long long)item->valuedouble;
+}
+
 static long long number_of(const cJSON *object, const char *key)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
-    return cJSON_IsNumber(item) ? (long long)item->valuedouble : 0;
+    return integer_of(cJSON_GetObjectItemCaseSensitive(object, key));
 }
 
 static const char *provenance_of(const cJSON *record)
@@ -1039,8 +1049,8 @@ static long long position_of(const cJSON *record)
     cJSON_ArrayForEach(span, array_of(record, "evidence"))
     {
         const cJSON *start = cJSON_GetObjectItemCaseSensitive(span, "start");
-        if (cJSON_IsNumber(start) && (best < 0 || start->valuedouble < (double)best))
-            best = (long long)start->valuedouble;
+        if (cJSON_IsNumber(start) && (best < 0 || integer_of(start) < best))
+            best = integer_of(start);
     }
     return best;
 }
@@ -1635,6 +1645,8 @@ static cJSON *parts_doc(struct loader *L, const cJSON *parts, bool mechanisms, s
             return NULL;
         }
         cJSON_AddItemToArray(out, copy);
+        if (!cJSON_IsObject(part))
+            continue; /* not a valid model: the validation reports it */
         cJSON_ArrayForEach(item, part)
         {
             if (strcmp(item->string, "evidence") == 0)

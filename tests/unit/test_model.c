@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "model.h"
+#include "store.h"
 #include "model_schema.h"
 
 /* STRATA_ROOT (set by the Makefile) or the current directory, plus relative. */
@@ -390,6 +391,86 @@ static void broken_fixtures_fail_precisely(void **state)
     }
 }
 
+/* model_load_with's work: build (and drop) a store from the parsed, unvalidated model. */
+static int build_store(const struct model *model, void *arg, struct model_error *err)
+{
+    struct store *store = NULL;
+    int rc = store_open(model, &store, err);
+    (*(int *)arg)++;
+    store_free(store);
+    return rc;
+}
+
+static int refuse(const struct model *model, void *arg, struct model_error *err)
+{
+    (void)model;
+    (*(int *)arg)++;
+    snprintf(err->message, sizeof(err->message), "the work failed");
+    return STRATA_ESTORE;
+}
+
+/*
+ * The work overlapped with the validation sees every broken model (and must
+ * cope with it), but the validation's error is the one reported, exactly as
+ * model_load reports it; a model that does not parse never reaches the work;
+ * on a valid model the work's failure is the result.
+ */
+static void load_with_overlaps_work(void **state)
+{
+    struct model *model = NULL;
+    struct model_error err;
+    char path[1024];
+    int calls = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(broken_cases) / sizeof(broken_cases[0]); i++) {
+        const struct broken_case *c = &broken_cases[i];
+        char relative[256];
+        int rc;
+        calls = 0;
+        snprintf(relative, sizeof(relative), "tests/fixtures/broken/%s", c->name);
+        root_path(path, sizeof(path), relative);
+        memset(&err, 0, sizeof(err));
+        model = NULL;
+        rc = model_load_with(path, build_store, &calls, &model, &err);
+        if (rc != c->rc || !ends_with(err.file, c->file) || strcmp(err.path, c->path) != 0 ||
+            strcmp(err.message, c->message) != 0)
+            fail_msg("%s: got rc %d, %s: %s: %s", c->name, rc, err.file, err.path, err.message);
+        assert_null(model);
+        if (rc == STRATA_EPARSE && ends_with(c->file, "model.json"))
+            assert_int_equal(calls, 0);
+    }
+    root_path(path, sizeof(path), "tests/fixtures/valid");
+    calls = 0;
+    assert_int_equal(model_load_with(path, build_store, &calls, &model, &err), 0);
+    assert_int_equal(calls, 1);
+    assert_int_equal(strlen(model->version), 16);
+    assert_int_equal(model->record_counts[0], 7); /* actors */
+    model_free(model);
+    model = NULL;
+    calls = 0;
+    assert_int_equal(model_load_with(path, refuse, &calls, &model, &err), STRATA_ESTORE);
+    assert_int_equal(calls, 1);
+    assert_string_equal(err.message, "the work failed");
+    assert_null(model);
+}
+
+/* model_release_tree keeps the source and the counts, drops the records. */
+static void release_tree_keeps_source(void **state)
+{
+    struct model *model = load_ok("tests/fixtures/valid");
+    size_t actors = model->record_counts[0];
+    (void)state;
+    assert_int_equal(model_release_tree(NULL), STRATA_EINVAL);
+    assert_int_equal(model_release_tree(model), 0);
+    assert_non_null(cJSON_GetObjectItem(model->root, "source"));
+    assert_null(cJSON_GetObjectItem(model->root, "actors"));
+    assert_int_equal(cJSON_GetArraySize(model->root), 1);
+    assert_int_equal(model->record_counts[0], actors);
+    assert_int_equal(actors, 7);
+    model_free(model);
+}
+
 /* Every directory under tests/fixtures/broken has a case above (none is left unchecked). */
 static void every_broken_fixture_is_checked(void **state)
 {
@@ -477,6 +558,8 @@ int main(void)
         cmocka_unit_test(error_format),
         cmocka_unit_test(broken_fixtures_fail_precisely),
         cmocka_unit_test(every_broken_fixture_is_checked),
+        cmocka_unit_test(load_with_overlaps_work),
+        cmocka_unit_test(release_tree_keeps_source),
         cmocka_unit_test(embedded_schema_is_current),
         cmocka_unit_test(references_name_collections),
     };
