@@ -86,22 +86,42 @@ static atomic_long in_flight;
 static atomic_long connections_open;
 
 /*
- * At drain time the connections still waiting in the listen backlog have
- * sent their requests already: they are taken over (MHD_add_connection) and
- * served, and the drain also waits until each of them has started its
- * request (or closed). A waiting connection carries one of these as its
- * socket context.
+ * What the daemon knows about one connection (its socket context).
+ *
+ * open: libmicrohttpd calls on_uri() before it has parsed the request and
+ * calls on_completed() only for requests that reached on_request(); when it
+ * gives up in between (its per-connection memory exhausted by thousands of
+ * query parameters, say) the exchange is finished when the connection
+ * closes, so that it neither leaks nor keeps the drain waiting.
+ *
+ * waiting: at drain time the connections still waiting in the listen
+ * backlog have sent their requests already: they are taken over
+ * (MHD_add_connection) and served, and the drain also waits until each of
+ * them has started its request (or closed). backlog_pending counts them.
  */
-struct backlog_connection {
-    atomic_bool settled; /* its first request started, or it closed */
+struct connection_state {
+    struct exchange *open; /* between on_uri() and on_completed() */
+    bool waiting;          /* taken from the backlog; no request started yet */
 };
 static atomic_long backlog_pending;
 
-static void backlog_settle(struct backlog_connection *b)
+static struct connection_state *connection_state(struct MHD_Connection *conn)
 {
-    if (b && !atomic_exchange(&b->settled, true))
-        atomic_fetch_sub(&backlog_pending, 1);
+    const union MHD_ConnectionInfo *info =
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+    return info ? info->socket_context : NULL;
 }
+
+static void connection_settle(struct connection_state *c)
+{
+    if (c && c->waiting) {
+        c->waiting = false;
+        atomic_fetch_sub(&backlog_pending, 1);
+    }
+}
+
+static void exchange_finish(const struct http_server *server, struct MHD_Connection *conn,
+                            struct exchange *ex);
 
 bool http_draining(void)
 {
@@ -114,13 +134,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct exchange *ex = calloc(1, sizeof(*ex));
 
-    (void)cls;
-    if (conn && atomic_load(&draining)) {
-        const union MHD_ConnectionInfo *info =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        if (info)
-            backlog_settle(info->socket_context);
-    }
+    struct connection_state *c = connection_state(conn);
+
+    connection_settle(c);
     if (!ex)
         return NULL;
     ex->target = strdup(uri ? uri : "");
@@ -128,6 +144,11 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     ex->route_index = METRICS_UNMATCHED;
     ex->cache_state = "-";
     atomic_fetch_add(&in_flight, 1);
+    if (c) {
+        if (c->open) /* the previous request never completed */
+            exchange_finish(cls, conn, c->open);
+        c->open = ex;
+    }
     return ex;
 }
 
@@ -154,15 +175,10 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t size)
                   (socklen_t)size);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+/* Count, log and free an exchange. */
+static void exchange_finish(const struct http_server *server, struct MHD_Connection *conn,
+                            struct exchange *ex)
 {
-    struct http_server *server = cls;
-    struct exchange *ex = *con_cls;
-
-    (void)toe;
-    if (!ex)
-        return;
     if (ex->status) {
         double seconds = seconds_since(&ex->started);
         metrics_request(ex->route_index, ex->status, seconds);
@@ -188,24 +204,42 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     snapshot_release(ex->snap);
     free(ex->target);
     free(ex);
-    *con_cls = NULL;
     atomic_fetch_sub(&in_flight, 1);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct exchange *ex = *con_cls;
+    struct connection_state *c = connection_state(conn);
+
+    (void)toe;
+    if (!ex)
+        return;
+    if (c && c->open == ex)
+        c->open = NULL;
+    exchange_finish(cls, conn, ex);
+    *con_cls = NULL;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
-    (void)cls;
-    (void)conn;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED && atomic_load(&draining)) {
-        struct backlog_connection *b = calloc(1, sizeof(*b));
-        if (b) {
+    struct connection_state *c = *socket_context;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        c = calloc(1, sizeof(*c));
+        if (c && atomic_load(&draining)) {
+            c->waiting = true;
             atomic_fetch_add(&backlog_pending, 1);
-            *socket_context = b;
         }
-    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
-        backlog_settle(*socket_context);
-        free(*socket_context);
+        *socket_context = c;
+    } else if (c) {
+        /* libmicrohttpd has called on_completed() already if it ever will */
+        connection_settle(c);
+        if (c->open)
+            exchange_finish(cls, conn, c->open);
+        free(c);
         *socket_context = NULL;
     }
     metrics_connections(code == MHD_CONNECTION_NOTIFY_STARTED

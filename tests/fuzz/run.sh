@@ -46,8 +46,10 @@ for t in "$@"; do
         mkdir -p "$dir/corpus/$t" "$dir/crashes"
         set --
         [ -f "tests/fuzz/$t.dict" ] && set -- "$@" "-dict=tests/fuzz/$t.dict"
+        # shellcheck disable=SC2046 # one flag per word
         [ -f "tests/fuzz/$t.options" ] && set -- "$@" $(cat "tests/fuzz/$t.options")
         echo "== fuzz $t for $seconds s"
+        # shellcheck disable=SC2046 # extra_seeds prints zero or more directory names
         if ! STRATA_ROOT=$(pwd) "$bin" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
             -max_total_time="$seconds" -artifact_prefix="$dir/crashes/$t-" "$@" \
             "$dir/corpus/$t" "tests/fuzz/corpus/$t" $(extra_seeds "$t") >"$log" 2>&1; then
@@ -65,6 +67,7 @@ for t in "$@"; do
         corp=$(echo "$done_line" | sed -n 's/.*corp: \([0-9]*\/[0-9]*[a-zA-Z]*\).*/\1/p')
         echo "   $t: $execs runs, $rate exec/s, cov $cov edges, $ft features, corpus $corp, peak RSS ${rss} MB"
     else
+        # shellcheck disable=SC2046 # extra_seeds prints zero or more directory names
         files=$(find "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t" $(extra_seeds "$t") \
             -type f 2>/dev/null | sort)
         if [ -z "$files" ]; then

@@ -521,31 +521,32 @@ static void huge_repeated_and_many_parameters(void **state)
 
     (void)state;
     buf_init(&target, 0);
-    /* a thousand parameters: refused as too many, before any work */
+    /* 100 parameters: refused as too many, before any work */
     buf_puts(&target, "/v1/actors?");
-    for (int i = 0; i < 1000; i++)
+    for (int i = 0; i < 100; i++)
         buf_printf(&target, "p%d=1&", i);
     fetch(buf_str(&target), NULL, &r);
-    check_reply("1000 parameters", &r);
+    check_reply("100 parameters", &r);
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(buf_str(&r.body), "\"too_many_parameters\""));
     reply_release(&r);
     /*
-     * Thousands of (empty) parameters exhaust libmicrohttpd 0.9.75's
-     * per-connection memory while it splits the query, before the daemon
-     * sees the request; libmicrohttpd then neither answers nor closes, so the
-     * bound is the idle timeout: the connection must be gone by then.
+     * Thousands of parameters exhaust libmicrohttpd 0.9.75's per-connection
+     * memory while it splits the query, before the daemon sees the request;
+     * libmicrohttpd then neither answers nor closes, so the bound is the
+     * idle timeout: the connection must be gone by then (and the daemon must
+     * not leak what it set up for the request: make test-valgrind checks).
      */
-    {
+    for (int count = 1000; count <= 4000; count *= 4) {
         struct raw out;
         buf_reset(&target);
         buf_puts(&target, "GET /v1/actors?");
-        for (int i = 0; i < 4000; i++)
-            buf_puts(&target, "a&");
+        for (int i = 0; i < count; i++)
+            buf_printf(&target, "p%d=1&", i);
         buf_puts(&target, " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
         raw_send(target.data, target.len, SETTLE_SECONDS, &out);
         if (out.timed_out)
-            fail_msg("4000 parameters: the connection outlived the idle timeout");
+            fail_msg("%d parameters: the connection outlived the idle timeout", count);
         assert_true(out.status == 0 || out.status == 400 || out.status == 414 || out.status == 431);
         buf_release(&out.data);
     }
@@ -595,6 +596,20 @@ static void huge_repeated_and_many_parameters(void **state)
     assert_healthy();
 }
 
+/*
+ * Headers too large: 431, from the daemon (a problem) or, when they do not
+ * even fit libmicrohttpd's per-connection memory, from libmicrohttpd itself.
+ */
+static void expect_431(const char *what, const struct reply *r)
+{
+    if (r->status != 431)
+        fail_msg("%s: expected 431, got %ld", what, r->status);
+    if (header_of(r, "X-Request-Id"))
+        check_reply(what, r);
+    else if (strcasestr(buf_str(&r->headers), "\ninjected"))
+        fail_msg("%s: a header was injected", what);
+}
+
 static void overlong_urls_and_headers(void **state)
 {
     struct buf big;
@@ -632,8 +647,7 @@ static void overlong_urls_and_headers(void **state)
     one[0] = header;
     one[1] = NULL;
     fetch("/v1/actors", one, &r);
-    check_reply("20 KB header", &r);
-    assert_int_equal(r.status, 431);
+    expect_431("20 KB header", &r);
     reply_release(&r);
     free(header);
     for (int i = 0; i < 200; i++) {
@@ -642,8 +656,7 @@ static void overlong_urls_and_headers(void **state)
     }
     many[200] = NULL;
     fetch("/v1/actors", many, &r);
-    check_reply("200 headers", &r);
-    assert_int_equal(r.status, 431);
+    expect_431("200 headers", &r);
     reply_release(&r);
     /* a 1 MB header and a 64 KB header name: refused by the parser or 431, never a hang */
     buf_reset(&big);
