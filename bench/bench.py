@@ -960,8 +960,8 @@ def main():
     parser.add_argument("--latency", required=True)
     parser.add_argument("--out", default=str(BENCH / "out"))
     parser.add_argument("--results", default=str(BENCH / "RESULTS.md"))
-    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--requests", type=int, default=500,
                         help="single requests per route on the uncached path")
