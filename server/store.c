@@ -89,8 +89,140 @@ struct store {
     char nullable[STORE_MAX_COLLECTIONS][256]; /* ",col,col," of nullable columns */
     pthread_mutex_t stats_lock;
     cJSON *stats; /* computed on first use (the model is immutable) */
+    /*
+     * Tokens of every FTS row (all columns), for the ranking function: a
+     * record's at record_tokens[record_base[collection] + rank - 1], a
+     * span's at span_tokens[span rowid]. bm25 would read each from
+     * fts_docsize, one B-tree lookup per match.
+     */
+    uint32_t *record_tokens, *span_tokens;
+    size_t record_base[STORE_MAX_COLLECTIONS + 1];
+    size_t span_count;
     struct slot slots[STORE_SLOTS];
 };
+
+/* ------------------------------------------------------------------ */
+/* ranking                                                             */
+
+/* Tokens of the FTS row rowid (see struct store), or 0 when unknown. */
+static uint32_t row_tokens(const struct store *store, sqlite3_int64 rowid)
+{
+    size_t collection = (size_t)(rowid >> FTS_COLLECTION_SHIFT);
+    size_t rank = (size_t)((rowid >> FTS_RANK_SHIFT) & FTS_PART_MASK);
+    size_t span = (size_t)(rowid & FTS_PART_MASK);
+
+    if (span)
+        return span <= store->span_count ? store->span_tokens[span] : 0;
+    if (collection >= STORE_MAX_COLLECTIONS || rank == 0 ||
+        store->record_base[collection] + rank > store->record_base[collection + 1])
+        return 0;
+    return store->record_tokens[store->record_base[collection] + rank - 1];
+}
+
+/* Per query: the phrases' IDF and the average row length (as FTS5's bm25). */
+struct rank_data {
+    int phrases;
+    double average;
+    double *idf, *frequency;
+};
+
+static int rank_count(const Fts5ExtensionApi *api, Fts5Context *fts, void *count)
+{
+    (void)api;
+    (void)fts;
+    (*(sqlite3_int64 *)count)++;
+    return SQLITE_OK;
+}
+
+static int rank_data(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_data **out)
+{
+    struct rank_data *p = api->xGetAuxdata(fts, 0);
+    sqlite3_int64 rows = 0, tokens = 0;
+    int rc = SQLITE_OK, n;
+
+    if (p) {
+        *out = p;
+        return SQLITE_OK;
+    }
+    n = api->xPhraseCount(fts);
+    p = sqlite3_malloc64(sizeof(*p) + (size_t)n * 2 * sizeof(double));
+    if (!p)
+        return SQLITE_NOMEM;
+    memset(p, 0, sizeof(*p) + (size_t)n * 2 * sizeof(double));
+    p->phrases = n;
+    p->idf = (double *)&p[1];
+    p->frequency = p->idf + n;
+    rc = api->xRowCount(fts, &rows);
+    if (rc == SQLITE_OK)
+        rc = api->xColumnTotalSize(fts, -1, &tokens);
+    if (rc == SQLITE_OK)
+        p->average = rows ? (double)tokens / (double)rows : 1.0;
+    for (int i = 0; rc == SQLITE_OK && i < n; i++) {
+        sqlite3_int64 hits = 0;
+        rc = api->xQueryPhrase(fts, i, &hits, rank_count);
+        if (rc == SQLITE_OK) {
+            double idf = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5));
+            p->idf[i] = idf <= 0.0 ? 1e-6 : idf;
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = api->xSetAuxdata(fts, p, sqlite3_free);
+    else
+        sqlite3_free(p);
+    *out = rc == SQLITE_OK ? p : NULL;
+    return rc;
+}
+
+/*
+ * strata_rank(fts, weight...): FTS5's bm25() to the last digit (k1 1.2,
+ * b 0.75, the same IDF and average length), but a row's length comes from
+ * the store's arrays instead of a lookup in fts_docsize per match.
+ */
+static void strata_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                        int argc, sqlite3_value **argv)
+{
+    const double k1 = 1.2, b = 0.75;
+    const struct store *store = api->xUserData(fts);
+    struct rank_data *p = NULL;
+    double score = 0.0, length;
+    int rc = rank_data(api, fts, &p), count = 0;
+
+    if (rc == SQLITE_OK) {
+        memset(p->frequency, 0, sizeof(double) * (size_t)p->phrases);
+        rc = api->xInstCount(fts, &count);
+    }
+    for (int i = 0; rc == SQLITE_OK && i < count; i++) {
+        int phrase, column, offset;
+        rc = api->xInst(fts, i, &phrase, &column, &offset);
+        if (rc == SQLITE_OK)
+            p->frequency[phrase] += argc > column ? sqlite3_value_double(argv[column]) : 1.0;
+    }
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    length = (double)row_tokens(store, api->xRowid(fts));
+    for (int i = 0; i < p->phrases; i++)
+        score += p->idf[i] * (p->frequency[i] * (k1 + 1.0)) /
+                 (p->frequency[i] + k1 * (1 - b + b * length / p->average));
+    sqlite3_result_double(ctx, -1.0 * score);
+}
+
+/* Register strata_rank on a connection. */
+static int rank_register(struct store *store, sqlite3 *db)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, NULL) != SQLITE_OK)
+        return STRATA_ESTORE;
+    sqlite3_bind_pointer(stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (!api || api->xCreateFunction(api, "strata_rank", store, strata_rank, NULL) != SQLITE_OK)
+        return STRATA_ESTORE;
+    return 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* connections                                                         */
@@ -137,6 +269,8 @@ static int slot_connect(struct store *store, struct slot *slot)
              "PRAGMA query_only = 1",
              (long long)store->image_size, READER_CACHE_KIB);
     if (sqlite3_exec(slot->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    if (rank_register(store, slot->db) != 0)
         goto fail;
     return 0;
 fail:
@@ -433,6 +567,19 @@ static bool query_unfiltered(const struct query *q)
 }
 
 /*
+ * True when q has a filter naming records by id (record=, related=, ...):
+ * such a filter keeps few rows, so a full-text condition is best checked
+ * row by row.
+ */
+static bool query_selective(const struct query *q)
+{
+    for (size_t i = 0; i < q->filter_count; i++)
+        if (q->filters[i].filter->value == CATALOG_VALUE_ID)
+            return true;
+    return false;
+}
+
+/*
  * WHERE clause of a collection query. A full-text condition keeps the rows
  * whose own FTS row or one of whose evidence spans matches: the FTS rowids
  * of collection c lie in one range, and their rank bits are c's rowids.
@@ -459,7 +606,23 @@ static void append_where(struct builder *b, const struct query *q)
         buf_puts(&b->sql, " AND date_start <= ");
         builder_text(b, q->to);
     }
-    if (q->text) {
+    if (q->text && query_selective(q)) {
+        /*
+         * Few rows pass the other filters: probe the index for each (its FTS
+         * row is known: evidence.fts_owner + rowid, or a record's rowid range)
+         * rather than collect every match of the text first.
+         */
+        long long lo = (long long)catalog_index(c) << FTS_COLLECTION_SHIFT;
+        buf_puts(&b->sql, " AND EXISTS (SELECT 1 FROM fts WHERE fts MATCH ");
+        builder_text(b, q->text);
+        if (strcmp(c->name, "evidence") == 0)
+            buf_puts(&b->sql, " AND fts.rowid = evidence.fts_owner + evidence.rowid)");
+        else
+            buf_printf(&b->sql,
+                       " AND fts.rowid BETWEEN %lld + (%s.rowid << %d) AND %lld + (%s.rowid << "
+                       "%d) + %lld)",
+                       lo, c->table, FTS_RANK_SHIFT, lo, c->table, FTS_RANK_SHIFT, FTS_PART_MASK);
+    } else if (q->text) {
         if (strcmp(c->name, "evidence") == 0) {
             buf_printf(&b->sql, " AND rowid IN (SELECT fts.rowid & %lld FROM fts WHERE fts MATCH ",
                        FTS_PART_MASK);
@@ -545,7 +708,7 @@ static const char schema_sql[] =
     "CREATE TABLE evidence (id TEXT NOT NULL, record_id TEXT NOT NULL REFERENCES records(id), "
     "record_type TEXT NOT NULL, field TEXT NOT NULL, ordinal INTEGER NOT NULL, span_start "
     "INTEGER NOT NULL, span_end INTEGER NOT NULL, paragraph INTEGER NOT NULL, quote TEXT NOT "
-    "NULL, CHECK (span_end > span_start));";
+    "NULL, fts_owner INTEGER NOT NULL, CHECK (span_end > span_start));";
 
 /* The full-text index: built by its own thread in its own database, then copied in. */
 static const char fts_schema_sql[] =
@@ -896,7 +1059,8 @@ static const char *const insert_sql[ST_COUNT] = {
                     "target_type, derived, derived_record, derived_field, explicit, provenance, "
                     "basis, label, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_EVIDENCE] = "INSERT INTO evidence (rowid, id, record_id, record_type, field, ordinal, "
-                    "span_start, span_end, paragraph, quote) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "span_start, span_end, paragraph, quote, fts_owner) VALUES "
+                    "(?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 /* The thread that builds the full-text index while the tables are written. */
@@ -2083,9 +2247,9 @@ static int insert_evidence(struct loader *L)
     for (size_t i = 0; i < L->spans.count && !rc; i++) {
         const struct span *s = SPAN(L, L->span_order[i]);
         const struct entry *owner = ENTRY(L, s->owner);
-        rc = insert(L, ST_EVIDENCE, "ittttiiiit", s->rowid, s->id, owner->id,
+        rc = insert(L, ST_EVIDENCE, "ittttiiiiti", s->rowid, s->id, owner->id,
                     catalog_collections[owner->collection].name, s->field, s->ordinal, s->start,
-                    s->end, s->paragraph, s->quote);
+                    s->end, s->paragraph, s->quote, fts_rowid(owner->collection, owner->rank, 0));
     }
     return rc;
 }
@@ -2155,6 +2319,69 @@ static int load_all(struct loader *L)
     return rc;
 }
 
+/* One SQLite varint (FTS5's docsize records are lists of them); returns its length. */
+static size_t read_varint(const unsigned char *p, size_t n, uint64_t *value)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n && i < 9; i++) {
+        if (i == 8) {
+            *value = (v << 8) | p[i];
+            return 9;
+        }
+        v = (v << 7) | (p[i] & 0x7f);
+        if (!(p[i] & 0x80)) {
+            *value = v;
+            return i + 1;
+        }
+    }
+    *value = v;
+    return n ? n : 1;
+}
+
+/* The token count of every FTS row, from fts_docsize (see struct store). */
+static int store_tokens(struct store *store, const struct loader *L)
+{
+    size_t relations = catalog_index(catalog_find("relations")), total = 0;
+    sqlite3_stmt *stmt = NULL;
+    int step;
+
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        store->record_base[i] = total;
+        total += i == relations ? L->relations.count : L->first[i + 1] - L->first[i];
+    }
+    for (size_t i = catalog_collection_count; i <= STORE_MAX_COLLECTIONS; i++)
+        store->record_base[i] = total;
+    store->span_count = L->spans.count;
+    store->record_tokens = calloc(total + 1, sizeof(*store->record_tokens));
+    store->span_tokens = calloc(L->spans.count + 1, sizeof(*store->span_tokens));
+    if (!store->record_tokens || !store->span_tokens)
+        return STRATA_ENOMEM;
+    if (sqlite3_prepare_v2(store->writer, "SELECT id, sz FROM fts_docsize", -1, &stmt, NULL) !=
+        SQLITE_OK)
+        return STRATA_ESTORE;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        sqlite3_int64 rowid = sqlite3_column_int64(stmt, 0);
+        const unsigned char *sz = sqlite3_column_blob(stmt, 1);
+        size_t n = (size_t)sqlite3_column_bytes(stmt, 1), at = 0;
+        size_t collection = (size_t)(rowid >> FTS_COLLECTION_SHIFT);
+        size_t rank = (size_t)((rowid >> FTS_RANK_SHIFT) & FTS_PART_MASK);
+        size_t span = (size_t)(rowid & FTS_PART_MASK);
+        uint64_t tokens = 0;
+        while (sz && at < n) {
+            uint64_t column;
+            at += read_varint(sz + at, n - at, &column);
+            tokens += column;
+        }
+        if (span && span <= store->span_count)
+            store->span_tokens[span] = (uint32_t)tokens;
+        else if (!span && collection < catalog_collection_count && rank > 0 &&
+                 store->record_base[collection] + rank <= store->record_base[collection + 1])
+            store->record_tokens[store->record_base[collection] + rank - 1] = (uint32_t)tokens;
+    }
+    sqlite3_finalize(stmt);
+    return step == SQLITE_DONE ? 0 : STRATA_ESTORE;
+}
+
 /* What the queries need to know of the built database. */
 static int store_describe(struct store *store, const struct loader *L)
 {
@@ -2166,6 +2393,8 @@ static int store_describe(struct store *store, const struct loader *L)
         store->counts[i] = (long long)(L->first[i + 1] - L->first[i]);
     store->counts[relations] = (long long)L->relations.count;
     store->counts[evidence] = (long long)L->spans.count;
+    if (store_tokens(store, L) != 0)
+        return STRATA_ESTORE;
     if (sqlite3_prepare_v2(store->writer,
                            "SELECT group_concat(name, ',') FROM pragma_table_info(?1) WHERE "
                            "\"notnull\" = 0",
@@ -2268,6 +2497,8 @@ void store_free(struct store *store)
         slot_close(&store->slots[i]);
     sqlite3_close(store->writer);
     cJSON_Delete(store->stats);
+    free(store->record_tokens);
+    free(store->span_tokens);
     pthread_mutex_destroy(&store->stats_lock);
     free(store);
 }
@@ -2628,6 +2859,21 @@ int store_select(struct store *store, const struct query *q, struct store_page *
     if (rc)
         goto done;
 
+    if (q->text && query_selective(q)) {
+        /* probed row by row, the expression may never be parsed: check it first */
+        rc =
+            prepare_bound(slot, "SELECT 1 FROM fts WHERE fts MATCH ?1 LIMIT 1", NULL, &stmt, error);
+        if (rc)
+            goto done;
+        sqlite3_bind_text(stmt, 1, q->text, -1, SQLITE_STATIC);
+        step = sqlite3_step(stmt);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            rc = step_error(slot, step, true, error);
+            goto done;
+        }
+        statement_done(stmt);
+        stmt = NULL;
+    }
     if (unfiltered) {
         page->total = store->counts[catalog_index(c)];
     } else {
@@ -3000,12 +3246,13 @@ int store_search(struct store *store, const struct store_search *s, cJSON **hits
     if (*total == 0 || (long long)s->offset >= *total)
         goto done;
 
-    /* rank every match (bm25 needs no text), then build the page's hits */
+    /* rank every match (strata_rank reads no text), then build the page's hits */
     buf_reset(&sql);
-    buf_printf(&sql,
-               "SELECT rowid, bm25(fts, 10.0, 6.0, 3.0, 1.0) AS score FROM fts%s ORDER BY score, "
-               "rowid LIMIT ?2 OFFSET ?3",
-               buf_str(&where));
+    buf_printf(
+        &sql,
+        "SELECT rowid, strata_rank(fts, 10.0, 6.0, 3.0, 1.0) AS score FROM fts%s ORDER BY score, "
+        "rowid LIMIT ?2 OFFSET ?3",
+        buf_str(&where));
     scores = malloc((s->limit + 1) * sizeof(*scores));
     rc = (sql.failed || !scores) ? STRATA_ENOMEM
                                  : prepare_bound(slot, buf_str(&sql), NULL, &stmt, error);

@@ -847,6 +847,87 @@ static void filters_use_indexes(void **state)
     unlink(path);
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The store's ranking gives FTS5's own bm25 scores (same weights), hit for hit. */
+static void rank_is_bm25(void **state)
+{
+    static const char *const texts[] = {"awaza", "summit OR security", "terror*", "five countries",
+                                        "taliban"};
+    char path[] = "/tmp/strata-rank-XXXXXX";
+    sqlite3 *db = export_open(store, path);
+    (void)state;
+
+    for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+        struct store_search s = {texts[t], NULL, 0, 500, 0};
+        struct store_error error;
+        double ours[500], theirs[500];
+        size_t n = 0, m = 0;
+        long long total = 0;
+        cJSON *hits = NULL, *hit;
+        sqlite3_stmt *stmt;
+
+        assert_int_equal(store_search(store, &s, &hits, &total, &error), 0);
+        cJSON_ArrayForEach(hit, hits) ours[n++] = cJSON_GetObjectItem(hit, "score")->valuedouble;
+        cJSON_Delete(hits);
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT round(-bm25(fts, 10.0, 6.0, 3.0, 1.0) * "
+                                            "1e6) / 1e6 FROM fts WHERE fts MATCH ?1",
+                                            -1, &stmt, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_text(stmt, 1, texts[t], -1, SQLITE_STATIC);
+        while (sqlite3_step(stmt) == SQLITE_ROW && m < 500)
+            theirs[m++] = sqlite3_column_double(stmt, 0);
+        sqlite3_finalize(stmt);
+        assert_true(n > 0);
+        assert_int_equal(n, m);
+        assert_int_equal(total, (long long)n);
+        qsort(ours, n, sizeof(double), compare_doubles);
+        qsort(theirs, m, sizeof(double), compare_doubles);
+        for (size_t i = 0; i < n; i++)
+            if (ours[i] != theirs[i])
+                fail_msg("%s: score %zu is %.6f, bm25 says %.6f", texts[t], i, ours[i], theirs[i]);
+    }
+    sqlite3_close(db);
+    unlink(path);
+}
+
+/*
+ * q= with a filter naming records (probed row by row) selects what q= alone
+ * selects among those records, and still refuses a bad expression.
+ */
+static void selective_full_text(void **state)
+{
+    const char *const by_record[] = {"record=awaza-meeting", NULL};
+    struct store_page all = run("evidence", NULL, NULL, false, "awaza");
+    struct store_page some = run("evidence", by_record, NULL, false, "awaza");
+    struct store_page events =
+        run("events", (const char *const[]){"id=awaza-meeting", NULL}, NULL, false, "awaza");
+    struct query q;
+    struct store_page page;
+    struct store_error error;
+    const cJSON *r;
+    long long expected = 0;
+    (void)state;
+    cJSON_ArrayForEach(r, all.records) if (strcmp(cJSON_GetObjectItem(r, "record")->valuestring,
+                                                  "awaza-meeting") == 0) expected++;
+    assert_true(expected > 0);
+    assert_int_equal(some.total, expected);
+    assert_string_equal(ids_of(events.records), "awaza-meeting");
+    cJSON_Delete(all.records);
+    cJSON_Delete(some.records);
+    cJSON_Delete(events.records);
+    query_init(&q, catalog_find("evidence"));
+    assert_int_equal(query_add_filter(&q, "record", "no-such-record"), 0);
+    q.text = "al-qaeda";
+    assert_int_equal(store_select(store, &q, &page, &error), STRATA_EPARSE);
+    assert_null(page.records);
+}
+
 static void *reader(void *arg)
 {
     long failures = 0;
@@ -985,6 +1066,8 @@ int main(void)
         cmocka_unit_test(export_reopens),
         cmocka_unit_test(default_order_is_rowid_order),
         cmocka_unit_test(filters_use_indexes),
+        cmocka_unit_test(rank_is_bm25),
+        cmocka_unit_test(selective_full_text),
         cmocka_unit_test(concurrent_readers),
         cmocka_unit_test(synthetic_scale_loads),
     };
