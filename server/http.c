@@ -130,16 +130,33 @@ bool http_draining(void)
 
 /* ---- per-request bookkeeping ------------------------------------------ */
 
+/*
+ * Keep libmicrohttpd from parsing the query string: we decode the raw target
+ * ourselves (url.c), and its parser stores every argument in the connection's
+ * 32 KiB pool, where a few hundred parameters exhaust it and 0.9.75 then
+ * leaves the client without an answer until the idle timeout. It finds the
+ * '?' before calling on_uri() and parses what follows it afterwards, in the
+ * request-line buffer it owns and clobbers anyway: ending that string right
+ * after the '?' leaves it nothing to parse. The copy in ex->target is intact.
+ */
+static void skip_argument_parsing(const char *uri)
+{
+    char *query = uri ? strchr(uri, '?') : NULL;
+
+    if (query)
+        query[1] = '\0';
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct exchange *ex = calloc(1, sizeof(*ex));
-
     struct connection_state *c = connection_state(conn);
 
     connection_settle(c);
     if (!ex)
         return NULL;
     ex->target = strdup(uri ? uri : "");
+    skip_argument_parsing(uri);
     clock_gettime(CLOCK_MONOTONIC, &ex->started);
     ex->route_index = METRICS_UNMATCHED;
     ex->cache_state = "-";
