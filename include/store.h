@@ -103,12 +103,11 @@ struct store_search {
 };
 
 /*
- * Ranked hits (best first; equal scores in the order of the record they
- * belong to: its collection, its place in the collection's default order,
- * the record before its evidence spans, spans in article order): {type, id, label,
+ * Ranked hits (best first, then collection, then id): {type, id, label,
  * href, score, snippet} and, for evidence, record {type, id, label, href},
  * start, end, paragraph and highlights [{start, end}] (code-point offsets in
- * the article of the matched terms).
+ * the article of the matched terms). The score is FTS5's bm25 with the
+ * label, aliases, summary and text columns weighted 10, 6, 3 and 1.
  */
 int store_search(struct store *store, const struct store_search *s, cJSON **hits, long long *total,
                  struct store_error *error);

@@ -96,6 +96,8 @@ struct store {
      * fts_docsize, one B-tree lookup per match.
      */
     uint32_t *record_tokens, *span_tokens;
+    /* the same rows' places in (collection, id) order: how equal scores are ordered */
+    uint32_t *record_order, *span_order;
     size_t record_base[STORE_MAX_COLLECTIONS + 1];
     size_t span_count;
     struct slot slots[STORE_SLOTS];
@@ -104,19 +106,33 @@ struct store {
 /* ------------------------------------------------------------------ */
 /* ranking                                                             */
 
-/* Tokens of the FTS row rowid (see struct store), or 0 when unknown. */
-static uint32_t row_tokens(const struct store *store, sqlite3_int64 rowid)
+/* The value of FTS row rowid in one of the store's per-row arrays, or 0. */
+static uint32_t row_value(const struct store *store, const uint32_t *records, const uint32_t *spans,
+                          sqlite3_int64 rowid)
 {
     size_t collection = (size_t)(rowid >> FTS_COLLECTION_SHIFT);
     size_t rank = (size_t)((rowid >> FTS_RANK_SHIFT) & FTS_PART_MASK);
     size_t span = (size_t)(rowid & FTS_PART_MASK);
 
     if (span)
-        return span <= store->span_count ? store->span_tokens[span] : 0;
+        return span <= store->span_count ? spans[span] : 0;
     if (collection >= STORE_MAX_COLLECTIONS || rank == 0 ||
         store->record_base[collection] + rank > store->record_base[collection + 1])
         return 0;
-    return store->record_tokens[store->record_base[collection] + rank - 1];
+    return records[store->record_base[collection] + rank - 1];
+}
+
+/*
+ * strata_order(rowid): the place of an FTS row's hit in (collection, id)
+ * order, so that ORDER BY score, strata_order(rowid) is the documented order
+ * of hits without reading any id.
+ */
+static void strata_order(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const struct store *store = sqlite3_user_data(ctx);
+    (void)argc;
+    sqlite3_result_int64(ctx, row_value(store, store->record_order, store->span_order,
+                                        sqlite3_value_int64(argv[0])));
 }
 
 /* Per query: the phrases' IDF and the average row length (as FTS5's bm25). */
@@ -201,7 +217,7 @@ static void strata_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_c
         sqlite3_result_error_code(ctx, rc);
         return;
     }
-    length = (double)row_tokens(store, api->xRowid(fts));
+    length = (double)row_value(store, store->record_tokens, store->span_tokens, api->xRowid(fts));
     for (int i = 0; i < p->phrases; i++)
         score += p->idf[i] * (p->frequency[i] * (k1 + 1.0)) /
                  (p->frequency[i] + k1 * (1 - b + b * length / p->average));
@@ -220,6 +236,9 @@ static int rank_register(struct store *store, sqlite3 *db)
     sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (!api || api->xCreateFunction(api, "strata_rank", store, strata_rank, NULL) != SQLITE_OK)
+        return STRATA_ESTORE;
+    if (sqlite3_create_function_v2(db, "strata_order", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, store,
+                                   strata_order, NULL, NULL, NULL) != SQLITE_OK)
         return STRATA_ESTORE;
     return 0;
 }
@@ -1072,6 +1091,7 @@ struct fts_builder {
     bool started;
     int rc;
     char message[300];
+    uint32_t *record_order, *span_order; /* see struct store; handed over to it */
 };
 
 struct loader {
@@ -2154,6 +2174,72 @@ static int fts_rows(struct fts_builder *b, sqlite3_stmt *stmt)
     return rc;
 }
 
+/*
+ * Where each collection's FTS rows start in the store's per-record arrays
+ * (a relation's rank runs over every relation, derived ones too); returns
+ * the arrays' length.
+ */
+static size_t fts_bases(const struct loader *L, size_t base[STORE_MAX_COLLECTIONS + 1])
+{
+    size_t relations = catalog_index(catalog_find("relations")), total = 0;
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        base[i] = total;
+        total += i == relations ? L->relations.count : L->first[i + 1] - L->first[i];
+    }
+    for (size_t i = catalog_collection_count; i <= STORE_MAX_COLLECTIONS; i++)
+        base[i] = total;
+    return total;
+}
+
+struct hit_key {
+    size_t type; /* catalog index of the hit's collection */
+    const char *id;
+    uint32_t *place;
+};
+
+static int hit_key_compare(const void *pa, const void *pb)
+{
+    const struct hit_key *a = pa, *b = pb;
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+/* Every FTS row's place in (collection, id) order (see struct store). */
+static int fts_orders(struct fts_builder *b)
+{
+    const struct loader *L = b->L;
+    size_t base[STORE_MAX_COLLECTIONS + 1], total = fts_bases(L, base), n = 0;
+    size_t evidence = catalog_index(catalog_find("evidence"));
+    struct hit_key *keys = malloc((L->entries.count + L->spans.count + 1) * sizeof(*keys));
+
+    b->record_order = calloc(total + 1, sizeof(*b->record_order));
+    b->span_order = calloc(L->spans.count + 1, sizeof(*b->span_order));
+    if (!keys || !b->record_order || !b->span_order) {
+        free(keys);
+        return fts_fail(b, STRATA_ENOMEM);
+    }
+    for (size_t i = 0; i < L->entries.count; i++) {
+        const struct entry *e = ENTRY(L, i);
+        if (e->rank < 1 || base[e->collection] + (size_t)e->rank > base[e->collection + 1])
+            continue;
+        keys[n].type = e->collection;
+        keys[n].id = e->id;
+        keys[n++].place = &b->record_order[base[e->collection] + (size_t)e->rank - 1];
+    }
+    for (size_t i = 0; i < L->spans.count; i++) {
+        const struct span *sp = SPAN(L, i);
+        keys[n].type = evidence;
+        keys[n].id = sp->id;
+        keys[n++].place = &b->span_order[sp->rowid];
+    }
+    qsort(keys, n, sizeof(*keys), hit_key_compare);
+    for (size_t i = 0; i < n; i++)
+        *keys[i].place = (uint32_t)(i + 1);
+    free(keys);
+    return 0;
+}
+
 static void *fts_build(void *arg)
 {
     struct fts_builder *b = arg;
@@ -2193,6 +2279,8 @@ static void *fts_build(void *arg)
             SQLITE_OK)
         fts_fail(b, STRATA_ESTORE);
     sqlite3_finalize(stmt);
+    if (!b->rc)
+        fts_orders(b);
     return NULL;
 }
 
@@ -2338,24 +2426,23 @@ static size_t read_varint(const unsigned char *p, size_t n, uint64_t *value)
     return n ? n : 1;
 }
 
-/* The token count of every FTS row, from fts_docsize (see struct store). */
-static int store_tokens(struct store *store, const struct loader *L)
+/* The token count of every FTS row, from fts_docsize, and their order (see struct store). */
+static int store_tokens(struct store *store, struct loader *L)
 {
-    size_t relations = catalog_index(catalog_find("relations")), total = 0;
+    size_t total = fts_bases(L, store->record_base);
     sqlite3_stmt *stmt = NULL;
     int step;
 
-    for (size_t i = 0; i < catalog_collection_count; i++) {
-        store->record_base[i] = total;
-        total += i == relations ? L->relations.count : L->first[i + 1] - L->first[i];
-    }
-    for (size_t i = catalog_collection_count; i <= STORE_MAX_COLLECTIONS; i++)
-        store->record_base[i] = total;
     store->span_count = L->spans.count;
     store->record_tokens = calloc(total + 1, sizeof(*store->record_tokens));
     store->span_tokens = calloc(L->spans.count + 1, sizeof(*store->span_tokens));
     if (!store->record_tokens || !store->span_tokens)
         return STRATA_ENOMEM;
+    store->record_order = L->fts.record_order;
+    store->span_order = L->fts.span_order;
+    L->fts.record_order = L->fts.span_order = NULL;
+    if (!store->record_order || !store->span_order)
+        return STRATA_ESTORE;
     if (sqlite3_prepare_v2(store->writer, "SELECT id, sz FROM fts_docsize", -1, &stmt, NULL) !=
         SQLITE_OK)
         return STRATA_ESTORE;
@@ -2383,7 +2470,7 @@ static int store_tokens(struct store *store, const struct loader *L)
 }
 
 /* What the queries need to know of the built database. */
-static int store_describe(struct store *store, const struct loader *L)
+static int store_describe(struct store *store, struct loader *L)
 {
     sqlite3_stmt *stmt = NULL;
     size_t relations = catalog_index(catalog_find("relations"));
@@ -2426,6 +2513,8 @@ static void loader_release(struct loader *L)
 {
     fts_join(&L->fts);
     sqlite3_close(L->fts.db);
+    free(L->fts.record_order);
+    free(L->fts.span_order);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(L->stmts[i]);
     idmap_release(&L->map);
@@ -2499,6 +2588,8 @@ void store_free(struct store *store)
     cJSON_Delete(store->stats);
     free(store->record_tokens);
     free(store->span_tokens);
+    free(store->record_order);
+    free(store->span_order);
     pthread_mutex_destroy(&store->stats_lock);
     free(store);
 }
@@ -3251,7 +3342,7 @@ int store_search(struct store *store, const struct store_search *s, cJSON **hits
     buf_printf(
         &sql,
         "SELECT rowid, strata_rank(fts, 10.0, 6.0, 3.0, 1.0) AS score FROM fts%s ORDER BY score, "
-        "rowid LIMIT ?2 OFFSET ?3",
+        "strata_order(rowid) LIMIT ?2 OFFSET ?3",
         buf_str(&where));
     scores = malloc((s->limit + 1) * sizeof(*scores));
     rc = (sql.failed || !scores) ? STRATA_ENOMEM

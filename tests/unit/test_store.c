@@ -847,6 +847,89 @@ static void filters_use_indexes(void **state)
     unlink(path);
 }
 
+/*
+ * Hits come best first, then by collection (catalog order), then by id, and
+ * any page (offset, limit) is that list's slice, ties cut anywhere.
+ */
+static void check_search_order(struct store *s, const char *text)
+{
+    struct store_search all = {text, NULL, 0, 500, 0};
+    struct store_error error;
+    long long total = 0;
+    cJSON *hits = NULL, *page = NULL;
+    int n;
+
+    assert_int_equal(store_search(s, &all, &hits, &total, &error), 0);
+    n = cJSON_GetArraySize(hits);
+    assert_true(n > 1);
+    for (int i = 1; i < n; i++) {
+        const cJSON *a = cJSON_GetArrayItem(hits, i - 1), *b = cJSON_GetArrayItem(hits, i);
+        double sa = cJSON_GetObjectItem(a, "score")->valuedouble;
+        double sb = cJSON_GetObjectItem(b, "score")->valuedouble;
+        size_t ta = catalog_index(catalog_find(cJSON_GetObjectItem(a, "type")->valuestring));
+        size_t tb = catalog_index(catalog_find(cJSON_GetObjectItem(b, "type")->valuestring));
+        const char *ia = cJSON_GetObjectItem(a, "id")->valuestring;
+        const char *ib = cJSON_GetObjectItem(b, "id")->valuestring;
+        if (sa < sb || (sa == sb && (ta > tb || (ta == tb && strcmp(ia, ib) > 0))))
+            fail_msg("%s: hit %d (%s %s %f) before hit %d (%s %s %f)", text, i - 1,
+                     catalog_collections[ta].name, ia, sa, i, catalog_collections[tb].name, ib, sb);
+    }
+    for (int offset = 0; offset < n && offset < 80; offset += 7) {
+        struct store_search some = {text, NULL, 0, 3, (size_t)offset};
+        assert_int_equal(store_search(s, &some, &page, &total, &error), 0);
+        for (int k = 0; k < 3 && offset + k < n; k++)
+            assert_string_equal(
+                cJSON_GetObjectItem(cJSON_GetArrayItem(page, k), "id")->valuestring,
+                cJSON_GetObjectItem(cJSON_GetArrayItem(hits, offset + k), "id")->valuestring);
+        cJSON_Delete(page);
+    }
+    cJSON_Delete(hits);
+}
+
+static void search_order_and_pages(void **state)
+{
+    /* two spans with one quote, of an actor and an event: equal scores, id order */
+    static const char extra[] =
+        "{\"actors\": [{\"id\":\"zz-actor\",\"name\":\"Z\",\"kind\":\"state\","
+        "\"explicit\":true,\"evidence\":[{\"start\":0,\"end\":7,\"paragraph\":1,"
+        "\"quote\":\"Zyzzyva\"}]}], \"events\": [{\"id\":\"aa-event\",\"title\":\"A\","
+        "\"type\":\"meeting\",\"explicit\":true,\"evidence\":[{\"start\":0,\"end\":7,"
+        "\"paragraph\":1,\"quote\":\"Zyzzyva\"}]}]}";
+    struct store_search s = {"zyzzyva", NULL, 0, 10, 0};
+    struct store_error error;
+    struct model_error err;
+    struct model m;
+    struct store *tied = NULL;
+    cJSON *add = cJSON_Parse(extra), *list, *hits = NULL;
+    long long total = 0;
+    (void)state;
+    check_search_order(store, "awaza");
+    check_search_order(store, "summit OR security OR taliban");
+
+    memset(&m, 0, sizeof(m));
+    m.root = cJSON_Duplicate(model->root, 1);
+    snprintf(m.model_path, sizeof(m.model_path), "ties");
+    cJSON_ArrayForEach(list, add)
+    {
+        cJSON *r;
+        cJSON_ArrayForEach(r, list)
+            cJSON_AddItemToArray(cJSON_GetObjectItem(m.root, list->string), cJSON_Duplicate(r, 1));
+    }
+    assert_int_equal(store_open(&m, &tied, &err), 0);
+    assert_int_equal(store_search(tied, &s, &hits, &total, &error), 0);
+    assert_int_equal(total, 2);
+    assert_string_equal(ids_of(hits), "aa-event-e1,zz-actor-e1");
+    cJSON_Delete(hits);
+    s.offset = 1;
+    s.limit = 1;
+    assert_int_equal(store_search(tied, &s, &hits, &total, &error), 0);
+    assert_string_equal(ids_of(hits), "zz-actor-e1");
+    cJSON_Delete(hits);
+    store_free(tied);
+    cJSON_Delete(m.root);
+    cJSON_Delete(add);
+}
+
 static int compare_doubles(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -1035,6 +1118,7 @@ static void synthetic_scale_loads(void **state)
                          scale);
     cJSON_Delete(page.records);
     check_default_orders(s);
+    check_search_order(s, "awaza"); /* as many ties as copies */
     printf("# store_open of %ldx the model (%ld records): %.3f s (%.3f s of CPU)\n", scale, records,
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
            (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9);
@@ -1067,6 +1151,7 @@ int main(void)
         cmocka_unit_test(default_order_is_rowid_order),
         cmocka_unit_test(filters_use_indexes),
         cmocka_unit_test(rank_is_bm25),
+        cmocka_unit_test(search_order_and_pages),
         cmocka_unit_test(selective_full_text),
         cmocka_unit_test(concurrent_readers),
         cmocka_unit_test(synthetic_scale_loads),
