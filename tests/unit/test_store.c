@@ -706,6 +706,9 @@ static void export_reopens(void **state)
     assert_int_equal(count_rows(db, "SELECT count(*) FROM fts WHERE fts MATCH 'awaza'") > 0, 1);
     assert_int_equal(count_rows(db, "PRAGMA foreign_key_check") == -1, 1); /* no violation */
     assert_int_equal(count_rows(db, "SELECT count(*) FROM relations WHERE derived = 0"), 2);
+    /* documents are plain JSON in the file */
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM docs WHERE NOT json_valid(doc)"), 0);
+    assert_true(count_rows(db, "SELECT count(*) FROM docs") > 20);
     sqlite3_close(db);
     unlink(path);
     assert_int_equal(store_export(store, "/nonexistent-dir/x.db", &error), STRATA_EIO);
