@@ -696,12 +696,14 @@ static const char schema_sql[] =
     "REFERENCES records(id), explicit INTEGER NOT NULL, provenance TEXT NOT NULL, position "
     "INTEGER NOT NULL, CHECK (date_end >= date_start));"
     "CREATE TABLE event_participants (event_id TEXT NOT NULL REFERENCES records(id), ordinal "
-    "INTEGER NOT NULL, participant_id TEXT NOT NULL REFERENCES records(id));"
+    "INTEGER NOT NULL, participant_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY "
+    "(participant_id, event_id, ordinal)) WITHOUT ROWID;"
     "CREATE TABLE layers (id TEXT NOT NULL REFERENCES records(id), ordinal INTEGER NOT NULL, "
     "name TEXT NOT NULL COLLATE NOCASE, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, "
     "position INTEGER NOT NULL);"
     "CREATE TABLE layer_partners (layer_id TEXT NOT NULL REFERENCES records(id), ordinal "
-    "INTEGER NOT NULL, partner_id TEXT NOT NULL REFERENCES records(id));"
+    "INTEGER NOT NULL, partner_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY "
+    "(partner_id, layer_id, ordinal)) WITHOUT ROWID;"
     "CREATE TABLE layer_events (layer_id TEXT NOT NULL REFERENCES records(id), ordinal INTEGER "
     "NOT NULL, event_id TEXT NOT NULL REFERENCES records(id));"
     "CREATE TABLE layer_mechanisms (layer_id TEXT NOT NULL REFERENCES records(id), ordinal "
@@ -712,18 +714,21 @@ static const char schema_sql[] =
     "NOCASE, kind TEXT NOT NULL, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, position "
     "INTEGER NOT NULL);"
     "CREATE TABLE threat_sources (threat_id TEXT NOT NULL REFERENCES records(id), ordinal "
-    "INTEGER NOT NULL, source_id TEXT NOT NULL REFERENCES records(id));"
+    "INTEGER NOT NULL, source_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY (source_id, "
+    "threat_id, ordinal)) WITHOUT ROWID;"
     "CREATE TABLE threat_targets (threat_id TEXT NOT NULL REFERENCES records(id), ordinal "
-    "INTEGER NOT NULL, target_id TEXT NOT NULL REFERENCES records(id));"
+    "INTEGER NOT NULL, target_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY (target_id, "
+    "threat_id, ordinal)) WITHOUT ROWID;"
     "CREATE TABLE claims (id TEXT NOT NULL REFERENCES records(id), title TEXT NOT NULL COLLATE "
     "NOCASE, text TEXT NOT NULL, kind TEXT NOT NULL, certainty TEXT NOT NULL, hedge TEXT, "
     "explicit INTEGER NOT NULL, provenance TEXT NOT NULL, position INTEGER NOT NULL);"
     "CREATE TABLE claim_about (claim_id TEXT NOT NULL REFERENCES records(id), ordinal INTEGER "
-    "NOT NULL, record_id TEXT NOT NULL REFERENCES records(id));"
+    "NOT NULL, record_id TEXT NOT NULL REFERENCES records(id), PRIMARY KEY (record_id, "
+    "claim_id, ordinal)) WITHOUT ROWID;"
     "CREATE TABLE relations (id TEXT NOT NULL, type TEXT NOT NULL, source TEXT NOT NULL "
     "REFERENCES records(id), target TEXT NOT NULL REFERENCES records(id), source_type TEXT NOT "
-    "NULL, target_type TEXT NOT NULL, derived INTEGER NOT NULL, derived_record TEXT REFERENCES "
-    "records(id), derived_field TEXT, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, "
+    "NULL, target_type TEXT NOT NULL, derived INTEGER NOT NULL, derived_from_target INTEGER, "
+    "derived_field TEXT, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, "
     "basis TEXT, label TEXT NOT NULL, position INTEGER NOT NULL);"
     "CREATE TABLE evidence (id TEXT NOT NULL, record_id TEXT NOT NULL REFERENCES records(id), "
     "record_type TEXT NOT NULL, field TEXT NOT NULL, ordinal INTEGER NOT NULL, span_start "
@@ -775,13 +780,10 @@ static const char index_sql[] =
     "CREATE INDEX events_organization ON events(organization);"
     "CREATE INDEX events_explicit ON events(explicit);"
     "CREATE INDEX events_provenance ON events(provenance);"
-    "CREATE INDEX event_participants_participant ON event_participants(participant_id, "
-    "event_id);"
     "CREATE UNIQUE INDEX layers_id ON layers(id);"
     "CREATE INDEX layers_ordinal ON layers(ordinal);"
     "CREATE INDEX layers_explicit ON layers(explicit);"
     "CREATE INDEX layers_provenance ON layers(provenance);"
-    "CREATE INDEX layer_partners_partner ON layer_partners(partner_id, layer_id);"
     "CREATE INDEX layer_events_layer ON layer_events(layer_id);"
     "CREATE INDEX layer_events_event ON layer_events(event_id, layer_id);"
     "CREATE UNIQUE INDEX threats_id ON threats(id);"
@@ -789,14 +791,11 @@ static const char index_sql[] =
     "CREATE INDEX threats_kind ON threats(kind);"
     "CREATE INDEX threats_explicit ON threats(explicit);"
     "CREATE INDEX threats_provenance ON threats(provenance);"
-    "CREATE INDEX threat_sources_source ON threat_sources(source_id, threat_id);"
-    "CREATE INDEX threat_targets_target ON threat_targets(target_id, threat_id);"
     "CREATE UNIQUE INDEX claims_id ON claims(id);"
     "CREATE INDEX claims_kind ON claims(kind);"
     "CREATE INDEX claims_certainty ON claims(certainty);"
     "CREATE INDEX claims_explicit ON claims(explicit);"
     "CREATE INDEX claims_provenance ON claims(provenance);"
-    "CREATE INDEX claim_about_record ON claim_about(record_id, claim_id);"
     "CREATE UNIQUE INDEX relations_id ON relations(id);"
     "CREATE INDEX relations_source ON relations(source);"
     "CREATE INDEX relations_target ON relations(target);"
@@ -1075,9 +1074,10 @@ static const char *const insert_sql[ST_COUNT] = {
     [ST_CLAIM] = "INSERT INTO claims (rowid, id, title, text, kind, certainty, hedge, explicit, "
                  "provenance, position) VALUES (?,?,?,?,?,?,?,?,?,?)",
     [ST_ABOUT] = "INSERT INTO claim_about VALUES (?,?,?)",
-    [ST_RELATION] = "INSERT INTO relations (rowid, id, type, source, target, source_type, "
-                    "target_type, derived, derived_record, derived_field, explicit, provenance, "
-                    "basis, label, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_RELATION] =
+        "INSERT INTO relations (rowid, id, type, source, target, source_type, "
+        "target_type, derived, derived_from_target, derived_field, explicit, provenance, "
+        "basis, label, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_EVIDENCE] = "INSERT INTO evidence (rowid, id, record_id, record_type, field, ordinal, "
                     "span_start, span_end, paragraph, quote, fts_owner) VALUES "
                     "(?,?,?,?,?,?,?,?,?,?,?)",
@@ -2409,10 +2409,11 @@ static int insert_relations(struct loader *L)
         const struct relation *r = RELATION(L, i);
         const struct entry *holder = ENTRY(L, r->holder), *s = ENTRY(L, r->source),
                            *t = ENTRY(L, r->target);
+        /* the record stating a derived edge is one of its ends: which one, as 0 or 1 */
         rc =
-            insert(L, ST_RELATION, "ittttttbttbttti", r->rowid, r->id, r->type, s->id, t->id,
+            insert(L, ST_RELATION, "ittttttbbtbttti", r->rowid, r->id, r->type, s->id, t->id,
                    catalog_collections[s->collection].name, catalog_collections[t->collection].name,
-                   r->derived, r->derived ? holder->id : NULL, r->derived ? r->field : NULL,
+                   r->derived, r->derived && r->holder == r->target, r->derived ? r->field : NULL,
                    bool_of(holder->record, "explicit"), provenance_of(holder->record),
                    text_of(holder->record, "basis"), r->label,
                    r->derived ? (long long)-1 : holder->position);
@@ -2784,7 +2785,7 @@ static cJSON *evidence_doc(sqlite3_stmt *stmt)
 }
 
 #define RELATION_COLUMNS                                                                           \
-    "derived, id, type, source, target, source_type, target_type, derived_record, "                \
+    "derived, id, type, source, target, source_type, target_type, derived_from_target, "           \
     "derived_field, label, explicit, provenance, basis"
 
 /* A derived edge's document from RELATION_COLUMNS (the catalog's field order). */
@@ -2803,7 +2804,7 @@ static cJSON *derived_doc(sqlite3_stmt *stmt)
     cJSON_AddStringToObject(doc, "target_type", column_text(stmt, 6));
     cJSON_AddTrueToObject(doc, "derived");
     from = cJSON_AddObjectToObject(doc, "derived_from");
-    cJSON_AddStringToObject(from, "record", column_text(stmt, 7));
+    cJSON_AddStringToObject(from, "record", column_text(stmt, sqlite3_column_int(stmt, 7) ? 4 : 3));
     cJSON_AddStringToObject(from, "field", column_text(stmt, 8));
     cJSON_AddStringToObject(doc, "summary", column_text(stmt, 9));
     cJSON_AddBoolToObject(doc, "explicit", sqlite3_column_int(stmt, 10));

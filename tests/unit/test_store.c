@@ -239,6 +239,17 @@ static void derived_edges(void **state)
         cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "derived_from"), "record")->valuestring,
         "awaza-meeting");
     cJSON_Delete(doc);
+    /* the record that states an edge may be its target */
+    assert_int_equal(
+        store_get(store, catalog_find("relations"), "turkmenistan-member-of-five-countries", &doc),
+        0);
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "derived_from"), "record")->valuestring,
+        "five-countries");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "derived_from"), "field")->valuestring,
+        "members");
+    cJSON_Delete(doc);
     /* explicit relations keep their own id and say so */
     assert_int_equal(store_get(store, catalog_find("relations"), "us-cooperates-five", &doc), 0);
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(doc, "derived")));
