@@ -10,8 +10,9 @@
 #include "http.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,12 +275,21 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
  */
 #define CONNECTION_SLACK 16
 
+/*
+ * Connections the drain still admits: those that were waiting in the listen
+ * backlog when SIGTERM came (their requests may already be sent). Later ones
+ * are closed at once while the in-flight requests finish.
+ */
+static atomic_long drain_admits;
+
 static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     const struct http_server *server = cls;
 
     (void)addr;
     (void)addrlen;
+    if (atomic_load(&draining))
+        return atomic_fetch_sub(&drain_admits, 1) > 0 ? MHD_YES : MHD_NO;
     return atomic_load(&connections_open) < (long)server->cfg->max_connections ? MHD_YES : MHD_NO;
 }
 
@@ -850,26 +860,32 @@ int http_start(const struct config *cfg, struct http_server **out, unsigned *por
     return STRATA_OK;
 }
 
+/* How many connections wait in the listen socket's accept queue (Linux TCP_INFO). */
+static long listen_backlog(const struct http_server *server)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+
+    if (!info || info->listen_fd == MHD_INVALID_SOCKET ||
+        getsockopt(info->listen_fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+        return 0;
+    /* for a listening socket tcpi_unacked is the accept queue's length */
+    return (long)ti.tcpi_unacked;
+}
+
+/*
+ * Stop taking new connections but serve those already queued. This does not
+ * use MHD_quiesce_daemon(): with a thread pool on epoll, 0.9.75 removes the
+ * listen socket from each worker's epoll set while the workers may do the
+ * same, and aborts ("Failed to remove listen FD from epoll set") when it
+ * loses that race. admit() refuses instead, once the queue is served.
+ */
 void http_begin_drain(struct http_server *server)
 {
+    atomic_store(&drain_admits, server && server->daemon ? listen_backlog(server) : 0);
     atomic_store(&draining, true);
-    if (server && server->daemon) {
-        MHD_socket fd = MHD_quiesce_daemon(server->daemon);
-        if (fd == MHD_INVALID_SOCKET)
-            return;
-        /* serve what is already queued: closing the socket would reset it */
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        for (;;) {
-            struct sockaddr_storage addr;
-            socklen_t len = sizeof(addr);
-            int client = accept4(fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
-            if (client < 0)
-                break;
-            /* on failure libmicrohttpd closes the socket itself */
-            MHD_add_connection(server->daemon, client, (struct sockaddr *)&addr, len);
-        }
-        close(fd);
-    }
 }
 
 bool http_wait_idle(struct http_server *server, unsigned seconds)
