@@ -72,11 +72,18 @@ struct statement {
     sqlite3_stmt *stmt;
 };
 
+/* Record documents are stored DOC_BLOCK to a row, deflated together (see doc_block). */
+#define DOC_BLOCK 8
+
 struct slot {
     atomic_int busy;
     sqlite3 *db;
     struct statement statements[STORE_STATEMENTS];
     size_t next; /* the cache entry replaced next */
+    /* the last document block inflated (a page reads neighbours in default order) */
+    long long block_key;
+    char *block_text;
+    uint32_t block_offsets[DOC_BLOCK + 1];
 };
 
 struct store {
@@ -267,6 +274,8 @@ static void slot_close(struct slot *slot)
     }
     sqlite3_close(slot->db);
     slot->db = NULL;
+    free(slot->block_text);
+    slot->block_text = NULL;
 }
 
 /*
@@ -1093,6 +1102,13 @@ struct fts_builder {
     int rc;
     char message[300];
     uint32_t *record_order, *span_order; /* see struct store; handed over to it */
+    struct vec blocks;                   /* struct doc_row: the rows of `docs` (see doc_block) */
+};
+
+struct doc_row {
+    long long key;
+    unsigned char *data;
+    size_t size;
 };
 
 struct loader {
@@ -1769,99 +1785,164 @@ static int load_orders(struct loader *L)
 
 /* ---- documents ---- */
 
-/* The next count spans of a record as [{id, start, end, paragraph, quote}]. */
-static cJSON *spans_doc(struct loader *L, size_t *cursor, size_t count)
+/*
+ * Documents are written as JSON text directly (no cJSON tree: building and
+ * printing one per record was most of the load); the text is what
+ * cJSON_PrintUnformatted would give, up to number formatting.
+ */
+static void json_string(struct buf *out, const char *s)
 {
-    cJSON *out = cJSON_CreateArray();
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < count; i++) {
-        const struct span *s = SPAN(L, (*cursor)++);
-        cJSON *copy = cJSON_CreateObject();
-        if (!copy) {
-            cJSON_Delete(out);
-            return NULL;
-        }
-        cJSON_AddItemToArray(out, copy);
-        cJSON_AddStringToObject(copy, "id", s->id);
-        cJSON_AddNumberToObject(copy, "start", (double)s->start);
-        cJSON_AddNumberToObject(copy, "end", (double)s->end);
-        cJSON_AddNumberToObject(copy, "paragraph", (double)s->paragraph);
-        cJSON_AddStringToObject(copy, "quote", s->quote);
-    }
-    return out;
+    buf_putc(out, '"');
+    buf_json_escape(out, s, strlen(s));
+    buf_putc(out, '"');
 }
 
-/* An object field with declared keys, rebuilt with every key in order. */
-static cJSON *normalised_object(const cJSON *value, const char *const *keys)
+static void json_integer(struct buf *out, long long n)
 {
-    cJSON *out;
-    if (!cJSON_IsObject(value))
-        return cJSON_CreateNull();
-    out = cJSON_CreateObject();
-    if (!out)
-        return NULL;
-    for (size_t i = 0; keys[i]; i++) {
-        const cJSON *item = cJSON_GetObjectItemCaseSensitive(value, keys[i]);
-        cJSON *copy = item ? cJSON_Duplicate(item, 1) : cJSON_CreateNull();
-        if (!copy) {
-            cJSON_Delete(out);
-            return NULL;
+    char digits[24];
+    size_t i = sizeof(digits);
+    unsigned long long u = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+    do {
+        digits[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (n < 0)
+        digits[--i] = '-';
+    buf_add(out, digits + i, sizeof(digits) - i);
+}
+
+static void json_number(struct buf *out, double d)
+{
+    if (d > -9007199254740992.0 && d < 9007199254740992.0 && d == (double)(long long)d)
+        json_integer(out, (long long)d);
+    else if (isfinite(d))
+        buf_printf(out, "%.17g", d);
+    else
+        buf_puts(out, "null");
+}
+
+static void json_value(struct buf *out, const cJSON *v)
+{
+    const cJSON *item;
+    bool first = true;
+
+    if (cJSON_IsFalse(v)) {
+        buf_puts(out, "false");
+    } else if (cJSON_IsTrue(v)) {
+        buf_puts(out, "true");
+    } else if (cJSON_IsNumber(v)) {
+        json_number(out, v->valuedouble);
+    } else if (cJSON_IsString(v)) {
+        json_string(out, v->valuestring);
+    } else if (cJSON_IsArray(v)) {
+        buf_putc(out, '[');
+        cJSON_ArrayForEach(item, v)
+        {
+            if (!first)
+                buf_putc(out, ',');
+            first = false;
+            json_value(out, item);
         }
-        cJSON_AddItemToObject(out, keys[i], copy);
+        buf_putc(out, ']');
+    } else if (cJSON_IsObject(v)) {
+        buf_putc(out, '{');
+        cJSON_ArrayForEach(item, v)
+        {
+            if (!first)
+                buf_putc(out, ',');
+            first = false;
+            json_string(out, item->string ? item->string : "");
+            buf_putc(out, ':');
+            json_value(out, item);
+        }
+        buf_putc(out, '}');
+    } else {
+        buf_puts(out, "null");
     }
-    return out;
+}
+
+static void json_key(struct buf *out, const char *key, bool first)
+{
+    if (!first)
+        buf_putc(out, ',');
+    json_string(out, key);
+    buf_putc(out, ':');
+}
+
+/* The next count spans of a record as [{id, start, end, paragraph, quote}]. */
+static void json_spans(struct buf *out, const struct loader *L, size_t *cursor, size_t count)
+{
+    buf_putc(out, '[');
+    for (size_t i = 0; i < count; i++) {
+        const struct span *s = SPAN(L, (*cursor)++);
+        buf_puts(out, i ? ",{\"id\":" : "{\"id\":");
+        json_string(out, s->id);
+        buf_puts(out, ",\"start\":");
+        json_integer(out, s->start);
+        buf_puts(out, ",\"end\":");
+        json_integer(out, s->end);
+        buf_puts(out, ",\"paragraph\":");
+        json_integer(out, s->paragraph);
+        buf_puts(out, ",\"quote\":");
+        json_string(out, s->quote);
+        buf_putc(out, '}');
+    }
+    buf_putc(out, ']');
 }
 
 /* Layer mechanisms or goals, each with its evidence (spans in load_spans order). */
-static cJSON *parts_doc(struct loader *L, const cJSON *parts, bool mechanisms, size_t *cursor)
+static void json_parts(struct buf *out, const struct loader *L, const cJSON *parts, bool mechanisms,
+                       size_t *cursor)
 {
-    cJSON *out = cJSON_CreateArray();
     const cJSON *part;
+    bool first_part = true;
 
+    if (!cJSON_IsArray(parts)) {
+        json_value(out, parts);
+        return;
+    }
+    buf_putc(out, '[');
     cJSON_ArrayForEach(part, parts)
     {
-        cJSON *copy = cJSON_CreateObject(), *evidence;
         const cJSON *item;
-
-        if (!out || !copy) {
-            cJSON_Delete(copy);
-            cJSON_Delete(out);
-            return NULL;
+        bool first = true;
+        if (!first_part)
+            buf_putc(out, ',');
+        first_part = false;
+        if (!cJSON_IsObject(part)) {
+            json_value(out, part); /* not a valid model: the validation reports it */
+            continue;
         }
-        cJSON_AddItemToArray(out, copy);
-        if (!cJSON_IsObject(part))
-            continue; /* not a valid model: the validation reports it */
+        buf_putc(out, '{');
         cJSON_ArrayForEach(item, part)
         {
             if (strcmp(item->string, "evidence") == 0)
                 continue;
-            cJSON_AddItemToObject(copy, item->string, cJSON_Duplicate(item, 1));
+            json_key(out, item->string, first);
+            first = false;
+            json_value(out, item);
         }
-        if (mechanisms && !cJSON_GetObjectItemCaseSensitive(copy, "organization"))
-            cJSON_AddNullToObject(copy, "organization");
-        evidence = spans_doc(L, cursor, (size_t)cJSON_GetArraySize(array_of(part, "evidence")));
-        if (!evidence) {
-            cJSON_Delete(out);
-            return NULL;
+        if (mechanisms && !cJSON_GetObjectItemCaseSensitive(part, "organization")) {
+            json_key(out, "organization", first);
+            first = false;
+            buf_puts(out, "null");
         }
-        cJSON_AddItemToObject(copy, "evidence", evidence);
+        json_key(out, "evidence", first);
+        json_spans(out, L, cursor, (size_t)cJSON_GetArraySize(array_of(part, "evidence")));
+        buf_putc(out, '}');
     }
-    return out;
+    buf_putc(out, ']');
 }
 
 /* The stored representation of a record: every catalog field, in order. */
-static cJSON *record_doc(struct loader *L, const struct entry *e)
+static void record_json(const struct loader *L, const struct entry *e, struct buf *out)
 {
     const struct catalog_collection *c = &catalog_collections[e->collection];
-    const cJSON *record = e->record;
+    const cJSON *record = e->record, *part;
     bool layers = strcmp(c->name, "layers") == 0, relations = strcmp(c->name, "relations") == 0;
     size_t mechanisms = e->span_first, goals = e->span_first, own = e->span_first;
-    cJSON *doc = cJSON_CreateObject();
-    const cJSON *part;
+    bool first = true;
 
-    if (!doc)
-        return NULL;
     /* the spans of a layer: mechanisms', goals', then its own (see load_spans) */
     if (layers) {
         cJSON_ArrayForEach(part, array_of(record, "mechanisms")) goals +=
@@ -1870,42 +1951,46 @@ static cJSON *record_doc(struct loader *L, const struct entry *e)
         cJSON_ArrayForEach(part, array_of(record, "goals")) own +=
             (size_t)cJSON_GetArraySize(array_of(part, "evidence"));
     }
+    buf_putc(out, '{');
     for (size_t i = 0; i < c->field_count; i++) {
         const struct catalog_field *f = &c->fields[i];
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(record, f->name);
-        cJSON *copy;
 
         if (f->computed)
             continue;
-        if (strcmp(f->name, "evidence") == 0)
-            copy = spans_doc(L, &own, (size_t)cJSON_GetArraySize(array_of(record, "evidence")));
-        else if (layers && strcmp(f->name, "mechanisms") == 0)
-            copy = parts_doc(L, value, true, &mechanisms);
-        else if (layers && strcmp(f->name, "goals") == 0)
-            copy = parts_doc(L, value, false, &goals);
-        else if (relations && strcmp(f->name, "source_type") == 0)
-            copy = cJSON_CreateString(
-                catalog_collections[ENTRY(L, idmap_record(&L->map, text_of(record, "source")))
-                                        ->collection]
-                    .name);
-        else if (relations && strcmp(f->name, "target_type") == 0)
-            copy = cJSON_CreateString(
-                catalog_collections[ENTRY(L, idmap_record(&L->map, text_of(record, "target")))
-                                        ->collection]
-                    .name);
-        else if (relations && strcmp(f->name, "derived") == 0)
-            copy = cJSON_CreateFalse();
-        else if (f->subfields)
-            copy = normalised_object(value, f->subfields);
-        else
-            copy = value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull();
-        if (!copy) {
-            cJSON_Delete(doc);
-            return NULL;
+        json_key(out, f->name, first);
+        first = false;
+        if (strcmp(f->name, "evidence") == 0) {
+            json_spans(out, L, &own, (size_t)cJSON_GetArraySize(array_of(record, "evidence")));
+        } else if (layers && strcmp(f->name, "mechanisms") == 0) {
+            json_parts(out, L, value, true, &mechanisms);
+        } else if (layers && strcmp(f->name, "goals") == 0) {
+            json_parts(out, L, value, false, &goals);
+        } else if (relations &&
+                   (strcmp(f->name, "source_type") == 0 || strcmp(f->name, "target_type") == 0)) {
+            size_t end =
+                idmap_record(&L->map, text_of(record, f->name[0] == 's' ? "source" : "target"));
+            json_string(out, end == NOT_A_RECORD
+                                 ? ""
+                                 : catalog_collections[ENTRY(L, end)->collection].name);
+        } else if (relations && strcmp(f->name, "derived") == 0) {
+            buf_puts(out, "false");
+        } else if (f->subfields) {
+            if (!cJSON_IsObject(value)) {
+                buf_puts(out, "null");
+                continue;
+            }
+            buf_putc(out, '{');
+            for (size_t k = 0; f->subfields[k]; k++) {
+                json_key(out, f->subfields[k], k == 0);
+                json_value(out, cJSON_GetObjectItemCaseSensitive(value, f->subfields[k]));
+            }
+            buf_putc(out, '}');
+        } else {
+            json_value(out, value);
         }
-        cJSON_AddItemToObject(doc, f->name, copy);
     }
-    return doc;
+    buf_putc(out, '}');
 }
 
 /* ---- rows ---- */
@@ -2042,83 +2127,111 @@ static long long fts_rowid(size_t collection, long long rank, long long span_row
 }
 
 /*
- * A stored document: its JSON text deflated (zlib), after its length as 4
- * bytes little-endian. Record documents are most of the database; deflated
- * they take about half the memory, and inflating one costs microseconds.
+ * A row of `docs` holds the documents of DOC_BLOCK consecutive ranks of one
+ * collection (rowid: collection << 32 | (rank - 1) / DOC_BLOCK): the count
+ * and DOC_BLOCK + 1 offsets as 4-byte little-endian numbers, then the
+ * documents' JSON texts one after the other, deflated as one stream (an
+ * absent rank has an empty text). Neighbouring records are alike, so a
+ * block deflates to a fifth of its size; inflating one costs microseconds.
  */
-static unsigned char *doc_pack(const char *text, size_t *size)
-{
-    size_t len = strlen(text);
-    uLongf packed = compressBound((uLong)len);
-    unsigned char *out = malloc(4 + packed);
+#define DOC_HEADER (4 * (DOC_BLOCK + 2))
 
-    if (!out || len > UINT32_MAX ||
-        compress2(out + 4, &packed, (const Bytef *)text, (uLong)len, 1) != Z_OK) {
-        free(out);
-        return NULL;
-    }
+static void put_u32(unsigned char *p, uint32_t v)
+{
     for (int i = 0; i < 4; i++)
-        out[i] = (unsigned char)(len >> (8 * i));
-    *size = 4 + packed;
-    return out;
+        p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* The JSON text of a stored document (malloc'ed, NUL-terminated), or NULL. */
-static char *doc_unpack(const unsigned char *data, size_t size, size_t *len)
+static uint32_t get_u32(const unsigned char *p)
 {
-    uLongf out_len;
-    char *out;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
-    if (!data || size < 4)
-        return NULL;
-    out_len =
-        (uLongf)data[0] | (uLongf)data[1] << 8 | (uLongf)data[2] << 16 | (uLongf)data[3] << 24;
-    out = malloc(out_len + 1);
-    if (!out)
-        return NULL;
-    if (uncompress((Bytef *)out, &out_len, data + 4, (uLong)(size - 4)) != Z_OK) {
+/* Deflate text (offsets[DOC_BLOCK] bytes) into a docs row (malloc'ed). */
+static unsigned char *doc_block(z_stream *z, const char *text, const uint32_t *offsets,
+                                size_t *size)
+{
+    uLong len = offsets[DOC_BLOCK];
+    uLong packed = deflateBound(z, len);
+    unsigned char *out = malloc(DOC_HEADER + packed);
+
+    if (!out || deflateReset(z) != Z_OK) {
         free(out);
         return NULL;
     }
-    out[out_len] = '\0';
-    *len = out_len;
+    put_u32(out, DOC_BLOCK);
+    for (int i = 0; i <= DOC_BLOCK; i++)
+        put_u32(out + 4 * (i + 1), offsets[i]);
+    z->next_in = (Bytef *)(uintptr_t)text;
+    z->avail_in = (uInt)len;
+    z->next_out = out + DOC_HEADER;
+    z->avail_out = (uInt)packed;
+    if (deflate(z, Z_FINISH) != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    *size = DOC_HEADER + (size_t)z->total_out;
     return out;
 }
 
-/* Everything of one record but its relation row: records, docs, its rows. */
+/*
+ * Inflate a docs row into *text (malloc'ed) and offsets; 0, or
+ * STRATA_ESTORE for a row that is not a block.
+ */
+static int doc_unblock(const unsigned char *data, size_t size, char **text, uint32_t *offsets)
+{
+    uLongf len;
+
+    *text = NULL;
+    if (!data || size < DOC_HEADER || get_u32(data) != DOC_BLOCK)
+        return STRATA_ESTORE;
+    for (int i = 0; i <= DOC_BLOCK; i++)
+        offsets[i] = get_u32(data + 4 * (i + 1));
+    len = offsets[DOC_BLOCK];
+    *text = malloc(len + 1);
+    if (!*text)
+        return STRATA_ENOMEM;
+    if (uncompress((Bytef *)*text, &len, data + DOC_HEADER, (uLong)(size - DOC_HEADER)) != Z_OK ||
+        len != offsets[DOC_BLOCK]) {
+        free(*text);
+        *text = NULL;
+        return STRATA_ESTORE;
+    }
+    (*text)[len] = '\0';
+    return 0;
+}
+
+/* Everything of one record but its relation row and its document: records, its rows. */
 static int insert_record(struct loader *L, const struct entry *e, const char *label)
 {
     const struct catalog_collection *c = &catalog_collections[e->collection];
-    cJSON *doc = record_doc(L, e);
-    char *doc_text = doc ? cJSON_PrintUnformatted(doc) : NULL;
-    unsigned char *packed = NULL;
-    size_t packed_size = 0;
     int rc;
 
-    cJSON_Delete(doc);
-    packed = doc_text ? doc_pack(doc_text, &packed_size) : NULL;
-    free(doc_text);
-    if (!packed)
-        return out_of_memory(L);
     rc = insert(L, ST_RECORD, "tttti", e->id, c->name, c->kind ? text_of(e->record, c->kind) : NULL,
                 label, e->rank);
-    if (!rc) {
-        sqlite3_stmt *stmt = L->stmts[ST_DOC];
-        rc = sqlite3_bind_int64(stmt, 1, ((long long)e->collection << DOC_SHIFT) | e->rank);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_blob(stmt, 2, packed, (int)packed_size, SQLITE_STATIC);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_step(stmt);
-        sqlite3_reset(stmt);
-        rc =
-            rc == SQLITE_DONE ? 0 : load_fail(L, STRATA_ESTORE, "store: %s", sqlite3_errmsg(L->db));
-    }
-    free(packed);
     if (!rc)
         rc = insert_rows(L, e);
     if (!rc && has_aliases(c))
         rc = insert_refs(L, ST_ALIAS, e->record, e->id, "aliases");
     return rc;
+}
+
+/* The document blocks the builder thread deflated, in rowid order. */
+static int insert_docs(struct loader *L)
+{
+    sqlite3_stmt *stmt = L->stmts[ST_DOC];
+    int rc = SQLITE_DONE;
+
+    for (size_t i = 0; i < L->fts.blocks.count && rc == SQLITE_DONE; i++) {
+        const struct doc_row *row = &((const struct doc_row *)L->fts.blocks.items)[i];
+        rc = sqlite3_bind_int64(stmt, 1, row->key);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_blob(stmt, 2, row->data, (int)row->size, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+    }
+    return rc == SQLITE_DONE ? 0 : load_fail(L, STRATA_ESTORE, "store: %s", sqlite3_errmsg(L->db));
 }
 
 static int insert_records(struct loader *L)
@@ -2298,6 +2411,58 @@ static int fts_orders(struct fts_builder *b)
     return 0;
 }
 
+/* Every record's document, written and deflated by blocks (the loading thread inserts them). */
+static int fts_docs(struct fts_builder *b)
+{
+    const struct loader *L = b->L;
+    struct buf text;
+    z_stream z;
+    int rc = 0;
+
+    /*
+     * One deflate state for all blocks (a few KiB each): a 32 KiB window, a
+     * hash small enough that deflateReset clears it cheaply for each block.
+     */
+    memset(&z, 0, sizeof(z));
+    b->blocks.size = sizeof(struct doc_row);
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15, 6, Z_DEFAULT_STRATEGY) != Z_OK)
+        return fts_fail(b, STRATA_ENOMEM);
+    buf_init(&text, 0);
+    for (size_t ci = 0; ci < catalog_collection_count && !rc; ci++) {
+        size_t k = L->first[ci];
+        while (k < L->first[ci + 1] && !rc) {
+            long long block = (ENTRY(L, L->ranked[k])->rank - 1) / DOC_BLOCK;
+            uint32_t offsets[DOC_BLOCK + 1];
+            struct doc_row *row;
+            int at = 0;
+            buf_reset(&text);
+            /* the block's ranks in order, an empty text for each absent one */
+            while (k < L->first[ci + 1] &&
+                   (ENTRY(L, L->ranked[k])->rank - 1) / DOC_BLOCK == block) {
+                const struct entry *e = ENTRY(L, L->ranked[k++]);
+                int slot = (int)((e->rank - 1) % DOC_BLOCK);
+                while (at <= slot)
+                    offsets[at++] = (uint32_t)text.len;
+                record_json(L, e, &text);
+            }
+            while (at <= DOC_BLOCK)
+                offsets[at++] = (uint32_t)text.len;
+            row = vec_push(&b->blocks);
+            if (text.failed || !row) {
+                rc = fts_fail(b, STRATA_ENOMEM);
+                break;
+            }
+            row->key = ((long long)ci << DOC_SHIFT) | block;
+            row->data = doc_block(&z, buf_str(&text), offsets, &row->size);
+            if (!row->data)
+                rc = fts_fail(b, STRATA_ENOMEM);
+        }
+    }
+    buf_release(&text);
+    deflateEnd(&z);
+    return rc;
+}
+
 static void *fts_build(void *arg)
 {
     struct fts_builder *b = arg;
@@ -2340,6 +2505,8 @@ static void *fts_build(void *arg)
     sqlite3_finalize(stmt);
     if (!b->rc)
         fts_orders(b);
+    if (!b->rc)
+        fts_docs(b);
     return NULL;
 }
 
@@ -2460,9 +2627,13 @@ static int load_all(struct loader *L)
     L->where[0] = '\0';
     if (!rc)
         rc = exec_sql(L, index_sql);
+    fts_join(&L->fts);
+    if (!rc && L->fts.rc)
+        rc = load_fail(L, L->fts.rc, "%s", L->fts.message);
+    if (!rc)
+        rc = insert_docs(L);
     if (!rc)
         rc = exec_sql(L, "COMMIT");
-    fts_join(&L->fts);
     if (!rc)
         rc = fts_finish(L);
     return rc;
@@ -2576,6 +2747,9 @@ static void loader_release(struct loader *L)
     sqlite3_close(L->fts.db);
     free(L->fts.record_order);
     free(L->fts.span_order);
+    for (size_t i = 0; i < L->fts.blocks.count; i++)
+        free(((struct doc_row *)L->fts.blocks.items)[i].data);
+    free(L->fts.blocks.items);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(L->stmts[i]);
     idmap_release(&L->map);
@@ -2660,17 +2834,48 @@ double store_load_seconds(const struct store *store)
     return store ? store->load_seconds : 0.0;
 }
 
-static void export_inflate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/*
+ * The exported file is for the sqlite3 shell: `docs` there holds one plain
+ * JSON document per record (rowid: collection << 32 | rank).
+ */
+static int export_docs(sqlite3 *dest)
 {
-    size_t len = 0;
-    char *text =
-        doc_unpack(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), &len);
-    (void)argc;
-    if (!text) {
-        sqlite3_result_error(ctx, "a stored document does not inflate", -1);
-        return;
+    sqlite3_stmt *blocks = NULL, *insert_doc = NULL;
+    uint32_t offsets[DOC_BLOCK + 1];
+    int rc =
+        sqlite3_exec(dest, "BEGIN; CREATE TABLE documents (doc TEXT NOT NULL)", NULL, NULL, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(dest, "SELECT rowid, doc FROM docs", -1, &blocks, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(dest, "INSERT INTO documents (rowid, doc) VALUES (?1, ?2)", -1,
+                                &insert_doc, NULL);
+    while (rc == SQLITE_OK && sqlite3_step(blocks) == SQLITE_ROW) {
+        long long key = sqlite3_column_int64(blocks, 0);
+        long long first = (key & ((1LL << DOC_SHIFT) - 1)) * DOC_BLOCK + 1;
+        char *text = NULL;
+        if (doc_unblock(sqlite3_column_blob(blocks, 1), (size_t)sqlite3_column_bytes(blocks, 1),
+                        &text, offsets) != 0) {
+            rc = SQLITE_CORRUPT;
+            break;
+        }
+        for (int i = 0; i < DOC_BLOCK && rc == SQLITE_OK; i++) {
+            if (offsets[i + 1] <= offsets[i])
+                continue;
+            sqlite3_bind_int64(insert_doc, 1, (key & ~((1LL << DOC_SHIFT) - 1)) | (first + i));
+            sqlite3_bind_text(insert_doc, 2, text + offsets[i], (int)(offsets[i + 1] - offsets[i]),
+                              SQLITE_STATIC);
+            rc = sqlite3_step(insert_doc) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+            sqlite3_reset(insert_doc);
+        }
+        free(text);
     }
-    sqlite3_result_text(ctx, text, (int)len, free);
+    sqlite3_finalize(blocks);
+    sqlite3_finalize(insert_doc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(dest, "DROP TABLE docs; ALTER TABLE documents RENAME TO docs; COMMIT",
+                          NULL, NULL, NULL);
+    return rc;
 }
 
 int store_export(struct store *store, const char *path, struct store_error *error)
@@ -2697,10 +2902,8 @@ int store_export(struct store *store, const char *path, struct store_error *erro
     sqlite3_backup_step(backup, -1);
     rc = sqlite3_backup_finish(backup);
     /* the file is for the sqlite3 shell: its documents are plain JSON text */
-    if (rc == SQLITE_OK &&
-        sqlite3_create_function_v2(dest, "strata_inflate", 1, SQLITE_UTF8, NULL, export_inflate,
-                                   NULL, NULL, NULL) == SQLITE_OK)
-        rc = sqlite3_exec(dest, "UPDATE docs SET doc = strata_inflate(doc)", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = export_docs(dest);
     if (rc != SQLITE_OK)
         error_from(error, dest);
     sqlite3_close(dest);
@@ -2862,22 +3065,38 @@ static int fetch_doc(struct slot *slot, const struct catalog_collection *c, long
         if (derived)
             return *out ? 0 : STRATA_ENOMEM;
     }
-    rc = slot_prepare(slot, "SELECT doc FROM docs WHERE rowid = ?1", &stmt);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(stmt, 1, ((long long)ci << DOC_SHIFT) | rowid);
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        size_t len = 0;
-        char *text =
-            doc_unpack(sqlite3_column_blob(stmt, 0), (size_t)sqlite3_column_bytes(stmt, 0), &len);
-        *out = text ? cJSON_ParseWithLength(text, len) : NULL;
-        free(text);
+    /* a record's document: from the slot's last block, or its block inflated */
+    {
+        long long key = ((long long)ci << DOC_SHIFT) | ((rowid - 1) / DOC_BLOCK);
+        size_t at = (size_t)((rowid - 1) % DOC_BLOCK);
+        if (rowid < 1)
+            return STRATA_ENOTFOUND;
+        if (!slot->block_text || slot->block_key != key) {
+            free(slot->block_text);
+            slot->block_text = NULL;
+            rc = slot_prepare(slot, "SELECT doc FROM docs WHERE rowid = ?1", &stmt);
+            if (rc)
+                return rc;
+            sqlite3_bind_int64(stmt, 1, key);
+            step = sqlite3_step(stmt);
+            if (step == SQLITE_ROW)
+                rc =
+                    doc_unblock(sqlite3_column_blob(stmt, 0), (size_t)sqlite3_column_bytes(stmt, 0),
+                                &slot->block_text, slot->block_offsets);
+            else
+                rc = step == SQLITE_DONE ? STRATA_ENOTFOUND : STRATA_ESTORE;
+            statement_done(stmt);
+            if (rc)
+                return rc;
+            slot->block_key = key;
+        }
+        if (slot->block_offsets[at + 1] <= slot->block_offsets[at] ||
+            slot->block_offsets[at + 1] > slot->block_offsets[DOC_BLOCK])
+            return STRATA_ENOTFOUND;
+        *out = cJSON_ParseWithLength(slot->block_text + slot->block_offsets[at],
+                                     slot->block_offsets[at + 1] - slot->block_offsets[at]);
+        return *out ? 0 : STRATA_ENOMEM;
     }
-    statement_done(stmt);
-    if (step != SQLITE_ROW)
-        return step == SQLITE_DONE ? STRATA_ENOTFOUND : STRATA_ESTORE;
-    return *out ? 0 : STRATA_ENOMEM;
 }
 
 /* Rowids read from a statement's first column. */
