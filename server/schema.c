@@ -10,6 +10,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,7 @@ struct schema_node {
     size_t property_count;
     const char **required;
     size_t required_count;
+    size_t *required_property; /* index in properties of required[i], or SIZE_MAX */
     bool no_additional;
     struct schema_node *items;
     const cJSON *enum_values;
@@ -201,8 +203,11 @@ int schema_path_member(struct buf *path, const char *name)
         plain =
             (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     }
-    if (plain)
-        return buf_printf(path, ".%s", name);
+    if (plain) {
+        /* no printf: a path segment is written for every member validated */
+        buf_putc(path, '.');
+        return buf_add(path, name, i);
+    }
     buf_puts(path, "[\"");
     buf_json_escape(path, name, strlen(name));
     return buf_puts(path, "\"]");
@@ -210,7 +215,16 @@ int schema_path_member(struct buf *path, const char *name)
 
 int schema_path_index(struct buf *path, size_t index)
 {
-    return buf_printf(path, "[%zu]", index);
+    char digits[24];
+    size_t at = sizeof(digits);
+
+    digits[--at] = ']';
+    do {
+        digits[--at] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index > 0);
+    digits[--at] = '[';
+    return buf_add(path, digits + at, sizeof(digits) - at);
 }
 
 /* "line L, column C" (1-based, columns in code points) of position pos of text. */
@@ -605,6 +619,18 @@ static int compile_node(struct compiler *c, const cJSON *json, struct schema_nod
             return rc;
         schema_location_pop(&c->location, location_len);
     }
+    /* each required name's property, so that validation checks presence from its map */
+    if (node->required_count > 0) {
+        node->required_property = malloc(node->required_count * sizeof(size_t));
+        if (node->required_property == NULL)
+            return compile_fail(c, STRATA_ENOMEM, "out of memory");
+        for (size_t i = 0; i < node->required_count; i++) {
+            node->required_property[i] = SIZE_MAX;
+            for (size_t k = 0; k < node->property_count; k++)
+                if (strcmp(node->properties[k].name, node->required[i]) == 0)
+                    node->required_property[i] = k;
+        }
+    }
     return STRATA_OK;
 }
 
@@ -734,6 +760,7 @@ void schema_free(struct schema *schema)
             regfree(&node->pattern);
         free(node->properties);
         free(node->required);
+        free(node->required_property);
         free(node->references);
         free(node);
     }
@@ -1002,14 +1029,16 @@ static void schema_put_names(struct buf *out, const char *const *names, size_t c
 }
 
 static int validate_missing(struct validation *v, const struct schema_node *node,
-                            const cJSON *instance)
+                            const cJSON *instance, const unsigned char *seen)
 {
     struct buf names;
     size_t i;
     int rc;
 
     for (i = 0; i < node->required_count; i++) {
-        if (cJSON_GetObjectItemCaseSensitive(instance, node->required[i]) != NULL)
+        size_t k = node->required_property ? node->required_property[i] : SIZE_MAX;
+        if (k != SIZE_MAX ? seen[k] != 0
+                          : cJSON_GetObjectItemCaseSensitive(instance, node->required[i]) != NULL)
             continue;
         buf_init(&names, 4096);
         schema_put_names(&names, node->required, node->required_count);
@@ -1041,55 +1070,75 @@ static int validate_unknown(struct validation *v, const struct schema_node *node
     return rc;
 }
 
+/*
+ * Members are mapped to their properties once: that map gives the
+ * duplicates and the required properties present, then each member is
+ * validated in document order (a missing property is reported first, as
+ * the first failure of the object).
+ */
 static int validate_object(struct validation *v, const struct schema_node *node,
                            const cJSON *instance)
 {
-    unsigned char small_seen[64];
-    unsigned char *seen = small_seen;
+    enum { SMALL = 64 };
+    unsigned char small_seen[SMALL], small_duplicate[SMALL];
+    size_t small_property[SMALL];
+    unsigned char *seen = small_seen, *duplicate = small_duplicate;
+    size_t *property = small_property;
+    size_t members = 0, m, path_len = v->path.len;
     const cJSON *member;
-    size_t path_len = v->path.len;
-    int rc;
+    int rc = STRATA_OK;
 
-    rc = validate_missing(v, node, instance);
-    if (rc != STRATA_OK)
-        return rc;
-    if (node->property_count > sizeof(small_seen)) {
-        seen = calloc(node->property_count, 1);
-        if (seen == NULL)
-            return STRATA_ENOMEM;
+    for (member = instance->child; member != NULL; member = member->next)
+        members++;
+    if (node->property_count > SMALL || members > SMALL) {
+        size_t n = node->property_count > members ? node->property_count : members;
+        seen = calloc(n, 1);
+        duplicate = calloc(n, 1);
+        property = calloc(n, sizeof(*property));
+        if (seen == NULL || duplicate == NULL || property == NULL) {
+            rc = STRATA_ENOMEM;
+            goto done;
+        }
     } else {
         memset(small_seen, 0, sizeof(small_seen));
+        memset(small_duplicate, 0, sizeof(small_duplicate));
     }
-    for (member = instance->child; member != NULL && rc == STRATA_OK; member = member->next) {
-        const struct schema_node *child = NULL;
-        bool duplicate = false;
+    for (member = instance->child, m = 0; member != NULL; member = member->next, m++) {
         size_t i;
-
         for (i = 0; i < node->property_count; i++)
             if (strcmp(node->properties[i].name, member->string) == 0)
                 break;
-        if (i < node->property_count) {
-            child = node->properties[i].node;
-            duplicate = seen[i] != 0;
+        property[m] = i < node->property_count ? i : SIZE_MAX;
+        if (property[m] != SIZE_MAX) {
+            duplicate[m] = seen[i];
             seen[i] = 1;
         } else if (!node->no_additional) {
             const cJSON *earlier;
             for (earlier = instance->child; earlier != member; earlier = earlier->next)
                 if (strcmp(earlier->string, member->string) == 0)
-                    duplicate = true;
+                    duplicate[m] = 1;
         }
+    }
+    rc = validate_missing(v, node, instance, seen);
+    for (member = instance->child, m = 0; member != NULL && rc == STRATA_OK;
+         member = member->next, m++) {
         schema_path_member(&v->path, member->string);
-        if (duplicate)
+        if (duplicate[m])
             rc = validation_fail(v, "duplicate property \"%s\"; expected each property once",
                                  member->string);
-        else if (child == NULL && node->no_additional)
+        else if (property[m] == SIZE_MAX && node->no_additional)
             rc = validate_unknown(v, node, member->string);
-        else if (child != NULL)
-            rc = validate_node(v, child, member);
+        else if (property[m] != SIZE_MAX)
+            rc = validate_node(v, node->properties[property[m]].node, member);
         validation_path_pop(v, path_len);
     }
+done:
     if (seen != small_seen)
         free(seen);
+    if (duplicate != small_duplicate)
+        free(duplicate);
+    if (property != small_property)
+        free(property);
     return rc;
 }
 
