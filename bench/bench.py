@@ -1009,6 +1009,8 @@ def main():
             s.stop()
     res["seconds"] = time.monotonic() - began
     (out / "results.json").write_text(json.dumps(res, indent=2))
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (out / ("results-%s.json" % stamp)).write_text(json.dumps(res, indent=2))  # kept per run
     Path(args.results).write_text(render(args, res))
     log("wrote %s in %.0f s" % (args.results, res["seconds"]))
     for name, measured, ok in targets(res):
