@@ -3722,7 +3722,8 @@ static void graph_conditions(struct builder *b, const struct store_graph_query *
 {
     bool first = true;
 
-    buf_puts(kept, "k.type IN (");
+    /* with layers, the records are found by id: `+` keeps the type index out of it */
+    buf_puts(kept, g->layers && g->layer_count ? "+k.type IN (" : "k.type IN (");
     for (size_t i = 0; i < catalog_collection_count; i++) {
         if (!catalog_collections[i].node)
             continue;
@@ -3731,7 +3732,7 @@ static void graph_conditions(struct builder *b, const struct store_graph_query *
     }
     buf_putc(kept, ')');
     if (g->types && g->type_count) {
-        buf_puts(kept, " AND k.type IN (");
+        buf_puts(kept, g->layers && g->layer_count ? " AND +k.type IN (" : " AND k.type IN (");
         for (size_t i = 0; i < g->type_count; i++) {
             size_t n = builder_value(b, BOUND_TEXT, g->types[i]->name, 0);
             buf_printf(kept, "%s?%zu", i ? "," : "", n);
@@ -3739,14 +3740,15 @@ static void graph_conditions(struct builder *b, const struct store_graph_query *
         buf_putc(kept, ')');
     }
     if (g->layers && g->layer_count) {
+        /* one IN over one list, so that the records are found by id, not scanned */
         size_t n = builder_texts(b, g->layers, g->layer_count);
-        buf_puts(kept, " AND (k.id IN (");
+        buf_puts(kept, " AND k.id IN (SELECT id FROM records WHERE id IN (");
         append_numbers(kept, n, g->layer_count);
-        buf_puts(kept, ") OR k.id IN (SELECT source FROM relations WHERE target IN (");
+        buf_puts(kept, ") UNION ALL SELECT source FROM relations WHERE target IN (");
         append_numbers(kept, n, g->layer_count);
         buf_puts(kept, ") UNION ALL SELECT target FROM relations WHERE source IN (");
         append_numbers(kept, n, g->layer_count);
-        buf_puts(kept, ")))");
+        buf_puts(kept, "))");
     }
     buf_puts(edge, "1");
     if (g->relation_types && g->relation_type_count) {
