@@ -17,6 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
 #include <curl/curl.h>
 
 const char *client_root(void)
@@ -25,7 +31,7 @@ const char *client_root(void)
     return root && *root ? root : ".";
 }
 
-static double now_seconds(void)
+double client_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -88,8 +94,8 @@ int client_start(struct daemon_proc *d, const char *const args[])
         execv(argv[0], (char *const *)(void *)argv);
         _exit(127);
     }
-    deadline = now_seconds() + 30;
-    while (now_seconds() < deadline) {
+    deadline = client_now() + 30;
+    while (client_now() < deadline) {
         int status;
         if (read_port(port_file, &d->port) == 0 && d->port > 0)
             return 0;
@@ -107,13 +113,13 @@ int client_start(struct daemon_proc *d, const char *const args[])
 
 int client_stop(struct daemon_proc *d, int sig, double seconds)
 {
-    double deadline = now_seconds() + seconds;
+    double deadline = client_now() + seconds;
     int status;
 
     if (d->pid <= 0)
         return -1;
     kill(d->pid, sig);
-    while (now_seconds() < deadline) {
+    while (client_now() < deadline) {
         if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
             d->pid = 0;
             return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -224,6 +230,44 @@ const char *reply_header(const struct reply *r, const char *name, char *out, siz
     return NULL;
 }
 
+const char *reply_header_str(const struct reply *r, const char *name)
+{
+    static char value[8192];
+    return reply_header(r, name, value, sizeof(value));
+}
+
+cJSON *client_get_json(const struct daemon_proc *d, const char *target, long status)
+{
+    struct reply r;
+    cJSON *doc;
+    assert_int_equal(client_get(d, target, &r), 0);
+    if (r.status != status)
+        fail_msg("GET %s: %ld, expected %ld: %s", target, r.status, status, buf_str(&r.body));
+    doc = cJSON_ParseWithLength(buf_str(&r.body), r.body.len);
+    assert_non_null(doc);
+    reply_release(&r);
+    return doc;
+}
+
+const char *client_ids(const cJSON *data)
+{
+    static char out[8192];
+    const cJSON *r;
+    size_t len = 0;
+    out[0] = '\0';
+    cJSON_ArrayForEach(r, data) len +=
+        (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", len ? "," : "",
+                         cJSON_GetObjectItem(r, "id")->valuestring);
+    return out;
+}
+
+double client_time_scale(void)
+{
+    const char *env = getenv("STRATA_TIME_SCALE");
+    double v = env ? strtod(env, NULL) : 1;
+    return v >= 1 ? v : 1;
+}
+
 void reply_release(struct reply *r)
 {
     buf_release(&r->headers);
@@ -235,7 +279,7 @@ int client_raw(const struct daemon_proc *d, const char *bytes, size_t len, doubl
 {
     struct sockaddr_in addr;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    double deadline = now_seconds() + timeout;
+    double deadline = client_now() + timeout;
     size_t sent = 0;
 
     if (fd < 0)
@@ -258,7 +302,7 @@ int client_raw(const struct daemon_proc *d, const char *bytes, size_t len, doubl
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         char chunk[4096];
         ssize_t n;
-        double left = deadline - now_seconds();
+        double left = deadline - client_now();
         if (left <= 0 || poll(&pfd, 1, (int)(left * 1000)) <= 0)
             break;
         n = recv(fd, chunk, sizeof(chunk), 0);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <cjson/cJSON.h>
+
 #include "buf.h"
 
 struct daemon_proc {
@@ -55,6 +57,34 @@ int client_get(const struct daemon_proc *d, const char *target, struct reply *r)
 const char *reply_header(const struct reply *r, const char *name, char *out, size_t size);
 
 void reply_release(struct reply *r);
+
+/*
+ * Value of the first header called name (case-insensitive) in a static
+ * buffer of 8 KiB that the next call overwrites; NULL if absent.
+ */
+const char *reply_header_str(const struct reply *r, const char *name);
+
+/*
+ * GET target and fail the test (naming target, status and body) unless the
+ * status is status; returns the parsed JSON body (caller deletes; fails the
+ * test when the body is not JSON).
+ */
+cJSON *client_get_json(const struct daemon_proc *d, const char *target, long status);
+
+/*
+ * The "id" members of the objects in array data, comma-separated, in a
+ * static buffer of 8 KiB that the next call overwrites.
+ */
+const char *client_ids(const cJSON *data);
+
+/* Seconds on the monotonic clock. */
+double client_now(void);
+
+/*
+ * $STRATA_TIME_SCALE (make test-valgrind sets it), at least 1: the factor
+ * that stretches every time bound of a test.
+ */
+double client_time_scale(void);
 
 /* Send raw bytes on a new connection, read until close or timeout into out. */
 int client_raw(const struct daemon_proc *d, const char *bytes, size_t len, double timeout,

@@ -39,26 +39,6 @@ static int stop(void **state)
     return client_stop(&daemon_, SIGTERM, 10) == 0 ? 0 : -1;
 }
 
-static char *header(const struct reply *r, const char *name)
-{
-    static char value[8192];
-    return (char *)reply_header(r, name, value, sizeof(value));
-}
-
-/* GET target, expect status, return the parsed JSON body (caller deletes). */
-static cJSON *get_json(const char *target, long status)
-{
-    struct reply r;
-    cJSON *doc;
-    assert_int_equal(client_get(&daemon_, target, &r), 0);
-    if (r.status != status)
-        fail_msg("GET %s: %ld, expected %ld: %s", target, r.status, status, buf_str(&r.body));
-    doc = cJSON_ParseWithLength(buf_str(&r.body), r.body.len);
-    assert_non_null(doc);
-    reply_release(&r);
-    return doc;
-}
-
 /* Expect a problem: status, code, and (when parameter) the first error's parameter. */
 static void expect_problem(const char *target, long status, const char *code, const char *parameter)
 {
@@ -67,7 +47,8 @@ static void expect_problem(const char *target, long status, const char *code, co
     assert_int_equal(client_get(&daemon_, target, &r), 0);
     if (r.status != status)
         fail_msg("GET %s: %ld, expected %ld: %s", target, r.status, status, buf_str(&r.body));
-    assert_string_equal(header(&r, "Content-Type"), "application/problem+json; charset=utf-8");
+    assert_string_equal(reply_header_str(&r, "Content-Type"),
+                        "application/problem+json; charset=utf-8");
     doc = cJSON_ParseWithLength(buf_str(&r.body), r.body.len);
     assert_non_null(doc);
     assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, code);
@@ -84,24 +65,11 @@ static void expect_problem(const char *target, long status, const char *code, co
     reply_release(&r);
 }
 
-/* The ids of data (an array of records) as "a,b,c". */
-static const char *ids(const cJSON *data)
-{
-    static char out[8192];
-    const cJSON *r;
-    size_t len = 0;
-    out[0] = '\0';
-    cJSON_ArrayForEach(r, data) len +=
-        (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", len ? "," : "",
-                         cJSON_GetObjectItem(r, "id")->valuestring);
-    return out;
-}
-
 static void expect_ids(const char *target, const char *expected)
 {
-    cJSON *doc = get_json(target, 200);
-    if (strcmp(ids(cJSON_GetObjectItem(doc, "data")), expected) != 0)
-        fail_msg("GET %s: %s, expected %s", target, ids(cJSON_GetObjectItem(doc, "data")),
+    cJSON *doc = client_get_json(&daemon_, target, 200);
+    if (strcmp(client_ids(cJSON_GetObjectItem(doc, "data")), expected) != 0)
+        fail_msg("GET %s: %s, expected %s", target, client_ids(cJSON_GetObjectItem(doc, "data")),
                  expected);
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "meta"), "total")->valueint,
                      cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")));
@@ -138,8 +106,8 @@ static void collections_default_order_and_envelope(void **state)
         assert_true(cJSON_IsNull(cJSON_GetObjectItem(links, "next")));
         assert_non_null(strstr(cJSON_GetObjectItem(links, "self")->valuestring, "offset=0"));
         snprintf(total, sizeof(total), "%d", cJSON_GetObjectItem(meta, "total")->valueint);
-        assert_string_equal(header(&r, "X-Total-Count"), total);
-        assert_non_null(strstr(header(&r, "Link"), "rel=\"first\""));
+        assert_string_equal(reply_header_str(&r, "X-Total-Count"), total);
+        assert_non_null(strstr(reply_header_str(&r, "Link"), "rel=\"first\""));
         /* every record carries its related records */
         assert_true(cJSON_IsObject(cJSON_GetObjectItem(
             cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "data"), 0), "related")));
@@ -147,7 +115,7 @@ static void collections_default_order_and_envelope(void **state)
         reply_release(&r);
     }
     /* evidence and relations: totals that the fixture implies */
-    cJSON *doc = get_json("/v1/evidence?limit=1", 200);
+    cJSON *doc = client_get_json(&daemon_, "/v1/evidence?limit=1", 200);
     assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "meta"), "total")->valueint >= 24);
     cJSON_Delete(doc);
     expect_ids("/v1/relations?derived=false", "us-cooperates-five,xi-proposed-joint-efforts");
@@ -162,12 +130,12 @@ static void items_and_not_found(void **state)
         char target[256];
         const char *id;
         snprintf(target, sizeof(target), "%s?limit=1", c->path);
-        doc = get_json(target, 200);
+        doc = client_get_json(&daemon_, target, 200);
         id = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "data"), 0), "id")
                  ->valuestring;
         snprintf(target, sizeof(target), "%s/%s", c->path, id);
         cJSON_Delete(doc);
-        doc = get_json(target, 200);
+        doc = client_get_json(&daemon_, target, 200);
         assert_string_equal(
             cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "links"), "self")->valuestring, target);
         assert_string_equal(
@@ -177,14 +145,14 @@ static void items_and_not_found(void **state)
         snprintf(target, sizeof(target), "%s/no-such-id", c->path);
         expect_problem(target, 404, "not_found", NULL);
     }
-    doc = get_json("/v1/events/awaza-meeting", 200);
+    doc = client_get_json(&daemon_, "/v1/events/awaza-meeting", 200);
     data = cJSON_GetObjectItem(doc, "data");
     assert_string_equal(cJSON_GetObjectItem(data, "title")->valuestring,
                         "Consultative meeting in Awaza");
     related = cJSON_GetObjectItem(data, "related");
-    assert_string_equal(ids(cJSON_GetObjectItem(related, "places")), "awaza");
-    assert_string_equal(ids(cJSON_GetObjectItem(related, "layers")), "layer-unity");
-    assert_string_equal(ids(cJSON_GetObjectItem(related, "evidence")), "awaza-meeting-e1");
+    assert_string_equal(client_ids(cJSON_GetObjectItem(related, "places")), "awaza");
+    assert_string_equal(client_ids(cJSON_GetObjectItem(related, "layers")), "layer-unity");
+    assert_string_equal(client_ids(cJSON_GetObjectItem(related, "evidence")), "awaza-meeting-e1");
     assert_string_equal(
         cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(related, "places"), 0), "href")
             ->valuestring,
@@ -201,13 +169,15 @@ static void items_and_not_found(void **state)
     assert_non_null(strstr(buf_str(&r.body), "/v1/places/awaza"));
     reply_release(&r);
     /* items take fields and include only */
-    doc = get_json("/v1/events/awaza-meeting?fields=id,title&include=places,actors", 200);
+    doc = client_get_json(&daemon_,
+                          "/v1/events/awaza-meeting?fields=id,title&include=places,actors", 200);
     data = cJSON_GetObjectItem(doc, "data");
     assert_int_equal(cJSON_GetArraySize(data), 3); /* id, title, included */
-    assert_string_equal(ids(cJSON_GetObjectItem(cJSON_GetObjectItem(data, "included"), "places")),
-                        "awaza");
-    assert_string_equal(ids(cJSON_GetObjectItem(cJSON_GetObjectItem(data, "included"), "actors")),
-                        "five-countries");
+    assert_string_equal(
+        client_ids(cJSON_GetObjectItem(cJSON_GetObjectItem(data, "included"), "places")), "awaza");
+    assert_string_equal(
+        client_ids(cJSON_GetObjectItem(cJSON_GetObjectItem(data, "included"), "actors")),
+        "five-countries");
     assert_non_null(cJSON_GetObjectItem(
         cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(data, "included"), "places"), 0),
         "coordinates"));
@@ -228,8 +198,10 @@ static void sub_collections(void **state)
     expect_ids("/v1/layers/layer-us/events", "c5-conference");
     expect_ids("/v1/places/awaza/events", "awaza-meeting");
     expect_ids("/v1/actors/five-countries/events?type=statement", "statement");
-    cJSON *doc = get_json("/v1/actors/five-countries/events?sort=-date&limit=2", 200);
-    assert_string_equal(ids(cJSON_GetObjectItem(doc, "data")), "awaza-meeting,c5-conference");
+    cJSON *doc =
+        client_get_json(&daemon_, "/v1/actors/five-countries/events?sort=-date&limit=2", 200);
+    assert_string_equal(client_ids(cJSON_GetObjectItem(doc, "data")),
+                        "awaza-meeting,c5-conference");
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "meta"), "total")->valueint, 3);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "links"), "next")->valuestring,
                         "/v1/actors/five-countries/events?sort=-date&limit=2&offset=2");
@@ -242,7 +214,7 @@ static void sub_collections(void **state)
 /* Expect a 400 whose first error's reason contains text. */
 static void expect_reason(const char *target, const char *code, const char *text)
 {
-    cJSON *doc = get_json(target, 400);
+    cJSON *doc = client_get_json(&daemon_, target, 400);
     const char *reason =
         cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0), "reason")
             ->valuestring;
@@ -299,15 +271,15 @@ static void walk_pages(const char *target, const char *expected, int pages)
         assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "meta"), "total")->valueint,
                          total);
         snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", all[0] ? "," : "",
-                 ids(cJSON_GetObjectItem(doc, "data")));
+                 client_ids(cJSON_GetObjectItem(doc, "data")));
         links = cJSON_GetObjectItem(doc, "links");
         n = cJSON_GetObjectItem(links, "next");
         /* the Link header carries the same next link */
         if (cJSON_IsString(n)) {
             snprintf(link_next, sizeof(link_next), "<%s>; rel=\"next\"", n->valuestring);
-            assert_non_null(strstr(header(&r, "Link"), link_next));
+            assert_non_null(strstr(reply_header_str(&r, "Link"), link_next));
         } else {
-            assert_null(strstr(header(&r, "Link"), "rel=\"next\""));
+            assert_null(strstr(reply_header_str(&r, "Link"), "rel=\"next\""));
         }
         seen++;
         reply_release(&r);
@@ -331,7 +303,7 @@ static void paging_and_links(void **state)
                "china,taliban,five-countries,turkmenistan,united-states,uzbekistan,xi-jinping", 3);
     walk_pages("/v1/actors?kind=state&limit=1&sort=-name",
                "uzbekistan,united-states,turkmenistan,china", 4);
-    doc = get_json("/v1/actors?limit=3&offset=3", 200);
+    doc = client_get_json(&daemon_, "/v1/actors?limit=3&offset=3", 200);
     links = cJSON_GetObjectItem(doc, "links");
     assert_string_equal(cJSON_GetObjectItem(links, "prev")->valuestring,
                         "/v1/actors?limit=3&offset=0");
@@ -345,14 +317,14 @@ static void paging_and_links(void **state)
                         "/v1/actors?limit=3&offset=3");
     cJSON_Delete(doc);
     /* past the end: an empty page, the exact total, a way back */
-    doc = get_json("/v1/actors?offset=100", 200);
+    doc = client_get_json(&daemon_, "/v1/actors?offset=100", 200);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")), 0);
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "meta"), "total")->valueint, 7);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "links"), "prev")->valuestring,
                         "/v1/actors?limit=50&offset=50");
     cJSON_Delete(doc);
     /* other parameters survive in the links, percent-encoded */
-    doc = get_json("/v1/actors?q=the%20five&limit=1", 200);
+    doc = client_get_json(&daemon_, "/v1/actors?q=the%20five&limit=1", 200);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "links"), "self")->valuestring,
                         "/v1/actors?q=the%20five&limit=1&offset=0");
     cJSON_Delete(doc);
@@ -382,17 +354,18 @@ static void filters_and_queries(void **state)
     expect_ids("/v1/evidence?record=turkmenistan", "turkmenistan-e1");
     expect_ids("/v1/relations?record=xi-jinping&derived=false", "xi-proposed-joint-efforts");
 
-    cJSON *doc = get_json("/v1/events?fields=id,date&limit=1", 200);
+    cJSON *doc = client_get_json(&daemon_, "/v1/events?fields=id,date&limit=1", 200);
     cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "data"), 0);
     assert_int_equal(cJSON_GetArraySize(first), 2);
     assert_string_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(first, "date"), "precision")->valuestring,
         "part-of-month");
     cJSON_Delete(doc);
-    doc = get_json("/v1/events?include=places&fields=id&limit=1", 200);
+    doc = client_get_json(&daemon_, "/v1/events?include=places&fields=id&limit=1", 200);
     first = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "data"), 0);
-    assert_string_equal(ids(cJSON_GetObjectItem(cJSON_GetObjectItem(first, "included"), "places")),
-                        "tashkent");
+    assert_string_equal(
+        client_ids(cJSON_GetObjectItem(cJSON_GetObjectItem(first, "included"), "places")),
+        "tashkent");
     cJSON_Delete(doc);
 }
 
@@ -423,7 +396,7 @@ static void every_filter_good_and_bad(void **state)
             default: {
                 const char *in = f->collections ? f->collections[0] : c->name;
                 snprintf(target, sizeof(target), "/v1/%s?limit=1", in);
-                doc = get_json(target, 200);
+                doc = client_get_json(&daemon_, target, 200);
                 snprintf(good, sizeof(good), "%s",
                          cJSON_GetObjectItem(
                              cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "data"), 0), "id")
@@ -433,7 +406,7 @@ static void every_filter_good_and_bad(void **state)
             }
             }
             snprintf(target, sizeof(target), "%s?%s=%s", c->path, f->name, good);
-            cJSON_Delete(get_json(target, 200));
+            cJSON_Delete(client_get_json(&daemon_, target, 200));
             snprintf(target, sizeof(target), "%s?%s=%s", c->path, f->name, bad);
             expect_problem(target, 400, "invalid_parameter", f->name);
         }
@@ -443,7 +416,7 @@ static void every_filter_good_and_bad(void **state)
 /* Every relation id, derived ones included, is a kebab-case slug that serves its item. */
 static void relation_ids_are_slugs(void **state)
 {
-    cJSON *doc = get_json("/v1/relations?derived=true&limit=500", 200), *r;
+    cJSON *doc = client_get_json(&daemon_, "/v1/relations?derived=true&limit=500", 200), *r;
     (void)state;
     assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")) > 0);
     cJSON_ArrayForEach(r, cJSON_GetObjectItem(doc, "data"))
@@ -455,7 +428,7 @@ static void relation_ids_are_slugs(void **state)
             fail_msg("relation id '%s' is not a kebab-case slug", id);
     }
     cJSON_Delete(doc);
-    doc = get_json("/v1/relations/xi-jinping-official-of-china", 200);
+    doc = client_get_json(&daemon_, "/v1/relations/xi-jinping-official-of-china", 200);
     assert_string_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "source")->valuestring, "xi-jinping");
     cJSON_Delete(doc);
@@ -553,9 +526,9 @@ static void csv_representation(void **state)
     (void)state;
     assert_int_equal(client_get(&daemon_, "/v1/places?format=csv", &r), 0);
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(header(&r, "Content-Type"), "text/csv"));
-    assert_string_equal(header(&r, "X-Total-Count"), "3");
-    assert_non_null(header(&r, "Link"));
+    assert_non_null(strstr(reply_header_str(&r, "Content-Type"), "text/csv"));
+    assert_string_equal(reply_header_str(&r, "X-Total-Count"), "3");
+    assert_non_null(reply_header_str(&r, "Link"));
     p = buf_str(&r.body);
     columns = csv_record(&p, fields, 64);
     assert_string_equal(fields[0], "id");
@@ -590,8 +563,8 @@ static void csv_representation(void **state)
     assert_string_equal(fields[1], "the five countries");
     assert_string_equal(fields[2], "five-countries-e1");
     assert_int_equal(csv_record(&p, fields, 64), -1);
-    assert_string_equal(header(&r, "X-Total-Count"), "7");
-    assert_non_null(strstr(header(&r, "Link"), "rel=\"next\""));
+    assert_string_equal(reply_header_str(&r, "X-Total-Count"), "7");
+    assert_non_null(strstr(reply_header_str(&r, "Link"), "rel=\"next\""));
     reply_release(&r);
 }
 
@@ -603,8 +576,8 @@ static void ndjson_representation(void **state)
     (void)state;
     assert_int_equal(client_get(&daemon_, "/v1/events?format=ndjson&sort=-date", &r), 0);
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(header(&r, "Content-Type"), "application/x-ndjson"));
-    assert_string_equal(header(&r, "X-Total-Count"), "4");
+    assert_non_null(strstr(reply_header_str(&r, "Content-Type"), "application/x-ndjson"));
+    assert_string_equal(reply_header_str(&r, "X-Total-Count"), "4");
     line = buf_str(&r.body);
     while (*line) {
         const char *end = strchr(line, '\n');
@@ -628,7 +601,7 @@ static void geojson_representation(void **state)
     cJSON *doc, *features, *f;
     int located = 0;
     (void)state;
-    doc = get_json("/v1/places?format=geojson", 200);
+    doc = client_get_json(&daemon_, "/v1/places?format=geojson", 200);
     assert_string_equal(cJSON_GetObjectItem(doc, "type")->valuestring, "FeatureCollection");
     features = cJSON_GetObjectItem(doc, "features");
     assert_int_equal(cJSON_GetArraySize(features), 3);
@@ -653,13 +626,14 @@ static void geojson_representation(void **state)
     assert_int_equal(located, 1);
     cJSON_Delete(doc);
     /* fields= trims the properties but the geometry stays */
-    doc = get_json("/v1/places?format=geojson&fields=id,name&has_coordinates=true", 200);
+    doc = client_get_json(&daemon_, "/v1/places?format=geojson&fields=id,name&has_coordinates=true",
+                          200);
     f = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "features"), 0);
     assert_false(cJSON_IsNull(cJSON_GetObjectItem(f, "geometry")));
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(f, "properties")), 2);
     cJSON_Delete(doc);
     /* without id in fields= every Feature still has its id (RFC 7946 and the spec: required) */
-    doc = get_json("/v1/places?format=geojson&fields=name", 200);
+    doc = client_get_json(&daemon_, "/v1/places?format=geojson&fields=name", 200);
     cJSON_ArrayForEach(f, cJSON_GetObjectItem(doc, "features"))
     {
         assert_true(cJSON_IsString(cJSON_GetObjectItem(f, "id")));
@@ -671,7 +645,7 @@ static void geojson_representation(void **state)
     struct reply r;
     assert_int_equal(client_request(&daemon_, "GET", "/v1/places", accept, &r), 0);
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(header(&r, "Content-Type"), "application/geo+json"));
+    assert_non_null(strstr(reply_header_str(&r, "Content-Type"), "application/geo+json"));
     reply_release(&r);
 }
 
@@ -690,8 +664,8 @@ static void etag_on_parameterised_urls(void **state)
         const char *headers[] = {line, NULL};
         assert_int_equal(client_get(&daemon_, targets[i], &r), 0);
         assert_int_equal(r.status, 200);
-        assert_non_null(header(&r, "ETag"));
-        snprintf(etag, sizeof(etag), "%s", header(&r, "ETag"));
+        assert_non_null(reply_header_str(&r, "ETag"));
+        snprintf(etag, sizeof(etag), "%s", reply_header_str(&r, "ETag"));
         reply_release(&r);
         snprintf(line, sizeof(line), "If-None-Match: %s", etag);
         assert_int_equal(client_request(&daemon_, "GET", targets[i], headers, &r), 0);
@@ -700,7 +674,7 @@ static void etag_on_parameterised_urls(void **state)
         reply_release(&r);
         /* a different query is a different representation */
         assert_int_equal(client_get(&daemon_, variants[i], &r), 0);
-        assert_string_not_equal(header(&r, "ETag"), etag);
+        assert_string_not_equal(reply_header_str(&r, "ETag"), etag);
         reply_release(&r);
     }
 }

@@ -38,22 +38,10 @@ static int stop(void **state)
     return client_stop(&daemon_, SIGTERM, 10) == 0 ? 0 : -1;
 }
 
-static cJSON *get_json(const char *target, long status)
-{
-    struct reply r;
-    cJSON *doc;
-    assert_int_equal(client_get(&daemon_, target, &r), 0);
-    if (r.status != status)
-        fail_msg("GET %s: %ld, expected %ld: %s", target, r.status, status, buf_str(&r.body));
-    doc = cJSON_ParseWithLength(buf_str(&r.body), r.body.len);
-    assert_non_null(doc);
-    reply_release(&r);
-    return doc;
-}
-
 static void expect_problem(const char *target, long status, const char *code, const char *parameter)
 {
-    cJSON *doc = get_json(target, status), *errors = cJSON_GetObjectItem(doc, "errors");
+    cJSON *doc = client_get_json(&daemon_, target, status),
+          *errors = cJSON_GetObjectItem(doc, "errors");
     assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, code);
     if (parameter) {
         assert_true(cJSON_GetArraySize(errors) >= 1);
@@ -67,7 +55,7 @@ static void expect_problem(const char *target, long status, const char *code, co
 /* Expect a 400 invalid_parameter whose first reason and detail contain text. */
 static void expect_reason(const char *target, const char *text)
 {
-    cJSON *doc = get_json(target, 400);
+    cJSON *doc = client_get_json(&daemon_, target, 400);
     const char *reason =
         cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0), "reason")
             ->valuestring;
@@ -78,18 +66,6 @@ static void expect_reason(const char *target, const char *text)
         fail_msg("GET %s: detail '%s' lacks '%s'", target,
                  cJSON_GetObjectItem(doc, "detail")->valuestring, text);
     cJSON_Delete(doc);
-}
-
-static const char *ids(const cJSON *data)
-{
-    static char out[8192];
-    const cJSON *r;
-    size_t len = 0;
-    out[0] = '\0';
-    cJSON_ArrayForEach(r, data) len +=
-        (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", len ? "," : "",
-                         cJSON_GetObjectItem(r, "id")->valuestring);
-    return out;
 }
 
 static bool has_id(const cJSON *list, const char *id)
@@ -107,7 +83,7 @@ static bool has_id(const cJSON *list, const char *id)
 
 static void index_lists_every_route(void **state)
 {
-    cJSON *doc = get_json("/", 200), *routes_list, *links;
+    cJSON *doc = client_get_json(&daemon_, "/", 200), *routes_list, *links;
     (void)state;
     assert_string_equal(cJSON_GetObjectItem(doc, "service")->valuestring, "strata");
     assert_true(strlen(cJSON_GetObjectItem(doc, "version")->valuestring) > 0);
@@ -149,7 +125,8 @@ static const char *slice(const char *text, int start, int end)
 
 static void article_with_offsets(void **state)
 {
-    cJSON *doc = get_json("/v1/article", 200), *data = cJSON_GetObjectItem(doc, "data"), *p;
+    cJSON *doc = client_get_json(&daemon_, "/v1/article", 200),
+          *data = cJSON_GetObjectItem(doc, "data"), *p;
     (void)state;
     assert_string_equal(cJSON_GetObjectItem(data, "author")->valuestring, "Jane Doe");
     assert_null(cJSON_GetObjectItem(data, "text"));
@@ -160,7 +137,7 @@ static void article_with_offsets(void **state)
     assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(p, 0), "text"));
     cJSON_Delete(doc);
 
-    doc = get_json("/v1/article?include=text", 200);
+    doc = client_get_json(&daemon_, "/v1/article?include=text", 200);
     data = cJSON_GetObjectItem(doc, "data");
     p = cJSON_GetObjectItem(data, "paragraphs");
     const char *text = cJSON_GetObjectItem(data, "text")->valuestring;
@@ -185,10 +162,10 @@ static void search_hits(void **state)
     const char *text;
     bool evidence = false;
     (void)state;
-    article = get_json("/v1/article?include=text", 200);
+    article = client_get_json(&daemon_, "/v1/article?include=text", 200);
     text = cJSON_GetObjectItem(cJSON_GetObjectItem(article, "data"), "text")->valuestring;
 
-    doc = get_json("/v1/search?q=awaza", 200);
+    doc = client_get_json(&daemon_, "/v1/search?q=awaza", 200);
     hits = cJSON_GetObjectItem(doc, "data");
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(hits, 0), "id")->valuestring,
                         "awaza");
@@ -203,7 +180,7 @@ static void search_hits(void **state)
             continue;
         evidence = true;
         /* the span and the matched terms are where the article says */
-        cJSON *span = get_json(cJSON_GetObjectItem(hit, "href")->valuestring, 200);
+        cJSON *span = client_get_json(&daemon_, cJSON_GetObjectItem(hit, "href")->valuestring, 200);
         assert_string_equal(
             slice(text, cJSON_GetObjectItem(hit, "start")->valueint,
                   cJSON_GetObjectItem(hit, "end")->valueint),
@@ -219,7 +196,7 @@ static void search_hits(void **state)
     cJSON_Delete(doc);
     cJSON_Delete(article);
 
-    doc = get_json("/v1/search?q=awaza&type=evidence&limit=1", 200);
+    doc = client_get_json(&daemon_, "/v1/search?q=awaza&type=evidence&limit=1", 200);
     hits = cJSON_GetObjectItem(doc, "data");
     assert_int_equal(cJSON_GetArraySize(hits), 1);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(hits, 0), "type")->valuestring,
@@ -227,7 +204,7 @@ static void search_hits(void **state)
     if (cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "meta"), "total")->valueint > 1)
         assert_true(cJSON_IsString(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "links"), "next")));
     cJSON_Delete(doc);
-    doc = get_json("/v1/search?q=taliban&type=actors,threats&type=claims", 200);
+    doc = client_get_json(&daemon_, "/v1/search?q=taliban&type=actors,threats&type=claims", 200);
     cJSON_ArrayForEach(hit, cJSON_GetObjectItem(doc, "data"))
     {
         const char *type = cJSON_GetObjectItem(hit, "type")->valuestring;
@@ -236,7 +213,7 @@ static void search_hits(void **state)
     }
     assert_true(has_id(cJSON_GetObjectItem(doc, "data"), "taliban"));
     cJSON_Delete(doc);
-    doc = get_json("/v1/search?q=nothingmatchesthis", 200);
+    doc = client_get_json(&daemon_, "/v1/search?q=nothingmatchesthis", 200);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")), 0);
     cJSON_Delete(doc);
 
@@ -272,7 +249,7 @@ static bool span_has(const char *text, int start, int end, const char *word)
 static void search_record_hits_carry_evidence(void **state)
 {
     static const char *const terms[] = {"awaza", "taliban", "china", "sco"};
-    cJSON *article = get_json("/v1/article?include=text", 200);
+    cJSON *article = client_get_json(&daemon_, "/v1/article?include=text", 200);
     const char *text =
         cJSON_GetObjectItem(cJSON_GetObjectItem(article, "data"), "text")->valuestring;
     int records = 0, matched = 0, fallback = 0;
@@ -281,7 +258,7 @@ static void search_record_hits_carry_evidence(void **state)
     for (size_t t = 0; t < sizeof(terms) / sizeof(terms[0]); t++) {
         cJSON *doc, *hit;
         snprintf(target, sizeof(target), "/v1/search?q=%s&limit=500", terms[t]);
-        doc = get_json(target, 200);
+        doc = client_get_json(&daemon_, target, 200);
         cJSON_ArrayForEach(hit, cJSON_GetObjectItem(doc, "data"))
         {
             const char *id = cJSON_GetObjectItem(hit, "id")->valuestring;
@@ -296,7 +273,7 @@ static void search_record_hits_carry_evidence(void **state)
             if (!cJSON_IsArray(spans))
                 fail_msg("%s: hit %s has no evidence array", target, id);
             snprintf(target, sizeof(target), "/v1/evidence?record=%s&limit=500", id);
-            all = get_json(target, 200);
+            all = client_get_json(&daemon_, target, 200);
             cJSON_ArrayForEach(span, spans)
             {
                 const cJSON *e;
@@ -354,12 +331,12 @@ static void timeline(void **state)
 {
     cJSON *doc, *data, *meta;
     (void)state;
-    doc = get_json("/v1/timeline", 200);
+    doc = client_get_json(&daemon_, "/v1/timeline", 200);
     data = cJSON_GetObjectItem(doc, "data");
     meta = cJSON_GetObjectItem(doc, "meta");
-    assert_string_equal(ids(cJSON_GetObjectItem(data, "dated")),
+    assert_string_equal(client_ids(cJSON_GetObjectItem(data, "dated")),
                         "c5-conference,awaza-meeting,sco-summit");
-    assert_string_equal(ids(cJSON_GetObjectItem(data, "undated")), "statement");
+    assert_string_equal(client_ids(cJSON_GetObjectItem(data, "undated")), "statement");
     assert_int_equal(cJSON_GetObjectItem(meta, "total")->valueint, 4);
     assert_string_equal(cJSON_GetObjectItem(meta, "start")->valuestring, "2021-07-11");
     assert_string_equal(cJSON_GetObjectItem(meta, "end")->valuestring, "2021-09-17");
@@ -370,15 +347,16 @@ static void timeline(void **state)
             ->valuestring,
         "part-of-month");
     cJSON_Delete(doc);
-    doc = get_json("/v1/timeline?from=2021-08&actor=five-countries&fields=id,date", 200);
+    doc = client_get_json(&daemon_, "/v1/timeline?from=2021-08&actor=five-countries&fields=id,date",
+                          200);
     data = cJSON_GetObjectItem(doc, "data");
-    assert_string_equal(ids(cJSON_GetObjectItem(data, "dated")), "awaza-meeting");
+    assert_string_equal(client_ids(cJSON_GetObjectItem(data, "dated")), "awaza-meeting");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(data, "undated")), 0);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetArrayItem(cJSON_GetObjectItem(data, "dated"), 0)),
                      2);
     cJSON_Delete(doc);
     /* the span does not depend on fields= (it was null without date) */
-    doc = get_json("/v1/timeline?fields=id", 200);
+    doc = client_get_json(&daemon_, "/v1/timeline?fields=id", 200);
     meta = cJSON_GetObjectItem(doc, "meta");
     assert_true(cJSON_IsString(cJSON_GetObjectItem(meta, "start")));
     assert_string_equal(cJSON_GetObjectItem(meta, "start")->valuestring, "2021-07-11");
@@ -396,11 +374,11 @@ static void graph(void **state)
     cJSON *doc, *nodes, *edges, *edge, *relations;
     int total;
     (void)state;
-    relations = get_json("/v1/relations?limit=1", 200);
+    relations = client_get_json(&daemon_, "/v1/relations?limit=1", 200);
     total = cJSON_GetObjectItem(cJSON_GetObjectItem(relations, "meta"), "total")->valueint;
     cJSON_Delete(relations);
 
-    doc = get_json("/v1/graph", 200);
+    doc = client_get_json(&daemon_, "/v1/graph", 200);
     nodes = cJSON_GetObjectItem(doc, "nodes");
     edges = cJSON_GetObjectItem(doc, "edges");
     assert_int_equal(cJSON_GetArraySize(nodes), 21);
@@ -414,35 +392,36 @@ static void graph(void **state)
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "meta"), "nodes")->valueint, 21);
     cJSON_Delete(doc);
 
-    doc = get_json("/v1/graph?around=xi-jinping&depth=1", 200);
+    doc = client_get_json(&daemon_, "/v1/graph?around=xi-jinping&depth=1", 200);
     nodes = cJSON_GetObjectItem(doc, "nodes");
     assert_true(has_id(nodes, "china"));
     assert_true(has_id(nodes, "sco-summit"));
     assert_false(has_id(nodes, "sco"));
     cJSON_Delete(doc);
-    doc = get_json("/v1/graph?around=xi-jinping&depth=2&derived=true", 200);
+    doc = client_get_json(&daemon_, "/v1/graph?around=xi-jinping&depth=2&derived=true", 200);
     assert_true(has_id(cJSON_GetObjectItem(doc, "nodes"), "sco"));
     cJSON_ArrayForEach(edge, cJSON_GetObjectItem(doc, "edges"))
         assert_true(cJSON_IsTrue(cJSON_GetObjectItem(edge, "derived")));
     cJSON_Delete(doc);
-    doc = get_json("/v1/graph?type=actors,organizations&relation=cooperates_with", 200);
+    doc = client_get_json(&daemon_, "/v1/graph?type=actors,organizations&relation=cooperates_with",
+                          200);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "nodes")), 9);
-    assert_string_equal(ids(cJSON_GetObjectItem(doc, "edges")), "us-cooperates-five");
+    assert_string_equal(client_ids(cJSON_GetObjectItem(doc, "edges")), "us-cooperates-five");
     cJSON_Delete(doc);
-    doc = get_json("/v1/graph?layer=layer-us", 200);
+    doc = client_get_json(&daemon_, "/v1/graph?layer=layer-us", 200);
     nodes = cJSON_GetObjectItem(doc, "nodes");
     assert_true(has_id(nodes, "layer-us"));
     assert_true(has_id(nodes, "united-states"));
     assert_false(has_id(nodes, "layer-unity"));
     cJSON_Delete(doc);
-    doc = get_json("/v1/graph?shape=cytoscape&type=layers", 200);
+    doc = client_get_json(&daemon_, "/v1/graph?shape=cytoscape&type=layers", 200);
     nodes = cJSON_GetObjectItem(doc, "nodes");
     assert_string_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(nodes, 0), "data"), "id")
             ->valuestring,
         "layer-unity");
     cJSON_Delete(doc);
-    doc = get_json("/v1/graph?shape=vis&around=awaza", 200);
+    doc = client_get_json(&daemon_, "/v1/graph?shape=vis&around=awaza", 200);
     edge = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "edges"), 0);
     assert_non_null(cJSON_GetObjectItem(edge, "from"));
     assert_non_null(cJSON_GetObjectItem(edge, "to"));
@@ -513,7 +492,7 @@ static void graph_shapes_match_meta(void **state)
             cJSON *doc, *meta, *element;
             snprintf(target, sizeof(target), "/v1/graph?%s%sshape=%s", queries[q],
                      queries[q][0] ? "&" : "", shape);
-            doc = get_json(target, 200);
+            doc = client_get_json(&daemon_, target, 200);
             meta = cJSON_GetObjectItem(doc, "meta");
             if (cJSON_GetObjectItem(meta, "nodes")->valueint !=
                     cJSON_GetArraySize(cJSON_GetObjectItem(doc, "nodes")) ||
@@ -562,7 +541,8 @@ static void graph_shapes_match_meta(void **state)
 
 static void stats(void **state)
 {
-    cJSON *doc = get_json("/v1/stats", 200), *data = cJSON_GetObjectItem(doc, "data");
+    cJSON *doc = client_get_json(&daemon_, "/v1/stats", 200),
+          *data = cJSON_GetObjectItem(doc, "data");
     (void)state;
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(data, "counts"), "actors")->valueint,
                      7);
@@ -590,7 +570,7 @@ static void operational_routes_refuse_unknown_parameters(void **state)
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         cJSON *doc, *error;
         snprintf(target, sizeof(target), "%s?bogus=1", paths[i]);
-        doc = get_json(target, 400);
+        doc = client_get_json(&daemon_, target, 400);
         assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, "unknown_parameter");
         error = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0);
         assert_string_equal(cJSON_GetObjectItem(error, "parameter")->valuestring, "bogus");

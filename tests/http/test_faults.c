@@ -45,21 +45,6 @@
 static struct daemon_proc current;
 static char scratch[] = "/tmp/strata-faults-XXXXXX";
 
-/* STRATA_TIME_SCALE (make test-valgrind sets it) stretches every time bound of this file. */
-static double scale(void)
-{
-    const char *env = getenv("STRATA_TIME_SCALE");
-    double v = env ? strtod(env, NULL) : 1;
-    return v >= 1 ? v : 1;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...)
 {
@@ -142,7 +127,7 @@ static void *hammer_main(void *arg)
                  targets[i++ % (sizeof(targets) / sizeof(targets[0]))]);
         curl_easy_setopt(curl, CURLOPT_URL, url);
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)(10 * scale()));
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)(10 * client_time_scale()));
         rc = curl_easy_perform(curl);
         if (rc == CURLE_OK)
             curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -183,7 +168,7 @@ static void hammers_stop(struct hammer *h, const char *during)
     for (int i = 0; i < HAMMERS; i++)
         if (atomic_load(&h[i].failed))
             fail_msg("%s: %ld requests failed; first: %s", during, failed, h[i].first_failure);
-    assert_true((double)ok > 50 / scale());
+    assert_true((double)ok > 50 / client_time_scale());
 }
 
 /* ---- observations ---------------------------------------------------------------- */
@@ -244,9 +229,9 @@ static void etag_of(const char *target, char *out, size_t size)
 /* Wait until the failure (or success) count reaches want; false on timeout. */
 static bool wait_reloads(const char *result, long want)
 {
-    double deadline = now_seconds() + RELOAD_SETTLE_SECONDS * scale();
+    double deadline = client_now() + RELOAD_SETTLE_SECONDS * client_time_scale();
 
-    while (now_seconds() < deadline) {
+    while (client_now() < deadline) {
         if (reloads(result) >= want)
             return true;
         usleep(50000);
@@ -342,7 +327,7 @@ static void bad_reloads_under_load_keep_the_old_model(void **state)
         install_model("data");
     }
     assert_int_equal(reloads("success"), 0);
-    assert_int_equal(client_stop(&current, SIGTERM, 20 * scale()), 0);
+    assert_int_equal(client_stop(&current, SIGTERM, 20 * client_time_scale()), 0);
     log = client_log(&current);
     /* each refusal is logged with the file at fault */
     assert_non_null(strstr(log, "model rejected"));
@@ -369,8 +354,8 @@ static void good_reload_under_load_switches_versions(void **state)
     hammers_start(h);
     install_model("tests/fixtures/valid");
     assert_int_equal(kill(current.pid, SIGHUP), 0);
-    deadline = now_seconds() + RELOAD_SETTLE_SECONDS * scale();
-    while (served_version(v2, sizeof(v2)) == generation && now_seconds() < deadline)
+    deadline = client_now() + RELOAD_SETTLE_SECONDS * client_time_scale();
+    while (served_version(v2, sizeof(v2)) == generation && client_now() < deadline)
         usleep(50000);
     usleep(300000); /* keep hammering the new model a little */
     hammers_stop(h, "good reload");
@@ -380,7 +365,7 @@ static void good_reload_under_load_switches_versions(void **state)
     assert_string_not_equal(etag1, etag2);
     assert_int_equal(reloads("success"), 1);
     assert_int_equal(reloads("failure"), 0);
-    assert_int_equal(client_stop(&current, SIGTERM, 20 * scale()), 0);
+    assert_int_equal(client_stop(&current, SIGTERM, 20 * client_time_scale()), 0);
 }
 
 /* A raw connection that sent its request and reads the answer only later. */
@@ -394,7 +379,7 @@ static int connect_to_daemon(int rcvbuf)
 {
     struct sockaddr_in addr;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct timeval timeout = {(time_t)(10 * scale()), 0};
+    struct timeval timeout = {(time_t)(10 * client_time_scale()), 0};
 
     if (fd >= 0 && rcvbuf > 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
@@ -462,7 +447,7 @@ static void sigterm_under_load_finishes_in_flight_requests(void **state)
         assert_int_equal(send(slow[i].fd, big, sizeof(big) - 1, MSG_NOSIGNAL),
                          (ssize_t)(sizeof(big) - 1));
     }
-    usleep((useconds_t)(300000 * scale()));
+    usleep((useconds_t)(300000 * client_time_scale()));
     assert_int_equal(kill(current.pid, SIGTERM), 0);
     usleep(500000); /* drain has begun while the slow readers have not read */
     for (int i = 0; i < 8; i++) {
@@ -478,10 +463,10 @@ static void sigterm_under_load_finishes_in_flight_requests(void **state)
         ok += atomic_load(&h[i].ok);
         failed += atomic_load(&h[i].failed);
     }
-    stopped = now_seconds() + 15 * scale();
+    stopped = client_now() + 15 * client_time_scale();
     while (waitpid(current.pid, &status, WNOHANG) != current.pid) {
-        if (now_seconds() > stopped)
-            fail_msg("the daemon did not exit within %.0f s of SIGTERM", 15 * scale());
+        if (client_now() > stopped)
+            fail_msg("the daemon did not exit within %.0f s of SIGTERM", 15 * client_time_scale());
         usleep(20000);
     }
     current.pid = 0;
@@ -495,7 +480,7 @@ static void sigterm_under_load_finishes_in_flight_requests(void **state)
     printf("test_faults: SIGTERM under load: 8 slow readers complete, %ld hammer requests "
            "answered, %ld refused after the drain began\n",
            ok, failed);
-    assert_true((double)ok > 50 / scale());
+    assert_true((double)ok > 50 / client_time_scale());
 }
 
 /*
@@ -524,14 +509,14 @@ static void requests_sent_before_sigterm_are_answered(void **state)
      * connection already accepted must have had a moment to be read, or its
      * request has not reached the daemon (a residual window of milliseconds).
      */
-    usleep((useconds_t)(100000 * scale()));
+    usleep((useconds_t)(100000 * client_time_scale()));
     assert_int_equal(kill(current.pid, SIGTERM), 0);
     for (int i = 0; i < 64; i++) {
         read_complete(&conns[i], i);
         close(conns[i].fd);
         buf_release(&conns[i].in);
     }
-    status = client_stop(&current, 0, 15 * scale());
+    status = client_stop(&current, 0, 15 * client_time_scale());
     assert_int_equal(status, 0);
 }
 
@@ -547,8 +532,8 @@ static void start_must_fail(const char *label, const char *data, const char *nam
 
     snprintf(out, sizeof(out), "%s/start.log", scratch);
     snprintf(cmd, sizeof(cmd), "timeout %.0f %s %s --data %s --port 0 --access-log false 2> %s",
-             20 * scale(), bin && *bin ? bin : "build/strata", check_mode ? "--check" : "", data,
-             out);
+             20 * client_time_scale(), bin && *bin ? bin : "build/strata",
+             check_mode ? "--check" : "", data, out);
     rc = run("%s", cmd);
     f = fopen(out, "r");
     assert_non_null(f);
@@ -556,7 +541,8 @@ static void start_must_fail(const char *label, const char *data, const char *nam
     text[n] = '\0';
     fclose(f);
     if (rc == 124)
-        fail_msg("%s: the daemon hung at start (killed after %.0f s)", label, 20 * scale());
+        fail_msg("%s: the daemon hung at start (killed after %.0f s)", label,
+                 20 * client_time_scale());
     if (rc == 0)
         fail_msg("%s: the daemon started on a bad model", label);
     if (!strstr(text, named))

@@ -42,7 +42,7 @@
  * hold their connection until the idle timeout, never longer.
  */
 #define IDLE_TIMEOUT "3"
-#define SETTLE_SECONDS (6.0 * scale())
+#define SETTLE_SECONDS (6.0 * client_time_scale())
 
 static struct daemon_proc d;
 static cJSON *spec;  /* api-spec/openapi.json */
@@ -50,21 +50,6 @@ static CURL *curl;   /* one keep-alive connection for the many small requests */
 static long checked; /* requests whose answer was checked */
 
 /* ---- plumbing ------------------------------------------------------------ */
-
-/* STRATA_TIME_SCALE (make test-valgrind sets it) stretches every time bound of this file. */
-static double scale(void)
-{
-    const char *env = getenv("STRATA_TIME_SCALE");
-    double v = env ? strtod(env, NULL) : 1;
-    return v >= 1 ? v : 1;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static char *read_file(const char *path)
 {
@@ -111,7 +96,7 @@ static int stop(void **state)
     curl_easy_cleanup(curl);
     cJSON_Delete(spec);
     printf("test_hostile: %ld hostile requests checked\n", checked);
-    return client_stop(&d, SIGTERM, 20 * scale()) == 0 ? 0 : -1;
+    return client_stop(&d, SIGTERM, 20 * client_time_scale()) == 0 ? 0 : -1;
 }
 
 static size_t on_data(char *data, size_t size, size_t count, void *user)
@@ -145,7 +130,7 @@ static void fetch(const char *target, const char *const headers[], struct reply 
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r->body);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header_line);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r->headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)(20 * scale()));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)(20 * client_time_scale()));
     for (size_t i = 0; headers && headers[i]; i++)
         list = curl_slist_append(list, headers[i]);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
@@ -156,12 +141,6 @@ static void fetch(const char *target, const char *const headers[], struct reply 
                  curl_easy_strerror(rc));
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
     checked++;
-}
-
-static const char *header_of(const struct reply *r, const char *name)
-{
-    static char value[8192];
-    return reply_header(r, name, value, sizeof(value));
 }
 
 /* Is s a safe X-Request-Id: 1-128 of [A-Za-z0-9._:/+=@-]? */
@@ -189,14 +168,14 @@ static void check_reply(const char *what, const struct reply *r)
 
     if (r->status >= 500 || r->status < 100)
         fail_msg("%.300s: status %ld: %.500s", what, r->status, buf_str(&r->body));
-    if (!safe_request_id(header_of(r, "X-Request-Id")))
+    if (!safe_request_id(reply_header_str(r, "X-Request-Id")))
         fail_msg("%.300s: unsafe or missing X-Request-Id", what);
     if (strcasestr(buf_str(&r->headers), "\ninjected") ||
         strcasestr(buf_str(&r->headers), "\nset-cookie"))
         fail_msg("%.300s: a header was injected:\n%s", what, buf_str(&r->headers));
     if (r->status >= 400) {
         cJSON *doc, *code;
-        type = header_of(r, "Content-Type");
+        type = reply_header_str(r, "Content-Type");
         if (!type || strcmp(type, "application/problem+json; charset=utf-8") != 0)
             fail_msg("%.300s: %ld without problem+json (Content-Type %s)", what, r->status,
                      type ? type : "missing");
@@ -294,7 +273,7 @@ static void raw_send(const char *bytes, size_t len, double timeout, struct raw *
 {
     struct sockaddr_in addr;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    double deadline = now_seconds() + timeout;
+    double deadline = client_now() + timeout;
     size_t sent = 0;
 
     memset(out, 0, sizeof(*out));
@@ -320,7 +299,7 @@ static void raw_send(const char *bytes, size_t len, double timeout, struct raw *
     for (;;) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         char chunk[16384];
-        double left = deadline - now_seconds();
+        double left = deadline - client_now();
         ssize_t n;
         if (left <= 0) {
             out->timed_out = true;
@@ -604,7 +583,7 @@ static void expect_431(const char *what, const struct reply *r)
 {
     if (r->status != 431)
         fail_msg("%s: expected 431, got %ld", what, r->status);
-    if (header_of(r, "X-Request-Id"))
+    if (reply_header_str(r, "X-Request-Id"))
         check_reply(what, r);
     else if (strcasestr(buf_str(&r->headers), "\ninjected"))
         fail_msg("%s: a header was injected", what);
@@ -728,7 +707,7 @@ static void request_id_never_reflected_unsafe(void **state)
         fetch("/v1/actors?limit=1", headers, &r);
         check_reply(curl_cases[i], &r);
         assert_int_equal(r.status, 200);
-        assert_int_equal(strlen(header_of(&r, "X-Request-Id")), 16); /* a generated one */
+        assert_int_equal(strlen(reply_header_str(&r, "X-Request-Id")), 16); /* a generated one */
         reply_release(&r);
     }
     /* 129 safe characters: too long to echo */
@@ -738,7 +717,7 @@ static void request_id_never_reflected_unsafe(void **state)
     headers[0] = long_id;
     fetch("/healthz", headers, &r);
     check_reply("129-char request id", &r);
-    assert_int_equal(strlen(header_of(&r, "X-Request-Id")), 16);
+    assert_int_equal(strlen(reply_header_str(&r, "X-Request-Id")), 16);
     reply_release(&r);
     assert_healthy();
 }

@@ -39,12 +39,6 @@ static int stop_shared(void **state)
     return client_stop(&shared, SIGTERM, 10) == 0 ? 0 : -1;
 }
 
-static char *header_of(const struct reply *r, const char *name)
-{
-    static char value[4096];
-    return (char *)reply_header(r, name, value, sizeof(value));
-}
-
 static cJSON *json_of(const struct reply *r)
 {
     cJSON *doc = cJSON_ParseWithLength(buf_str(&r->body), r->body.len);
@@ -58,8 +52,9 @@ static cJSON *assert_problem(const struct reply *r, long status, const char *cod
     cJSON *doc;
 
     assert_int_equal(r->status, status);
-    assert_non_null(header_of(r, "Content-Type"));
-    assert_string_equal(header_of(r, "Content-Type"), "application/problem+json; charset=utf-8");
+    assert_non_null(reply_header_str(r, "Content-Type"));
+    assert_string_equal(reply_header_str(r, "Content-Type"),
+                        "application/problem+json; charset=utf-8");
     doc = json_of(r);
     assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, code);
     assert_int_equal(cJSON_GetObjectItem(doc, "status")->valueint, status);
@@ -69,8 +64,8 @@ static cJSON *assert_problem(const struct reply *r, long status, const char *cod
     assert_non_null(cJSON_GetObjectItem(doc, "instance"));
     assert_true(cJSON_IsArray(cJSON_GetObjectItem(doc, "errors")));
     /* CORS and request ids on errors too */
-    assert_non_null(header_of(r, "Access-Control-Expose-Headers"));
-    assert_non_null(header_of(r, "X-Request-Id"));
+    assert_non_null(reply_header_str(r, "Access-Control-Expose-Headers"));
+    assert_non_null(reply_header_str(r, "X-Request-Id"));
     return doc;
 }
 
@@ -85,14 +80,14 @@ static void healthz_and_common_headers(void **state)
     doc = json_of(&r);
     assert_string_equal(cJSON_GetObjectItem(doc, "status")->valuestring, "ok");
     cJSON_Delete(doc);
-    assert_string_equal(header_of(&r, "Content-Type"), "application/json; charset=utf-8");
-    assert_non_null(header_of(&r, "ETag"));
-    assert_string_equal(header_of(&r, "Cache-Control"), "no-store");
-    assert_string_equal(header_of(&r, "Vary"), "Accept, Accept-Encoding, Origin");
-    assert_string_equal(header_of(&r, "Access-Control-Allow-Origin"), "*");
-    assert_string_equal(header_of(&r, "Access-Control-Expose-Headers"),
+    assert_string_equal(reply_header_str(&r, "Content-Type"), "application/json; charset=utf-8");
+    assert_non_null(reply_header_str(&r, "ETag"));
+    assert_string_equal(reply_header_str(&r, "Cache-Control"), "no-store");
+    assert_string_equal(reply_header_str(&r, "Vary"), "Accept, Accept-Encoding, Origin");
+    assert_string_equal(reply_header_str(&r, "Access-Control-Allow-Origin"), "*");
+    assert_string_equal(reply_header_str(&r, "Access-Control-Expose-Headers"),
                         "ETag, Link, X-Total-Count, X-Request-Id");
-    assert_int_equal(strlen(header_of(&r, "X-Request-Id")), 16);
+    assert_int_equal(strlen(reply_header_str(&r, "X-Request-Id")), 16);
     reply_release(&r);
 }
 
@@ -120,11 +115,11 @@ static void request_id_echoed_only_when_safe(void **state)
 
     (void)state;
     assert_int_equal(client_request(&shared, "GET", "/healthz", good, &r), 0);
-    assert_string_equal(header_of(&r, "X-Request-Id"), "trace-42.abc");
+    assert_string_equal(reply_header_str(&r, "X-Request-Id"), "trace-42.abc");
     reply_release(&r);
     assert_int_equal(client_request(&shared, "GET", "/healthz", bad, &r), 0);
-    assert_string_not_equal(header_of(&r, "X-Request-Id"), "has space");
-    assert_int_equal(strlen(header_of(&r, "X-Request-Id")), 16);
+    assert_string_not_equal(reply_header_str(&r, "X-Request-Id"), "has space");
+    assert_int_equal(strlen(reply_header_str(&r, "X-Request-Id")), 16);
     reply_release(&r);
 }
 
@@ -137,13 +132,14 @@ static void head_has_headers_without_body(void **state)
     assert_int_equal(client_request(&shared, "HEAD", CACHEABLE, NULL, &head), 0);
     assert_int_equal(head.status, 200);
     assert_int_equal(head.body.len, 0);
-    assert_string_equal(header_of(&head, "Content-Length") ? header_of(&head, "Content-Length")
-                                                           : "missing",
-                        header_of(&get, "Content-Length"));
+    assert_string_equal(reply_header_str(&head, "Content-Length")
+                            ? reply_header_str(&head, "Content-Length")
+                            : "missing",
+                        reply_header_str(&get, "Content-Length"));
     {
         char etag[128];
-        snprintf(etag, sizeof(etag), "%s", header_of(&get, "ETag"));
-        assert_string_equal(header_of(&head, "ETag"), etag);
+        snprintf(etag, sizeof(etag), "%s", reply_header_str(&get, "ETag"));
+        assert_string_equal(reply_header_str(&head, "ETag"), etag);
     }
     reply_release(&get);
     reply_release(&head);
@@ -158,15 +154,15 @@ static void options_and_preflight(void **state)
     (void)state;
     assert_int_equal(client_request(&shared, "OPTIONS", CACHEABLE, NULL, &r), 0);
     assert_int_equal(r.status, 204);
-    assert_string_equal(header_of(&r, "Allow"), "GET, HEAD, OPTIONS");
-    assert_null(header_of(&r, "Access-Control-Max-Age"));
+    assert_string_equal(reply_header_str(&r, "Allow"), "GET, HEAD, OPTIONS");
+    assert_null(reply_header_str(&r, "Access-Control-Max-Age"));
     reply_release(&r);
     assert_int_equal(client_request(&shared, "OPTIONS", CACHEABLE, preflight, &r), 0);
     assert_int_equal(r.status, 204);
-    assert_string_equal(header_of(&r, "Access-Control-Allow-Methods"), "GET, HEAD, OPTIONS");
-    assert_string_equal(header_of(&r, "Access-Control-Allow-Origin"), "*");
-    assert_non_null(strstr(header_of(&r, "Access-Control-Allow-Headers"), "If-None-Match"));
-    assert_string_equal(header_of(&r, "Access-Control-Max-Age"), "86400");
+    assert_string_equal(reply_header_str(&r, "Access-Control-Allow-Methods"), "GET, HEAD, OPTIONS");
+    assert_string_equal(reply_header_str(&r, "Access-Control-Allow-Origin"), "*");
+    assert_non_null(strstr(reply_header_str(&r, "Access-Control-Allow-Headers"), "If-None-Match"));
+    assert_string_equal(reply_header_str(&r, "Access-Control-Max-Age"), "86400");
     reply_release(&r);
 }
 
@@ -179,7 +175,7 @@ static void other_methods_get_405(void **state)
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
         assert_int_equal(client_request(&shared, methods[i], CACHEABLE, NULL, &r), 0);
         cJSON_Delete(assert_problem(&r, 405, "method_not_allowed"));
-        assert_string_equal(header_of(&r, "Allow"), "GET, HEAD, OPTIONS");
+        assert_string_equal(reply_header_str(&r, "Allow"), "GET, HEAD, OPTIONS");
         reply_release(&r);
     }
 }
@@ -211,25 +207,25 @@ static void etag_gives_304(void **state)
     (void)state;
     assert_int_equal(client_get(&shared, CACHEABLE "?limit=2", &r), 0);
     assert_int_equal(r.status, 200);
-    snprintf(etag, sizeof(etag), "%s", header_of(&r, "ETag"));
+    snprintf(etag, sizeof(etag), "%s", reply_header_str(&r, "ETag"));
     assert_int_equal(etag[0], '"');
-    assert_non_null(header_of(&r, "Last-Modified"));
-    snprintf(ims, sizeof(ims), "If-Modified-Since: %s", header_of(&r, "Last-Modified"));
-    assert_non_null(strstr(header_of(&r, "Cache-Control"), "public, max-age="));
+    assert_non_null(reply_header_str(&r, "Last-Modified"));
+    snprintf(ims, sizeof(ims), "If-Modified-Since: %s", reply_header_str(&r, "Last-Modified"));
+    assert_non_null(strstr(reply_header_str(&r, "Cache-Control"), "public, max-age="));
     reply_release(&r);
     snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
     assert_int_equal(client_request(&shared, "GET", CACHEABLE "?limit=2", conditional, &r), 0);
     assert_int_equal(r.status, 304);
     assert_int_equal(r.body.len, 0);
-    assert_string_equal(header_of(&r, "ETag"), etag);
-    assert_non_null(header_of(&r, "Access-Control-Expose-Headers"));
-    assert_non_null(header_of(&r, "Cache-Control"));
-    assert_non_null(header_of(&r, "Vary"));
+    assert_string_equal(reply_header_str(&r, "ETag"), etag);
+    assert_non_null(reply_header_str(&r, "Access-Control-Expose-Headers"));
+    assert_non_null(reply_header_str(&r, "Cache-Control"));
+    assert_non_null(reply_header_str(&r, "Vary"));
     /* no representation metadata on a 304 (RFC 9110 15.4.5) */
-    assert_null(header_of(&r, "Content-Type"));
-    assert_null(header_of(&r, "Link"));
-    assert_null(header_of(&r, "X-Total-Count"));
-    assert_null(header_of(&r, "Last-Modified"));
+    assert_null(reply_header_str(&r, "Content-Type"));
+    assert_null(reply_header_str(&r, "Link"));
+    assert_null(reply_header_str(&r, "X-Total-Count"));
+    assert_null(reply_header_str(&r, "Last-Modified"));
     reply_release(&r);
     /* a different representation of the same route has another ETag */
     assert_int_equal(client_request(&shared, "GET", CACHEABLE "?limit=3", conditional, &r), 0);
@@ -272,19 +268,19 @@ static void gzip_when_accepted(void **state)
 
     (void)state;
     assert_int_equal(client_get(&shared, CACHEABLE, &plain), 0);
-    assert_null(header_of(&plain, "Content-Encoding"));
-    snprintf(plain_etag, sizeof(plain_etag), "%s", header_of(&plain, "ETag"));
+    assert_null(reply_header_str(&plain, "Content-Encoding"));
+    snprintf(plain_etag, sizeof(plain_etag), "%s", reply_header_str(&plain, "ETag"));
     assert_int_equal(client_request(&shared, "GET", CACHEABLE, gz, &zipped), 0);
     assert_int_equal(zipped.status, 200);
-    assert_string_equal(header_of(&zipped, "Content-Encoding"), "gzip");
-    assert_string_not_equal(header_of(&zipped, "ETag"), plain_etag);
+    assert_string_equal(reply_header_str(&zipped, "Content-Encoding"), "gzip");
+    assert_string_not_equal(reply_header_str(&zipped, "ETag"), plain_etag);
     assert_true(zipped.body.len < plain.body.len);
     inflated = gunzip(&zipped.body, &len);
     assert_int_equal(len, plain.body.len);
     assert_memory_equal(inflated, plain.body.data, len);
     free(inflated);
     assert_int_equal(client_request(&shared, "GET", CACHEABLE, no, &refused), 0);
-    assert_null(header_of(&refused, "Content-Encoding"));
+    assert_null(reply_header_str(&refused, "Content-Encoding"));
     reply_release(&plain);
     reply_release(&zipped);
     reply_release(&refused);
@@ -392,7 +388,8 @@ static void metrics_count_requests(void **state)
     (void)state;
     assert_int_equal(client_get(&shared, "/metrics", &r), 0);
     assert_int_equal(r.status, 200);
-    assert_string_equal(header_of(&r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    assert_string_equal(reply_header_str(&r, "Content-Type"),
+                        "text/plain; version=0.0.4; charset=utf-8");
     body = buf_str(&r.body);
     assert_non_null(strstr(body, "strata_http_requests_total{route=\"/healthz\",status=\"200\"}"));
     assert_non_null(strstr(body, "strata_http_requests_total{route=\"unmatched\",status=\"404\"}"));
@@ -433,11 +430,11 @@ static void cors_allow_list(void **state)
     (void)state;
     assert_int_equal(client_start(&d, args), 0);
     assert_int_equal(client_request(&d, "GET", "/healthz", allowed, &r), 0);
-    assert_string_equal(header_of(&r, "Access-Control-Allow-Origin"), "http://b.example");
+    assert_string_equal(reply_header_str(&r, "Access-Control-Allow-Origin"), "http://b.example");
     reply_release(&r);
     assert_int_equal(client_request(&d, "GET", "/healthz", denied, &r), 0);
     assert_int_equal(r.status, 200);
-    assert_null(header_of(&r, "Access-Control-Allow-Origin"));
+    assert_null(reply_header_str(&r, "Access-Control-Allow-Origin"));
     reply_release(&r);
     assert_int_equal(client_stop(&d, SIGTERM, 10), 0);
 }
@@ -455,7 +452,7 @@ static void json_logs_and_no_cache(void **state)
     for (int i = 0; i < 2; i++) {
         assert_int_equal(client_get(&d, CACHEABLE, &r), 0);
         assert_int_equal(r.status, 200);
-        assert_non_null(header_of(&r, "ETag"));
+        assert_non_null(reply_header_str(&r, "ETag"));
         reply_release(&r);
     }
     assert_int_equal(client_stop(&d, SIGTERM, 10), 0);
@@ -556,7 +553,7 @@ static void reload_on_sighup(void **state)
     assert_int_equal(client_start(&d, args), 0);
     assert_int_equal(generation_of(&d, v1, sizeof(v1)), 1);
     assert_int_equal(client_get(&d, CACHEABLE, &r), 0);
-    snprintf(etag, sizeof(etag), "%s", header_of(&r, "ETag"));
+    snprintf(etag, sizeof(etag), "%s", reply_header_str(&r, "ETag"));
     reply_release(&r);
 
     /* a corrupt model is refused and the old one keeps serving */
@@ -580,7 +577,7 @@ static void reload_on_sighup(void **state)
     assert_int_equal(generation_of(&d, v3, sizeof(v3)), 2);
     assert_string_not_equal(v1, v3);
     assert_int_equal(client_get(&d, CACHEABLE, &r), 0);
-    assert_string_not_equal(header_of(&r, "ETag"), etag);
+    assert_string_not_equal(reply_header_str(&r, "ETag"), etag);
     reply_release(&r);
     assert_int_equal(client_get(&d, "/metrics", &r), 0);
     assert_non_null(strstr(buf_str(&r.body), "strata_model_reloads_total{result=\"success\"} 1"));

@@ -49,13 +49,6 @@
 /* The daemon of the running test, stopped by the teardown even when the test fails. */
 static struct daemon_proc current;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Enough descriptors for every connection of the test (and the daemon, its child). */
 static int raise_file_limit(void **state)
 {
@@ -220,8 +213,8 @@ static void many_keepalive_connections(void **state)
         conn_next_request(&conns[i]);
     }
     /* every connection established before the clock starts */
-    start = now_seconds();
-    while (connected < CONNECTIONS && now_seconds() - start < 20) {
+    start = client_now();
+    while (connected < CONNECTIONS && client_now() - start < 20) {
         for (int i = 0; i < CONNECTIONS; i++) {
             pfds[i].fd = conns[i].connected ? -1 : conns[i].fd;
             pfds[i].events = POLLOUT;
@@ -240,10 +233,10 @@ static void many_keepalive_connections(void **state)
         }
     }
     assert_int_equal(connected, CONNECTIONS);
-    connected_at = now_seconds();
+    connected_at = client_now();
 
-    while (now_seconds() - connected_at < LOAD_SECONDS) {
-        double t = now_seconds() - connected_at;
+    while (client_now() - connected_at < LOAD_SECONDS) {
+        double t = client_now() - connected_at;
         if (rss_middle < 0 && t >= LOAD_SECONDS / 2) {
             rss_middle = rss_kib(current.pid);
             done_at_middle = done;
@@ -292,7 +285,7 @@ static void many_keepalive_connections(void **state)
     }
     rss_end = rss_kib(current.pid);
     {
-        double seconds = now_seconds() - connected_at;
+        double seconds = client_now() - connected_at;
         printf("test_load: %d keep-alive connections, %lu requests in %.1f s (%.0f req/s), "
                "%lu errors; RSS %ld KiB at start, %ld KiB at %.1f s, %ld KiB at the end "
                "(%+.1f%%)\n",
@@ -321,14 +314,14 @@ static void many_keepalive_connections(void **state)
 static double timed_request(const struct daemon_proc *d, const char *target)
 {
     struct reply r;
-    double t0 = now_seconds();
+    double t0 = client_now();
 
     if (client_get(d, target, &r) != 0)
         fail_msg("GET %s: no answer while slow clients were connected", target);
     if (r.status != 200)
         fail_msg("GET %s: %ld while slow clients were connected", target, r.status);
     reply_release(&r);
-    return now_seconds() - t0;
+    return client_now() - t0;
 }
 
 static void slow_clients_do_not_starve_others(void **state)
@@ -347,9 +340,9 @@ static void slow_clients_do_not_starve_others(void **state)
     /* half stay idle after connecting, half send one byte of a request a second */
     for (int i = 0; i < SLOW_CONNECTIONS; i++)
         fds[i] = open_blocking(&current);
-    start = now_seconds();
-    while (now_seconds() - start < 6.0) {
-        double t = now_seconds() - start;
+    start = client_now();
+    while (client_now() - start < 6.0) {
+        double t = client_now() - start;
         if ((size_t)t >= trickled && trickled < sizeof(trickle) - 1) {
             for (int i = SLOW_CONNECTIONS / 2; i < SLOW_CONNECTIONS; i++)
                 if (send(fds[i], trickle + trickled, 1, MSG_NOSIGNAL) != 1)
@@ -390,7 +383,7 @@ struct outcome {
 static struct outcome try_request(int fd, const char *bytes, double timeout)
 {
     struct outcome o = {0, false, 0};
-    double t0 = now_seconds();
+    double t0 = client_now();
     struct buf in;
 
     buf_init(&in, 0);
@@ -398,7 +391,7 @@ static struct outcome try_request(int fd, const char *bytes, double timeout)
     for (;;) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         char chunk[4096];
-        double left = timeout - (now_seconds() - t0);
+        double left = timeout - (client_now() - t0);
         ssize_t n;
         if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
             break;
@@ -411,7 +404,7 @@ static struct outcome try_request(int fd, const char *bytes, double timeout)
     }
     if (in.len >= 12 && strncmp(in.data, "HTTP/1.1 ", 9) == 0)
         o.status = (int)strtol(in.data + 9, NULL, 10);
-    o.seconds = now_seconds() - t0;
+    o.seconds = client_now() - t0;
     buf_release(&in);
     return o;
 }
