@@ -18,20 +18,15 @@
 #include "query.h"
 #include "store.h"
 
+#include "fixture.h"
+
 static struct model *model;
 static struct store *store;
 
 static int setup(void **state)
 {
-    const char *root = getenv("STRATA_ROOT");
-    struct model_error err;
-    char path[1024];
-
     (void)state;
-    snprintf(path, sizeof(path), "%s/tests/fixtures/valid", root && *root ? root : ".");
-    if (model_load(path, &model, &err) != 0)
-        return -1;
-    return store_open(model, &store, &err) == 0 ? 0 : -1;
+    return fixture_open_valid(&model, &store);
 }
 
 static int teardown(void **state)

@@ -21,36 +21,7 @@
 #include "store.h"
 #include "model_schema.h"
 
-/* STRATA_ROOT (set by the Makefile) or the current directory, plus relative. */
-static void root_path(char *out, size_t size, const char *relative)
-{
-    const char *root = getenv("STRATA_ROOT");
-
-    snprintf(out, size, "%s/%s", root != NULL && root[0] != '\0' ? root : ".", relative);
-}
-
-static char *read_all(const char *relative, size_t *len)
-{
-    char path[1024];
-    FILE *file;
-    char *data;
-    long size;
-
-    root_path(path, sizeof(path), relative);
-    file = fopen(path, "rb");
-    if (file == NULL)
-        fail_msg("cannot open %s (set STRATA_ROOT to the repository)", path);
-    fseek(file, 0, SEEK_END);
-    size = ftell(file);
-    fseek(file, 0, SEEK_SET);
-    data = malloc((size_t)size + 1);
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, (size_t)size, file), (size_t)size);
-    data[size] = '\0';
-    fclose(file);
-    *len = (size_t)size;
-    return data;
-}
+#include "fixture.h"
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -67,7 +38,7 @@ static struct model *load_ok(const char *relative)
     struct model_error err;
     struct buf text;
 
-    root_path(path, sizeof(path), relative);
+    fixture_path(path, sizeof(path), relative);
     if (model_load(path, &model, &err) != STRATA_OK) {
         buf_init(&text, 0);
         model_error_format(&err, &text);
@@ -102,7 +73,7 @@ static void bad_arguments(void **state)
     assert_string_equal(err.message, "no model path given; expected a directory holding "
                                      "model.json or a model JSON file");
     assert_int_equal(model_load("", &model, &err), STRATA_EINVAL);
-    root_path(path, sizeof(path), "tests/fixtures/valid");
+    fixture_path(path, sizeof(path), "tests/fixtures/valid");
     assert_int_equal(model_load(path, NULL, &err), STRATA_EINVAL);
     assert_ptr_equal(model, before);
     assert_int_equal(model_load(NULL, &model, NULL), STRATA_EINVAL); /* err may be NULL */
@@ -119,7 +90,7 @@ static void missing_paths(void **state)
     char path[1024];
 
     (void)state;
-    root_path(path, sizeof(path), "tests/fixtures/no-such-dir");
+    fixture_path(path, sizeof(path), "tests/fixtures/no-such-dir");
     assert_int_equal(model_load(path, &model, &err), STRATA_EIO);
     assert_ptr_equal(model, before);
     assert_string_equal(err.file, path);
@@ -127,13 +98,13 @@ static void missing_paths(void **state)
     assert_string_equal(err.message, "cannot open: No such file or directory; expected a "
                                      "directory holding model.json or a model JSON file");
     /* a directory without model.json */
-    root_path(path, sizeof(path), "tests/fixtures/schema");
+    fixture_path(path, sizeof(path), "tests/fixtures/schema");
     assert_int_equal(model_load(path, &model, &err), STRATA_EIO);
     assert_true(ends_with(err.file, "tests/fixtures/schema/model.json"));
     assert_string_equal(
         err.message, "cannot open the model: No such file or directory; expected a readable file");
     /* a directory given as the model file itself */
-    root_path(path, sizeof(path), "tests/fixtures/valid/");
+    fixture_path(path, sizeof(path), "tests/fixtures/valid/");
     assert_int_equal(model_load(path, &model, &err), STRATA_OK); /* trailing slash is fine */
     assert_true(ends_with(model->model_path, "tests/fixtures/valid/model.json"));
     model_free(model);
@@ -147,8 +118,8 @@ static void valid_fixture_loads(void **state)
         {0, 38}, {40, 68}, {70, 230}, {232, 383}, {385, 537}};
     size_t model_len;
     size_t article_len;
-    char *model_text = read_all("tests/fixtures/valid/model.json", &model_len);
-    char *article_text = read_all("tests/fixtures/valid/article.txt", &article_len);
+    char *model_text = fixture_read("tests/fixtures/valid/model.json", &model_len);
+    char *article_text = fixture_read("tests/fixtures/valid/article.txt", &article_len);
     uint64_t hash = UINT64_C(0xcbf29ce484222325);
     char version[17];
     size_t i;
@@ -380,7 +351,7 @@ static void broken_fixtures_fail_precisely(void **state)
         int rc;
 
         snprintf(relative, sizeof(relative), "tests/fixtures/broken/%s", c->name);
-        root_path(path, sizeof(path), relative);
+        fixture_path(path, sizeof(path), relative);
         memset(&err, 0, sizeof(err));
         rc = model_load(path, &model, &err);
         if (rc != c->rc || !ends_with(err.file, c->file) || strcmp(err.path, c->path) != 0 ||
@@ -429,7 +400,7 @@ static void load_with_overlaps_work(void **state)
         int rc;
         calls = 0;
         snprintf(relative, sizeof(relative), "tests/fixtures/broken/%s", c->name);
-        root_path(path, sizeof(path), relative);
+        fixture_path(path, sizeof(path), relative);
         memset(&err, 0, sizeof(err));
         model = NULL;
         rc = model_load_with(path, build_store, &calls, &model, &err);
@@ -440,7 +411,7 @@ static void load_with_overlaps_work(void **state)
         if (rc == STRATA_EPARSE && ends_with(c->file, "model.json"))
             assert_int_equal(calls, 0);
     }
-    root_path(path, sizeof(path), "tests/fixtures/valid");
+    fixture_path(path, sizeof(path), "tests/fixtures/valid");
     calls = 0;
     assert_int_equal(model_load_with(path, build_store, &calls, &model, &err), 0);
     assert_int_equal(calls, 1);
@@ -480,7 +451,7 @@ static void every_broken_fixture_is_checked(void **state)
     size_t found = 0;
 
     (void)state;
-    root_path(path, sizeof(path), "tests/fixtures/broken");
+    fixture_path(path, sizeof(path), "tests/fixtures/broken");
     dir = opendir(path);
     assert_non_null(dir);
     while ((entry = readdir(dir)) != NULL) {
@@ -503,7 +474,7 @@ static void every_broken_fixture_is_checked(void **state)
 static void embedded_schema_is_current(void **state)
 {
     size_t len;
-    char *text = read_all("api-spec/model.schema.json", &len);
+    char *text = fixture_read("api-spec/model.schema.json", &len);
 
     (void)state;
     if (len != model_schema_length || memcmp(text, model_schema_text, len) != 0)

@@ -12,6 +12,8 @@
 #include "error.h"
 #include "schema.h"
 
+#include "fixture.h"
+
 /* Compile schema_text; fail the test when it does not compile. */
 static struct schema *compile_ok(const char *schema_text)
 {
@@ -470,30 +472,6 @@ static void path_segments(void **state)
     buf_release(&path);
 }
 
-static char *read_file(const char *relative, size_t *len)
-{
-    const char *root = getenv("STRATA_ROOT");
-    char path[1024];
-    FILE *file;
-    char *data;
-    long size;
-
-    snprintf(path, sizeof(path), "%s/%s", root != NULL ? root : ".", relative);
-    file = fopen(path, "rb");
-    if (file == NULL)
-        fail_msg("cannot open %s (set STRATA_ROOT to the repository)", path);
-    fseek(file, 0, SEEK_END);
-    size = ftell(file);
-    fseek(file, 0, SEEK_SET);
-    data = malloc((size_t)size + 1);
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, (size_t)size, file), (size_t)size);
-    data[size] = '\0';
-    fclose(file);
-    *len = (size_t)size;
-    return data;
-}
-
 /* The repository's schemas compile: the model schema and the test fixture schema. */
 static void repository_schemas_compile(void **state)
 {
@@ -504,7 +482,7 @@ static void repository_schemas_compile(void **state)
     (void)state;
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         size_t len;
-        char *text = read_file(files[i], &len);
+        char *text = fixture_read(files[i], &len);
         struct schema *schema = NULL;
         struct schema_error err;
         if (schema_compile(text, len, &schema, &err) != STRATA_OK)
