@@ -28,6 +28,7 @@
 #include "model.h"
 #include "model_schema.h"
 #include "schema.h"
+#include "text.h"
 
 #define MODEL_INDEX_STRIDE 64
 #define MODEL_FILE_MAX ((size_t)1 << 30)
@@ -46,22 +47,6 @@ struct model_state {
 
 /* ---- errors ---- */
 
-/* Copy src into dst (size bytes), cutting at a UTF-8 boundary with "..." when too long. */
-static void model_copy_text(char *dst, size_t size, const char *src)
-{
-    size_t len = strlen(src);
-
-    if (len < size) {
-        memcpy(dst, src, len + 1);
-        return;
-    }
-    len = size - 4;
-    while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
-        len--;
-    memcpy(dst, src, len);
-    memcpy(dst + len, "...", 4);
-}
-
 static int model_fail(struct model_error *err, int rc, const char *file, const char *path,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -75,10 +60,11 @@ static int model_fail(struct model_error *err, int rc, const char *file, const c
     va_start(ap, fmt);
     buf_vprintf(&message, fmt, ap);
     va_end(ap);
-    model_copy_text(err->file, sizeof(err->file), file != NULL ? file : "");
-    model_copy_text(err->path, sizeof(err->path), path != NULL ? path : "");
-    model_copy_text(err->message, sizeof(err->message),
-                    message.failed ? "out of memory while describing an error" : buf_str(&message));
+    text_copy_truncated(err->file, sizeof(err->file), file != NULL ? file : "");
+    text_copy_truncated(err->path, sizeof(err->path), path != NULL ? path : "");
+    text_copy_truncated(err->message, sizeof(err->message),
+                        message.failed ? "out of memory while describing an error"
+                                       : buf_str(&message));
     buf_release(&message);
     return rc;
 }

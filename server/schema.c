@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "schema.h"
+#include "text.h"
 
 enum schema_type {
     TYPE_OBJECT = 1u << 0,
@@ -95,22 +96,6 @@ struct schema {
 
 /* ---- shared helpers ---- */
 
-/* Copy src into dst (size bytes), cutting at a UTF-8 boundary with "..." when too long. */
-static void schema_copy_text(char *dst, size_t size, const char *src)
-{
-    size_t len = strlen(src);
-
-    if (len < size) {
-        memcpy(dst, src, len + 1);
-        return;
-    }
-    len = size - 4;
-    while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
-        len--;
-    memcpy(dst, src, len);
-    memcpy(dst + len, "...", 4);
-}
-
 static void schema_set_error(struct schema_error *err, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -125,10 +110,10 @@ static void schema_set_error(struct schema_error *err, const char *path, const c
     va_start(ap, fmt);
     buf_vprintf(&message, fmt, ap);
     va_end(ap);
-    schema_copy_text(err->path, sizeof(err->path), path);
-    schema_copy_text(err->message, sizeof(err->message),
-                     message.failed ? "out of memory while describing an error"
-                                    : buf_str(&message));
+    text_copy_truncated(err->path, sizeof(err->path), path);
+    text_copy_truncated(err->message, sizeof(err->message),
+                        message.failed ? "out of memory while describing an error"
+                                       : buf_str(&message));
     buf_release(&message);
 }
 

@@ -1,0 +1,18 @@
+/*
+ * text.h - small helpers on NUL-terminated UTF-8 text shared by modules
+ * that report errors into fixed-size fields (model.c, schema.c).
+ */
+#ifndef STRATA_TEXT_H
+#define STRATA_TEXT_H
+
+#include <stddef.h>
+
+/*
+ * Copy src into dst (size bytes, size at least 4), NUL-terminated. When src
+ * does not fit, copy the longest prefix that ends on a UTF-8 code point
+ * boundary and leaves room for "...", then append "..." (the result is then
+ * exactly size - 1 bytes or shorter by the bytes of the cut code point).
+ */
+void text_copy_truncated(char *dst, size_t size, const char *src);
+
+#endif

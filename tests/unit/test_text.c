@@ -1,0 +1,77 @@
+/*
+ * Unit tests for text.c: text_copy_truncated copies what fits unchanged and
+ * cuts what does not at a UTF-8 boundary, with "...", never past size.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "text.h"
+
+/* Text shorter than size is copied whole; size - 1 bytes still fit. */
+static void copies_what_fits(void **state)
+{
+    char dst[8];
+
+    (void)state;
+    text_copy_truncated(dst, sizeof(dst), "");
+    assert_string_equal(dst, "");
+    text_copy_truncated(dst, sizeof(dst), "abc");
+    assert_string_equal(dst, "abc");
+    text_copy_truncated(dst, sizeof(dst), "abcdefg");
+    assert_string_equal(dst, "abcdefg");
+}
+
+/* ASCII that does not fit keeps size - 4 bytes and "...". */
+static void cuts_ascii_with_ellipsis(void **state)
+{
+    char dst[8];
+
+    (void)state;
+    memset(dst, 'x', sizeof(dst));
+    text_copy_truncated(dst, sizeof(dst), "abcdefgh");
+    assert_string_equal(dst, "abcd...");
+    text_copy_truncated(dst, 4, "abcd");
+    assert_string_equal(dst, "...");
+}
+
+/* A multi-byte code point that would be split is left out whole. */
+static void cuts_at_utf8_boundary(void **state)
+{
+    char dst[8];
+
+    (void)state;
+    /* "ab" + U+00E9 (2 bytes) + "cdef": the cut at 4 bytes falls right after U+00E9 */
+    text_copy_truncated(dst, sizeof(dst),
+                        "ab\xc3\xa9"
+                        "cdef");
+    assert_string_equal(dst, "ab\xc3\xa9...");
+    /* "abc" + U+00E9: a cut at 4 bytes would split it, so only "abc" stays */
+    text_copy_truncated(dst, sizeof(dst),
+                        "abc\xc3\xa9"
+                        "def");
+    assert_string_equal(dst, "abc...");
+    /* U+20AC (3 bytes) twice: the cut at 4 bytes keeps the first only */
+    text_copy_truncated(dst, sizeof(dst), "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac");
+    assert_string_equal(dst, "\xe2\x82\xac...");
+    /* U+1F600 (4 bytes) first and cut inside the second: nothing of the second */
+    text_copy_truncated(dst, sizeof(dst), "\xf0\x9f\x98\x80\xf0\x9f\x98\x80");
+    assert_string_equal(dst, "\xf0\x9f\x98\x80...");
+    /* a single code point longer than the room: only "..." */
+    text_copy_truncated(dst, 6, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80");
+    assert_string_equal(dst, "...");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(copies_what_fits),
+        cmocka_unit_test(cuts_ascii_with_ellipsis),
+        cmocka_unit_test(cuts_at_utf8_boundary),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
