@@ -15,4 +15,11 @@
  */
 void text_copy_truncated(char *dst, size_t size, const char *src);
 
+/*
+ * "line L, column C" of byte offset pos of text into out (size bytes): both
+ * 1-based, columns count code points (UTF-8 continuation bytes are not
+ * counted). text must hold at least pos bytes.
+ */
+void text_line_column(const char *text, size_t pos, char *out, size_t size);
+
 #endif

@@ -149,24 +149,6 @@ static size_t model_utf8_check(const unsigned char *s, size_t len)
     return len;
 }
 
-/* "line L, column C" of byte pos (1-based; columns count code points). */
-static void model_line_column(const char *text, size_t pos, char *out, size_t size)
-{
-    size_t line = 1;
-    size_t column = 1;
-    size_t i;
-
-    for (i = 0; i < pos; i++) {
-        if (text[i] == '\n') {
-            line++;
-            column = 1;
-        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
-            column++;
-        }
-    }
-    snprintf(out, size, "line %zu, column %zu", line, column);
-}
-
 static uint64_t model_fnv1a(uint64_t hash, const char *data, size_t len)
 {
     size_t i;
@@ -256,7 +238,7 @@ static int model_check_utf8(const char *path, const char *text, size_t len, stru
                           "byte-order mark");
     if (bad == len)
         return STRATA_OK;
-    model_line_column(text, bad, where, sizeof(where));
+    text_line_column(text, bad, where, sizeof(where));
     if (text[bad] == '\0')
         return model_fail(err, STRATA_EPARSE, path, where,
                           "NUL byte at byte offset %zu; expected UTF-8 text without NUL bytes",
@@ -287,7 +269,7 @@ static int model_parse(struct model *m, const char *text, size_t len, struct mod
                           "the file is %s; expected a JSON document",
                           len == 0 ? "empty" : "blank (only white space)");
     pos = end != NULL && end >= text && end <= text + len ? (size_t)(end - text) : len;
-    model_line_column(text, pos, where, sizeof(where));
+    text_line_column(text, pos, where, sizeof(where));
     if (pos >= len)
         return model_fail(err, STRATA_EPARSE, m->model_path, where,
                           "invalid JSON: the parser stopped at the end of the text; expected "

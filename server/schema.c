@@ -212,26 +212,6 @@ int schema_path_index(struct buf *path, size_t index)
     return buf_add(path, digits + at, sizeof(digits) - at);
 }
 
-/* "line L, column C" (1-based, columns in code points) of position pos of text. */
-static void schema_line_column(const char *text, size_t len, size_t pos, char *out, size_t size)
-{
-    size_t line = 1;
-    size_t column = 1;
-    size_t i;
-
-    if (pos > len)
-        pos = len;
-    for (i = 0; i < pos; i++) {
-        if (text[i] == '\n') {
-            line++;
-            column = 1;
-        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
-            column++;
-        }
-    }
-    snprintf(out, size, "line %zu, column %zu", line, column);
-}
-
 /* ---- compilation ---- */
 
 struct compiler {
@@ -701,7 +681,7 @@ int schema_compile(const char *text, size_t len, struct schema **out, struct sch
     if (schema->doc == NULL) {
         char where[64];
         size_t pos = parse_end != NULL ? (size_t)(parse_end - text) : 0;
-        schema_line_column(text, len, pos, where, sizeof(where));
+        text_line_column(text, pos < len ? pos : len, where, sizeof(where));
         schema_set_error(err, where, "the schema is not valid JSON; expected a JSON document");
         schema_free(schema);
         return STRATA_EPARSE;

@@ -3,6 +3,7 @@
  */
 #include "text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void text_copy_truncated(char *dst, size_t size, const char *src)
@@ -18,4 +19,21 @@ void text_copy_truncated(char *dst, size_t size, const char *src)
         len--;
     memcpy(dst, src, len);
     memcpy(dst + len, "...", 4);
+}
+
+void text_line_column(const char *text, size_t pos, char *out, size_t size)
+{
+    size_t line = 1;
+    size_t column = 1;
+    size_t i;
+
+    for (i = 0; i < pos; i++) {
+        if (text[i] == '\n') {
+            line++;
+            column = 1;
+        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+            column++;
+        }
+    }
+    snprintf(out, size, "line %zu, column %zu", line, column);
 }

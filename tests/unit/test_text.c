@@ -1,6 +1,7 @@
 /*
  * Unit tests for text.c: text_copy_truncated copies what fits unchanged and
- * cuts what does not at a UTF-8 boundary, with "...", never past size.
+ * cuts what does not at a UTF-8 boundary, with "...", never past size;
+ * text_line_column counts lines and code-point columns from 1.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,12 +67,40 @@ static void cuts_at_utf8_boundary(void **state)
     assert_string_equal(dst, "...");
 }
 
+/* Lines and columns start at 1; a newline starts a line; a code point is one column. */
+static void line_and_column(void **state)
+{
+    const char *text = "ab\n\xc3\xa9x\n\n\xe2\x82\xac";
+    char out[64];
+
+    (void)state;
+    text_line_column(text, 0, out, sizeof(out));
+    assert_string_equal(out, "line 1, column 1");
+    text_line_column(text, 2, out, sizeof(out));
+    assert_string_equal(out, "line 1, column 3");
+    text_line_column(text, 3, out, sizeof(out));
+    assert_string_equal(out, "line 2, column 1");
+    /* after U+00E9 (2 bytes): one column */
+    text_line_column(text, 5, out, sizeof(out));
+    assert_string_equal(out, "line 2, column 2");
+    text_line_column(text, 6, out, sizeof(out));
+    assert_string_equal(out, "line 2, column 3");
+    text_line_column(text, 8, out, sizeof(out));
+    assert_string_equal(out, "line 4, column 1");
+    text_line_column(text, 11, out, sizeof(out));
+    assert_string_equal(out, "line 4, column 2");
+    /* cut to size like snprintf */
+    text_line_column(text, 0, out, 5);
+    assert_string_equal(out, "line");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(copies_what_fits),
         cmocka_unit_test(cuts_ascii_with_ellipsis),
         cmocka_unit_test(cuts_at_utf8_boundary),
+        cmocka_unit_test(line_and_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
