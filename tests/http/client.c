@@ -147,13 +147,13 @@ char *client_log(const struct daemon_proc *d)
     return buf_detach(&b, NULL);
 }
 
-static size_t on_body(char *data, size_t size, size_t count, void *user)
+size_t client_on_body(char *data, size_t size, size_t count, void *user)
 {
     struct buf *b = user;
     return buf_add(b, data, size * count) == 0 ? size * count : 0;
 }
 
-static size_t on_header(char *data, size_t size, size_t count, void *user)
+size_t client_on_header(char *data, size_t size, size_t count, void *user)
 {
     struct buf *b = user;
     /* a new status line starts a new (final) header block */
@@ -181,9 +181,9 @@ int client_request(const struct daemon_proc *d, const char *method, const char *
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r->body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, client_on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r->headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
     for (size_t i = 0; headers && headers[i]; i++)

@@ -86,6 +86,15 @@ double client_now(void);
  */
 double client_time_scale(void);
 
+/* libcurl CURLOPT_WRITEFUNCTION appending to the struct buf user; 0 when it is full. */
+size_t client_on_body(char *data, size_t size, size_t count, void *user);
+
+/*
+ * libcurl CURLOPT_HEADERFUNCTION appending to the struct buf user; a status
+ * line ("HTTP/...") empties it first, so it keeps the final response's block.
+ */
+size_t client_on_header(char *data, size_t size, size_t count, void *user);
+
 /* Send raw bytes on a new connection, read until close or timeout into out. */
 int client_raw(const struct daemon_proc *d, const char *bytes, size_t len, double timeout,
                struct buf *out);

@@ -99,19 +99,6 @@ static int stop(void **state)
     return client_stop(&d, SIGTERM, 20 * client_time_scale()) == 0 ? 0 : -1;
 }
 
-static size_t on_data(char *data, size_t size, size_t count, void *user)
-{
-    return buf_add(user, data, size * count) == 0 ? size * count : 0;
-}
-
-static size_t on_header_line(char *data, size_t size, size_t count, void *user)
-{
-    struct buf *b = user;
-    if (size * count > 5 && strncmp(data, "HTTP/", 5) == 0)
-        buf_reset(b); /* keep the final response's block only */
-    return buf_add(b, data, size * count) == 0 ? size * count : 0;
-}
-
 /* GET target (already percent-encoded as wanted) on the shared keep-alive handle. */
 static void fetch(const char *target, const char *const headers[], struct reply *r)
 {
@@ -126,9 +113,9 @@ static void fetch(const char *target, const char *const headers[], struct reply 
     curl_easy_reset(curl);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r->body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header_line);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, client_on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r->headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)(20 * client_time_scale()));
     for (size_t i = 0; headers && headers[i]; i++)
