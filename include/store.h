@@ -90,6 +90,13 @@ int store_select(struct store *store, const struct query *q, struct store_page *
  */
 int store_related(struct store *store, const char *id, cJSON **out);
 
+/*
+ * store_related of each of ids[0..count) in one query: out[i] gets exactly
+ * what store_related(ids[i]) gives (the same lists in the same order); the
+ * caller frees each. On an error every out[i] is NULL. count 0 is no query.
+ */
+int store_related_many(struct store *store, const char *const *ids, size_t count, cJSON **out);
+
 /* The full records of collection c joined to id (what include= embeds). */
 int store_related_records(struct store *store, const char *id, const struct catalog_collection *c,
                           cJSON **out);

@@ -61,20 +61,36 @@ int api_encode_path(struct buf *out, const char *path)
     return out->failed ? STRATA_ENOMEM : 0;
 }
 
-int api_record_finish(struct store *store, const struct query *q, cJSON *record, bool geojson)
+/* Whether the records of q get a "related" member. */
+static bool wants_related(const struct query *q)
+{
+    return query_keeps_field(q, "related") && catalog_field_find(q->collection, "related");
+}
+
+/*
+ * api_record_finish with the record's related lists already read (taken
+ * over, freed on every path), or NULL to read them here.
+ */
+static int record_finish(struct store *store, const struct query *q, cJSON *record, bool geojson,
+                         cJSON *related)
 {
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "id"));
     cJSON *member, *next;
     int rc;
 
-    if (!id)
+    if (!id) {
+        cJSON_Delete(related);
         return STRATA_EINVAL;
-    if (query_keeps_field(q, "related") && catalog_field_find(q->collection, "related")) {
-        cJSON *related;
-        rc = store_related(store, id, &related);
-        if (rc)
-            return rc;
+    }
+    if (wants_related(q)) {
+        if (!related) {
+            rc = store_related(store, id, &related);
+            if (rc)
+                return rc;
+        }
         cJSON_AddItemToObject(record, "related", related);
+    } else {
+        cJSON_Delete(related);
     }
     if (q->include_count) {
         cJSON *included = cJSON_CreateObject();
@@ -103,6 +119,62 @@ int api_record_finish(struct store *store, const struct query *q, cJSON *record,
         cJSON_Delete(cJSON_DetachItemViaPointer(record, member));
     }
     return 0;
+}
+
+int api_record_finish(struct store *store, const struct query *q, cJSON *record, bool geojson)
+{
+    return record_finish(store, q, record, geojson, NULL);
+}
+
+/*
+ * api_record_finish of every record of a page, their related lists read in
+ * one query (store_related_many) rather than one per record.
+ */
+static int page_finish(struct store *store, const struct query *q, cJSON *records, bool geojson)
+{
+    size_t count = (size_t)cJSON_GetArraySize(records), i = 0;
+    const char **ids = NULL;
+    cJSON **related = NULL, *record;
+    int rc = 0;
+
+    if (count > 0 && wants_related(q)) {
+        ids = calloc(count, sizeof(*ids));
+        related = calloc(count, sizeof(*related));
+        if (!ids || !related) {
+            free(ids);
+            free(related);
+            return STRATA_ENOMEM;
+        }
+        cJSON_ArrayForEach(record, records)
+        {
+            ids[i] = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "id"));
+            if (!ids[i++]) {
+                free(ids);
+                free(related);
+                return STRATA_EINVAL;
+            }
+        }
+        rc = store_related_many(store, ids, count, related);
+        free(ids);
+        if (rc) {
+            free(related);
+            return rc;
+        }
+    }
+    i = 0;
+    cJSON_ArrayForEach(record, records)
+    {
+        cJSON *mine = related ? related[i] : NULL;
+        if (related)
+            related[i] = NULL;
+        i++;
+        if (!rc)
+            rc = record_finish(store, q, record, geojson, mine);
+        else
+            cJSON_Delete(mine);
+    }
+    free(related);
+    return rc;
 }
 
 /* path?<other params>&limit=L&offset=O */
@@ -263,7 +335,6 @@ static void collection_list(const struct request *req, struct response *res,
     struct store_page page = {NULL, 0};
     struct query *q = calloc(1, sizeof(*q));
     char route[128];
-    cJSON *record;
     int rc;
 
     if (!q) {
@@ -306,13 +377,10 @@ static void collection_list(const struct request *req, struct response *res,
         api_store_problem(res, rc, &error, q->text);
         goto done;
     }
-    cJSON_ArrayForEach(record, page.records)
-    {
-        rc = api_record_finish(store, q, record, req->format == REPR_GEOJSON);
-        if (rc) {
-            api_fail(res, rc, "reading related records");
-            goto done;
-        }
+    rc = page_finish(store, q, page.records, req->format == REPR_GEOJSON);
+    if (rc) {
+        api_fail(res, rc, "reading related records");
+        goto done;
     }
     send_page(req, res, q, page.records, page.total);
 done:

@@ -3423,6 +3423,138 @@ int store_related(struct store *store, const char *id, cJSON **out)
     return 0;
 }
 
+/*
+ * related_cte over many records: rel(k, type, id, label, rank) for each
+ * element k of the JSON array of ids ?1 (json_each, outermost so that
+ * every branch looks its ids up by index).
+ */
+static const char related_many_cte[] =
+    "WITH ids(k, id) AS (SELECT key, value FROM json_each(?1)), "
+    "rel(k, type, id, label, rank) AS ("
+    "SELECT i.k, r.type, r.id, r.label, r.rank FROM ids i CROSS JOIN relations e CROSS JOIN "
+    "records r WHERE e.source = i.id AND r.id = e.target "
+    "UNION ALL SELECT i.k, r.type, r.id, r.label, r.rank FROM ids i CROSS JOIN relations e "
+    "CROSS JOIN records r WHERE e.target = i.id AND r.id = e.source "
+    "UNION ALL SELECT i.k, 'relations', e.id, e.label, e.rowid FROM ids i CROSS JOIN relations e "
+    "WHERE e.source = i.id "
+    "UNION ALL SELECT i.k, 'relations', e.id, e.label, e.rowid FROM ids i CROSS JOIN relations e "
+    "WHERE e.target = i.id "
+    "UNION ALL SELECT i.k, 'evidence', v.id, v.quote, v.rowid FROM ids i CROSS JOIN evidence v "
+    "WHERE v.record_id = i.id "
+    "UNION ALL SELECT i.k, r.type, r.id, r.label, r.rank FROM ids i CROSS JOIN evidence v CROSS "
+    "JOIN records r WHERE v.id = i.id AND r.id = v.record_id "
+    "UNION ALL SELECT i.k, r.type, r.id, r.label, r.rank FROM ids i CROSS JOIN relations e CROSS "
+    "JOIN records r WHERE e.id = i.id AND r.id = e.source "
+    "UNION ALL SELECT i.k, r.type, r.id, r.label, r.rank FROM ids i CROSS JOIN relations e CROSS "
+    "JOIN records r WHERE e.id = i.id AND r.id = e.target)";
+
+/* An object with one empty array per collection (what store_related fills). */
+static cJSON *related_object(void)
+{
+    cJSON *related = cJSON_CreateObject();
+
+    for (size_t i = 0; related && i < catalog_collection_count; i++) {
+        if (!cJSON_AddArrayToObject(related, catalog_collections[i].name)) {
+            cJSON_Delete(related);
+            return NULL;
+        }
+    }
+    return related;
+}
+
+int store_related_many(struct store *store, const char *const *ids, size_t count, cJSON **out)
+{
+    struct slot spare, *slot;
+    sqlite3_stmt *stmt = NULL;
+    struct buf sql, label, last_id;
+    cJSON *array;
+    char *json;
+    int rc = 0, step;
+
+    if (!store || (count && !ids) || !out)
+        return STRATA_EINVAL;
+    for (size_t i = 0; i < count; i++)
+        if (!ids[i])
+            return STRATA_EINVAL;
+    for (size_t i = 0; i < count; i++)
+        out[i] = NULL;
+    if (count == 0)
+        return 0;
+    array = cJSON_CreateArray();
+    for (size_t i = 0; array && i < count; i++) {
+        cJSON *item = cJSON_CreateString(ids[i]);
+        if (!item || !cJSON_AddItemToArray(array, item)) {
+            cJSON_Delete(item);
+            cJSON_Delete(array);
+            array = NULL;
+        }
+    }
+    json = array ? cJSON_PrintUnformatted(array) : NULL;
+    cJSON_Delete(array);
+    if (!json)
+        return STRATA_ENOMEM;
+    for (size_t i = 0; !rc && i < count; i++)
+        if (!(out[i] = related_object()))
+            rc = STRATA_ENOMEM;
+    slot = rc ? NULL : slot_acquire(store, &spare);
+    if (!rc && !slot)
+        rc = STRATA_ESTORE;
+    buf_init(&sql, 0);
+    buf_init(&label, 0);
+    buf_init(&last_id, 0);
+    if (!rc) {
+        buf_puts(&sql, related_many_cte);
+        buf_puts(&sql, " SELECT k, type, id, label FROM rel ORDER BY k, ");
+        append_type_order(&sql, "type");
+        buf_puts(&sql, ", rank, id");
+        rc = sql.failed ? STRATA_ENOMEM : slot_prepare(slot, buf_str(&sql), &stmt);
+    }
+    if (!rc) {
+        const char *last_type = NULL; /* the repeat of a record is next to it */
+        sqlite3_int64 last_k = -1;
+        sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC);
+        while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+            sqlite3_int64 k = sqlite3_column_int64(stmt, 0);
+            const char *type = collection_name(sqlite3_column_text(stmt, 1));
+            const char *text = column_text(stmt, 3), *other = column_text(stmt, 2);
+            cJSON *list;
+            if (k < 0 || (size_t)k >= count)
+                continue;
+            list = type ? cJSON_GetObjectItemCaseSensitive(out[k], type) : NULL;
+            if (!list)
+                continue;
+            if (k == last_k && type == last_type && strcmp(buf_str(&last_id), other) == 0)
+                continue;
+            last_k = k;
+            last_type = type;
+            buf_reset(&last_id);
+            buf_puts(&last_id, other);
+            if (strcmp(type, "evidence") == 0) {
+                buf_reset(&label);
+                shorten(text, LABEL_QUOTE_CHARS, &label);
+                text = buf_str(&label);
+            }
+            cJSON_AddItemToArray(list, link_entry(type, other, text));
+        }
+        rc = step == SQLITE_DONE ? 0 : STRATA_ESTORE;
+    }
+    statement_done(stmt);
+    if (slot)
+        slot_release(store, slot);
+    buf_release(&sql);
+    buf_release(&label);
+    buf_release(&last_id);
+    cJSON_free(json);
+    if (rc) {
+        for (size_t i = 0; i < count; i++) {
+            cJSON_Delete(out[i]);
+            out[i] = NULL;
+        }
+        return rc;
+    }
+    return 0;
+}
+
 int store_related_records(struct store *store, const char *id, const struct catalog_collection *c,
                           cJSON **out)
 {

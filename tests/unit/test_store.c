@@ -539,6 +539,91 @@ static void related_records(void **state)
     cJSON_Delete(records);
 }
 
+/*
+ * Every page (of `limit` records) of every collection of s: the related
+ * lists store_related_many reads for the page are byte for byte those of
+ * store_related for each record. Prints the time of both ways.
+ */
+static void check_related_many(struct store *s, size_t limit, const char *what)
+{
+    double one_s = 0, many_s = 0;
+    long long records = 0, entries = 0;
+
+    for (size_t c = 0; c < catalog_collection_count; c++) {
+        struct query q;
+        struct store_page page;
+        struct store_error error;
+        long long total = 0;
+        query_init(&q, &catalog_collections[c]);
+        q.limit = limit;
+        for (q.offset = 0; q.offset == 0 || (long long)q.offset < total; q.offset += limit) {
+            assert_int_equal(store_select(s, &q, &page, &error), 0);
+            total = page.total;
+            size_t n = (size_t)cJSON_GetArraySize(page.records), i = 0;
+            const char **ids = calloc(n + 1, sizeof(*ids));
+            cJSON **many = calloc(n + 1, sizeof(*many)), *r;
+            struct timespec t0, t1, t2;
+            assert_non_null(ids);
+            assert_non_null(many);
+            cJSON_ArrayForEach(r, page.records) ids[i++] =
+                cJSON_GetObjectItem(r, "id")->valuestring;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            assert_int_equal(store_related_many(s, ids, n, many), 0);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            for (i = 0; i < n; i++) {
+                cJSON *one = NULL;
+                assert_int_equal(store_related(s, ids[i], &one), 0);
+                char *a = cJSON_PrintUnformatted(one), *b = cJSON_PrintUnformatted(many[i]);
+                if (strcmp(a, b) != 0)
+                    fail_msg("%s: related of %s: store_related %s, store_related_many %s",
+                             catalog_collections[c].name, ids[i], a, b);
+                for (const cJSON *list = one->child; list; list = list->next)
+                    entries += cJSON_GetArraySize(list);
+                cJSON_free(a);
+                cJSON_free(b);
+                cJSON_Delete(one);
+                cJSON_Delete(many[i]);
+            }
+            clock_gettime(CLOCK_MONOTONIC, &t2);
+            many_s += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+            one_s += (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
+            records += (long long)n;
+            free(ids);
+            free(many);
+            cJSON_Delete(page.records);
+        }
+    }
+    assert_true(records > 0);
+    assert_true(entries > 0);
+    printf("# related lists of %lld records of %s (%lld entries), pages of %zu: %.3f s one "
+           "query a record (and the comparison), %.3f s one query a page\n",
+           records, what, entries, limit, one_s, many_s);
+}
+
+static void related_many_equals_related(void **state)
+{
+    const char *ids[] = {"awaza-meeting", "nope", "awaza-meeting", "awaza"};
+    cJSON *out[4], *one = NULL;
+    (void)state;
+    check_related_many(store, 50, "the fixture");
+    check_related_many(store, 1, "the fixture");
+    check_related_many(store, 1000, "the fixture");
+    /* repeats and unknown ids get their own lists, in their places */
+    assert_int_equal(store_related_many(store, ids, 4, out), 0);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(store_related(store, ids[i], &one), 0);
+        assert_true(cJSON_Compare(one, out[i], 1));
+        cJSON_Delete(one);
+        cJSON_Delete(out[i]);
+    }
+    assert_int_equal(store_related_many(store, ids, 0, out), 0);
+    assert_int_equal(store_related_many(NULL, ids, 1, out), STRATA_EINVAL);
+    assert_int_equal(store_related_many(store, NULL, 1, out), STRATA_EINVAL);
+    assert_int_equal(store_related_many(store, ids, 1, NULL), STRATA_EINVAL);
+    ids[1] = NULL;
+    assert_int_equal(store_related_many(store, ids, 2, out), STRATA_EINVAL);
+}
+
 static void search_ranks_and_locates(void **state)
 {
     struct store_search s = {"Awaza", NULL, 0, 50, 0};
@@ -1126,6 +1211,7 @@ static void synthetic_scale_loads(void **state)
     cJSON_Delete(page.records);
     check_default_orders(s);
     check_search_order(s, "awaza"); /* as many ties as copies */
+    check_related_many(s, 50, "the scaled model");
     printf("# store_open of %ldx the model (%ld records): %.3f s (%.3f s of CPU)\n", scale, records,
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
            (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9);
@@ -1151,6 +1237,7 @@ int main(void)
         cmocka_unit_test(paging_is_exact),
         cmocka_unit_test(full_text_in_collections),
         cmocka_unit_test(related_records),
+        cmocka_unit_test(related_many_equals_related),
         cmocka_unit_test(search_ranks_and_locates),
         cmocka_unit_test(graph_views),
         cmocka_unit_test(stats_count),
