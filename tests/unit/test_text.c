@@ -71,24 +71,22 @@ static void cuts_at_utf8_boundary(void **state)
 static void line_and_column(void **state)
 {
     const char *text = "ab\n\xc3\xa9x\n\n\xe2\x82\xac";
+    static const struct {
+        size_t pos;
+        const char *want;
+    } cases[] = {
+        {0, "line 1, column 1"},  {2, "line 1, column 3"},
+        {3, "line 2, column 1"},  {5, "line 2, column 2"}, /* after U+00E9 (2 bytes): one column */
+        {6, "line 2, column 3"},  {8, "line 4, column 1"},
+        {11, "line 4, column 2"}, /* after U+20AC (3 bytes): one column */
+    };
     char out[64];
 
     (void)state;
-    text_line_column(text, 0, out, sizeof(out));
-    assert_string_equal(out, "line 1, column 1");
-    text_line_column(text, 2, out, sizeof(out));
-    assert_string_equal(out, "line 1, column 3");
-    text_line_column(text, 3, out, sizeof(out));
-    assert_string_equal(out, "line 2, column 1");
-    /* after U+00E9 (2 bytes): one column */
-    text_line_column(text, 5, out, sizeof(out));
-    assert_string_equal(out, "line 2, column 2");
-    text_line_column(text, 6, out, sizeof(out));
-    assert_string_equal(out, "line 2, column 3");
-    text_line_column(text, 8, out, sizeof(out));
-    assert_string_equal(out, "line 4, column 1");
-    text_line_column(text, 11, out, sizeof(out));
-    assert_string_equal(out, "line 4, column 2");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        text_line_column(text, cases[i].pos, out, sizeof(out));
+        assert_string_equal(out, cases[i].want);
+    }
     /* cut to size like snprintf */
     text_line_column(text, 0, out, 5);
     assert_string_equal(out, "line");
