@@ -111,6 +111,15 @@ int client_start(struct daemon_proc *d, const char *const args[])
     return -1;
 }
 
+int client_start_data(struct daemon_proc *d, const char *relative)
+{
+    char data[700];
+    const char *args[] = {"--data", data, NULL};
+
+    snprintf(data, sizeof(data), "%s/%s", client_root(), relative);
+    return client_start(d, args);
+}
+
 int client_stop(struct daemon_proc *d, int sig, double seconds)
 {
     double deadline = client_now() + seconds;

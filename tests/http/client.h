@@ -31,6 +31,9 @@ const char *client_root(void);
  */
 int client_start(struct daemon_proc *d, const char *const args[]);
 
+/* client_start with --data <root>/relative and nothing else. Returns 0 or -1. */
+int client_start_data(struct daemon_proc *d, const char *relative);
+
 /* Send sig and wait for exit at most seconds; returns the exit status, or -1. */
 int client_stop(struct daemon_proc *d, int sig, double seconds);
 

@@ -26,11 +26,8 @@ static struct daemon_proc daemon_;
 
 static int start(void **state)
 {
-    char data[700];
-    const char *args[] = {"--data", data, NULL};
     (void)state;
-    snprintf(data, sizeof(data), "%s/tests/fixtures/valid", client_root());
-    return client_start(&daemon_, args);
+    return client_start_data(&daemon_, "tests/fixtures/valid");
 }
 
 static int stop(void **state)
