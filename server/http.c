@@ -96,9 +96,9 @@ static atomic_long connections_open;
  * closes, so that it neither leaks nor keeps the drain waiting.
  *
  * waiting: at drain time the connections still waiting in the listen
- * backlog have sent their requests already: they are taken over
- * (MHD_add_connection) and served, and the drain also waits until each of
- * them has started its request (or closed). backlog_pending counts them.
+ * backlog may have sent their requests already: admit() still lets them in
+ * and they are served, and the drain also waits until each of them has
+ * started its request (or closed). backlog_pending counts them.
  */
 struct connection_state {
     struct exchange *open; /* between on_uri() and on_completed() */
