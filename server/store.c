@@ -3333,6 +3333,18 @@ static cJSON *link_entry(const char *type, const char *id, const char *label)
     return entry;
 }
 
+/* Append one link of a related list; an evidence quote is shortened into label. */
+static void related_add(cJSON *list, const char *type, const char *other, const char *text,
+                        struct buf *label)
+{
+    if (strcmp(type, "evidence") == 0) {
+        buf_reset(label);
+        shorten(text, LABEL_QUOTE_CHARS, label);
+        text = buf_str(label);
+    }
+    cJSON_AddItemToArray(list, link_entry(type, other, text));
+}
+
 /*
  * The CTE rel(type, id, label, rank): what record ?1 is joined to, with
  * each one's label and its rank in its collection (the rowid of its table).
@@ -3401,12 +3413,7 @@ int store_related(struct store *store, const char *id, cJSON **out)
             last_type = type;
             buf_reset(&last_id);
             buf_puts(&last_id, other);
-            if (strcmp(type, "evidence") == 0) {
-                buf_reset(&label);
-                shorten(text, LABEL_QUOTE_CHARS, &label);
-                text = buf_str(&label);
-            }
-            cJSON_AddItemToArray(list, link_entry(type, other, text));
+            related_add(list, type, other, text, &label);
         }
         rc = step == SQLITE_DONE ? 0 : STRATA_ESTORE;
     }
@@ -3529,12 +3536,7 @@ int store_related_many(struct store *store, const char *const *ids, size_t count
             last_type = type;
             buf_reset(&last_id);
             buf_puts(&last_id, other);
-            if (strcmp(type, "evidence") == 0) {
-                buf_reset(&label);
-                shorten(text, LABEL_QUOTE_CHARS, &label);
-                text = buf_str(&label);
-            }
-            cJSON_AddItemToArray(list, link_entry(type, other, text));
+            related_add(list, type, other, text, &label);
         }
         rc = step == SQLITE_DONE ? 0 : STRATA_ESTORE;
     }
