@@ -13,7 +13,8 @@ ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(shell pkg-config --cfl
 LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 TEST_LIBS  = $(shell pkg-config --libs cmocka libcurl 2>/dev/null)
 
-SERVER_SRC := $(wildcard server/*.c)
+# server/*.c and one level of sub-modules (server/store/*.c): objects keep the path.
+SERVER_SRC := $(wildcard server/*.c server/*/*.c)
 LIB_SRC    := $(filter-out server/main.c,$(SERVER_SRC))
 LIB_OBJ    := $(LIB_SRC:server/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -21,6 +22,22 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HTTP_SRC   := $(wildcard tests/http/test_*.c)
 HTTP_BIN   := $(HTTP_SRC:tests/http/%.c=$(BUILD)/tests/%)
 HTTP_LIB   := $(filter-out $(HTTP_SRC),$(wildcard tests/http/*.c))
+HTTP_OBJ   := $(HTTP_LIB:tests/http/%.c=$(BUILD)/tests/obj/http/%.o)
+
+# One test program: `make test-unit T=query` runs build/tests/test_query only,
+# `make test-http T=api_collections` build/tests/test_api_collections only.
+ifneq ($(T),)
+UNIT_RUN := $(filter $(BUILD)/tests/test_$(T),$(UNIT_BIN))
+HTTP_RUN := $(filter $(BUILD)/tests/test_$(T),$(HTTP_BIN))
+else
+UNIT_RUN := $(UNIT_BIN)
+HTTP_RUN := $(HTTP_BIN)
+endif
+
+# Dependency files: every object and test program records the headers it read
+# (-MMD), with an empty rule per header (-MP) so a deleted header breaks nothing;
+# a header change rebuilds only what includes it.
+DEPFLAGS   = -MMD -MP
 
 # Debian package names for everything the build, the tests and the tools need.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev \
@@ -43,8 +60,9 @@ deps:
 deps-check:
 	@pkg-config --exists $(PKGS) || $(MAKE) --no-print-directory deps
 
-$(BUILD)/obj/%.o: server/%.c $(wildcard include/*.h) | $(BUILD)/obj
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+$(BUILD)/obj/%.o: server/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libstrata.a: $(LIB_OBJ)
 	ar rcs $@ $^
@@ -53,13 +71,21 @@ $(BUILD)/strata: $(BUILD)/obj/main.o $(BUILD)/libstrata.a
 	$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libstrata.a | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) -Itests $(ALL_CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
 
-$(BUILD)/tests/test_%: tests/http/test_%.c $(HTTP_LIB) $(BUILD)/libstrata.a | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+$(BUILD)/tests/test_%: tests/http/test_%.c $(HTTP_OBJ) $(BUILD)/libstrata.a | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) -Itests $(ALL_CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
 
-$(BUILD)/obj $(BUILD)/tests:
+# the HTTP tests' shared helpers, compiled once (one .d file each) and kept
+.SECONDARY: $(HTTP_OBJ)
+$(BUILD)/tests/obj/http/%.o: tests/http/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) -Itests $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests:
 	mkdir -p $@
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
 
 run: all
 	$(BUILD)/strata --port $(PORT)
@@ -67,11 +93,13 @@ run: all
 check: all
 	$(BUILD)/strata --check
 
-test-unit: deps-check $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; STRATA_ROOT=$(CURDIR) $$t; done
+test-unit: deps-check $(UNIT_RUN)
+	@$(if $(T),$(if $(UNIT_RUN),true,echo "test-unit: no tests/unit/test_$(T).c" >&2; false),true)
+	@set -e; for t in $(UNIT_RUN); do echo "== $$t"; STRATA_ROOT=$(CURDIR) $$t; done
 
-test-http: deps-check $(BUILD)/strata $(HTTP_BIN)
-	@set -e; for t in $(HTTP_BIN); do echo "== $$t"; STRATA_BIN=$(CURDIR)/$(BUILD)/strata STRATA_ROOT=$(CURDIR) $$t; done
+test-http: deps-check $(BUILD)/strata $(HTTP_RUN)
+	@$(if $(T),$(if $(HTTP_RUN),true,echo "test-http: no tests/http/test_$(T).c" >&2; false),true)
+	@set -e; for t in $(HTTP_RUN); do echo "== $$t"; STRATA_BIN=$(CURDIR)/$(BUILD)/strata STRATA_ROOT=$(CURDIR) $$t; done
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
