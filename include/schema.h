@@ -2,12 +2,16 @@
  * schema.h - a validator for the subset of JSON Schema 2020-12 that the
  * model schema (api-spec/model.schema.json) is written in.
  *
- * Supported keywords: $defs (at the root), $ref ("#" or "#/$defs/NAME"),
- * type (a name or an array of names; "integer" is a number without a
- * fraction), properties, required, additionalProperties (true or false),
- * items (one schema), enum, const, pattern (POSIX extended regular
- * expression, searched for as written: anchor it with ^ and $),
- * minLength (in code points), minItems, minimum, maximum; the boolean
+ * Supported keywords: $defs (at the root), $ref ("#" or "#/$defs/NAME",
+ * percent-escapes decoded; a chain of $refs that comes back to where it
+ * started is refused), type (a name or an array of names; "integer" is a
+ * number without a fraction), properties, required, additionalProperties
+ * (true or false), items (one schema), enum (an empty one admits nothing),
+ * const (both compare numbers exactly, by value: 1 equals 1.0), pattern
+ * (POSIX extended regular expression, searched for as written: anchor it
+ * with ^ and $; a backslash before a letter, such as \d, is refused because
+ * ECMA-262 reads it differently), minLength (in code points), minItems,
+ * minimum, maximum; the boolean
  * schemas true and false. The annotations $schema, $id, $comment, title,
  * description and examples are ignored. The extension "x-references"
  * (a non-empty array of collection names) is collected with the instance
@@ -62,7 +66,8 @@ struct schema_references {
  * schema in *out (free with schema_free) and returns 0; on failure fills
  * *err (if not NULL) and returns STRATA_EPARSE (not JSON), STRATA_EINVAL
  * (unsupported or malformed keyword, unknown $ref, $ref cycle) or
- * STRATA_ENOMEM.
+ * STRATA_ENOMEM. Text with an escaped NUL (a backslash, then u0000) is
+ * refused with STRATA_EINVAL and its line and column.
  */
 int schema_compile(const char *text, size_t len, struct schema **out, struct schema_error *err);
 

@@ -22,4 +22,13 @@ void text_copy_truncated(char *dst, size_t size, const char *src);
  */
 void text_line_column(const char *text, size_t pos, char *out, size_t size);
 
+/*
+ * Byte offset of the first escaped NUL (a backslash, then u0000) in the JSON
+ * text of len bytes, or len when there is none. cJSON keeps strings as C
+ * strings, so such a string would silently end there. Backslashes occur
+ * only inside strings of well-formed JSON; an escaped backslash is skipped
+ * as a whole, so a literal backslash followed by "u0000" is not taken for one.
+ */
+size_t text_find_escaped_nul(const char *text, size_t len);
+
 #endif

@@ -258,8 +258,15 @@ static int model_parse(struct model *m, const char *text, size_t len, struct mod
 
     /* len + 1: the NUL is part of the buffer, so trailing garbage is an error too */
     m->root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
-    if (m->root != NULL)
-        return STRATA_OK;
+    if (m->root != NULL) {
+        pos = text_find_escaped_nul(text, len);
+        if (pos == len)
+            return STRATA_OK;
+        text_line_column(text, pos, where, sizeof(where));
+        return model_fail(err, STRATA_EPARSE, m->model_path, where,
+                          "escaped NUL (\\u0000) in a string, which would cut the string "
+                          "there; expected text without NUL characters");
+    }
     for (pos = 0; pos < len &&
                   (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r');
          pos++)

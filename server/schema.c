@@ -304,32 +304,80 @@ static bool schema_ref_matches(const char *ref_name, const char *def_name)
     return *ref_name == '\0' && *def_name == '\0';
 }
 
+static int schema_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * A $ref is a URI reference, so its fragment may be percent-escaped
+ * ("#/$defs/a%25b" names the definition "a%b"). Decode it into out; false
+ * when an escape is malformed or decodes to NUL.
+ */
+static bool schema_ref_decode(const char *ref, struct buf *out)
+{
+    while (*ref != '\0') {
+        if (*ref != '%') {
+            buf_putc(out, *ref++);
+            continue;
+        }
+        int high = schema_hex_digit(ref[1]);
+        int low = high < 0 ? -1 : schema_hex_digit(ref[2]);
+        if (low < 0 || (high == 0 && low == 0))
+            return false;
+        buf_putc(out, (char)(high * 16 + low));
+        ref += 3;
+    }
+    return !out->failed;
+}
+
 static int compile_ref(struct compiler *c, const cJSON *value, struct schema_node *node)
 {
     static const char prefix[] = "#/$defs/";
     const char *ref;
+    struct buf decoded;
+    int rc = STRATA_OK;
     size_t i;
 
     if (!cJSON_IsString(value))
         return compile_fail(c, STRATA_EINVAL, "$ref is not a string; expected \"#/$defs/NAME\"");
-    ref = value->valuestring;
+    buf_init(&decoded, 4096);
+    if (!schema_ref_decode(value->valuestring, &decoded)) {
+        rc = compile_fail(c, decoded.failed ? STRATA_ENOMEM : STRATA_EINVAL,
+                          "$ref \"%s\" has a malformed percent escape; expected %%XX with two hex "
+                          "digits, not %%00",
+                          value->valuestring);
+        goto done;
+    }
+    ref = buf_str(&decoded);
     if (strcmp(ref, "#") == 0) {
         node->ref = c->schema->root;
-        return STRATA_OK;
+        goto done;
     }
-    if (strncmp(ref, prefix, sizeof(prefix) - 1) != 0)
-        return compile_fail(c, STRATA_EINVAL,
-                            "unsupported $ref \"%s\"; expected \"#\" or \"#/$defs/NAME\" (only "
-                            "local references to root definitions are supported)",
-                            ref);
+    if (strncmp(ref, prefix, sizeof(prefix) - 1) != 0) {
+        rc = compile_fail(c, STRATA_EINVAL,
+                          "unsupported $ref \"%s\"; expected \"#\" or \"#/$defs/NAME\" (only "
+                          "local references to root definitions are supported)",
+                          value->valuestring);
+        goto done;
+    }
     for (i = 0; i < c->schema->def_count; i++) {
         if (schema_ref_matches(ref + sizeof(prefix) - 1, c->schema->defs[i].name)) {
             node->ref = c->schema->defs[i].node;
-            return STRATA_OK;
+            goto done;
         }
     }
-    return compile_fail(c, STRATA_EINVAL,
-                        "$ref \"%s\" names no definition; expected a key of $defs", ref);
+    rc = compile_fail(c, STRATA_EINVAL, "$ref \"%s\" names no definition; expected a key of $defs",
+                      value->valuestring);
+done:
+    buf_release(&decoded);
+    return rc;
 }
 
 static int compile_type(struct compiler *c, const cJSON *value, struct schema_node *node)
@@ -468,6 +516,25 @@ static int compile_pattern(struct compiler *c, const cJSON *value, struct schema
         return compile_fail(
             c, STRATA_EINVAL,
             "pattern is not a string; expected a POSIX extended regular expression");
+    /*
+     * JSON Schema patterns are ECMA-262: there \d, \w, \s, \t and the like
+     * are classes or control characters, while POSIX ERE reads a backslash
+     * before a letter as that letter or leaves it undefined. Refused, so that
+     * the schema never says more than is enforced.
+     */
+    for (const char *p = value->valuestring; *p != '\0'; p++) {
+        if (*p != '\\')
+            continue;
+        if ((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z'))
+            return compile_fail(c, STRATA_EINVAL,
+                                "pattern \"%s\" uses \\%c, which a POSIX extended regular "
+                                "expression reads differently from JSON Schema (ECMA-262); "
+                                "expected a bracket expression such as [0-9], [A-Za-z0-9_] or "
+                                "[[:space:]] instead of a backslash before a letter",
+                                value->valuestring, p[1]);
+        if (p[1] != '\0')
+            p++; /* an escaped punctuation character, \\ included, means itself in both */
+    }
     rc = regcomp(&node->pattern, value->valuestring, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
         regerror(rc, &node->pattern, reason, sizeof(reason));
@@ -533,8 +600,10 @@ static int compile_keyword(struct compiler *c, const cJSON *member, struct schem
         return compile_node(c, member, node->items, false);
     }
     if (strcmp(key, "enum") == 0) {
-        if (!cJSON_IsArray(member) || member->child == NULL)
-            return compile_fail(c, STRATA_EINVAL, "enum is not valid; expected a non-empty array");
+        if (!cJSON_IsArray(member))
+            return compile_fail(c, STRATA_EINVAL,
+                                "enum is not an array; expected an array of values (an empty "
+                                "one admits nothing)");
         node->enum_values = member;
         return STRATA_OK;
     }
@@ -599,26 +668,38 @@ static int compile_node(struct compiler *c, const cJSON *json, struct schema_nod
     return STRATA_OK;
 }
 
-/* Reject a chain of $refs that comes back to where it started: validation would never end. */
+/*
+ * Reject a chain of $refs that comes back to where it started: validation
+ * would never end. Only the root and the definitions can be the target of
+ * a $ref, so every such cycle passes through one of them.
+ */
 static int compile_check_cycles(struct compiler *c)
 {
     size_t i;
 
-    for (i = 0; i < c->schema->def_count; i++) {
-        const struct schema_node *node = c->schema->defs[i].node;
+    for (i = 0; i <= c->schema->def_count; i++) {
+        bool is_root = i == c->schema->def_count;
+        const struct schema_node *start = is_root ? c->schema->root : c->schema->defs[i].node;
+        const struct schema_node *node = start;
         size_t hops = 0;
         while (node != NULL && hops <= c->schema->def_count + 1) {
             node = node->ref;
             hops++;
         }
-        if (node != NULL) {
-            buf_reset(&c->location);
-            buf_puts(&c->location, "#/$defs");
-            schema_location_push(&c->location, c->schema->defs[i].name);
+        if (node == NULL)
+            continue;
+        buf_reset(&c->location);
+        if (is_root) {
+            buf_puts(&c->location, "#/$ref");
             return compile_fail(c, STRATA_EINVAL,
-                                "$ref cycle: the definition refers back to itself without "
-                                "descending into the instance; expected $ref chains to end");
+                                "$ref cycle: the root refers back to itself without descending "
+                                "into the instance; expected $ref chains to end");
         }
+        buf_puts(&c->location, "#/$defs");
+        schema_location_push(&c->location, c->schema->defs[i].name);
+        return compile_fail(c, STRATA_EINVAL,
+                            "$ref cycle: the definition refers back to itself without "
+                            "descending into the instance; expected $ref chains to end");
     }
     return STRATA_OK;
 }
@@ -685,6 +766,18 @@ int schema_compile(const char *text, size_t len, struct schema **out, struct sch
         schema_set_error(err, where, "the schema is not valid JSON; expected a JSON document");
         schema_free(schema);
         return STRATA_EPARSE;
+    }
+    {
+        size_t nul = text_find_escaped_nul(text, len);
+        if (nul < len) {
+            char where[64];
+            text_line_column(text, nul, where, sizeof(where));
+            schema_set_error(err, where,
+                             "escaped NUL (\\u0000) in a string, which would cut the string "
+                             "there; expected text without NUL characters");
+            schema_free(schema);
+            return STRATA_EINVAL;
+        }
     }
     c.schema = schema;
     c.err = err;
@@ -881,6 +974,44 @@ static int validate_type(struct validation *v, const struct schema_node *node,
     return rc;
 }
 
+/*
+ * JSON equality as JSON Schema defines it for const and enum: numbers by
+ * mathematical value (1 equals 1.0, but 9007199254740991 does not equal
+ * 9007199254740992; cJSON_Compare would use a relative epsilon), strings
+ * byte for byte, arrays item by item, objects by their set of members.
+ */
+static bool schema_equal(const cJSON *a, const cJSON *b)
+{
+    const cJSON *x;
+    const cJSON *y;
+
+    if (cJSON_IsNumber(a) || cJSON_IsNumber(b))
+        return cJSON_IsNumber(a) && cJSON_IsNumber(b) && a->valuedouble == b->valuedouble;
+    if (cJSON_IsArray(a) || cJSON_IsArray(b)) {
+        if (!cJSON_IsArray(a) || !cJSON_IsArray(b))
+            return false;
+        for (x = a->child, y = b->child; x != NULL && y != NULL; x = x->next, y = y->next)
+            if (!schema_equal(x, y))
+                return false;
+        return x == NULL && y == NULL;
+    }
+    if (cJSON_IsObject(a) || cJSON_IsObject(b)) {
+        size_t count_a = 0;
+        size_t count_b = 0;
+        if (!cJSON_IsObject(a) || !cJSON_IsObject(b))
+            return false;
+        for (x = a->child; x != NULL; x = x->next, count_a++) {
+            y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+            if (y == NULL || !schema_equal(x, y))
+                return false;
+        }
+        for (y = b->child; y != NULL; y = y->next)
+            count_b++;
+        return count_a == count_b;
+    }
+    return cJSON_Compare(a, b, 1); /* strings, booleans, null */
+}
+
 static int validate_values(struct validation *v, const struct schema_node *node,
                            const cJSON *instance)
 {
@@ -889,7 +1020,7 @@ static int validate_values(struct validation *v, const struct schema_node *node,
     const cJSON *value;
     int rc = STRATA_OK;
 
-    if (node->const_value != NULL && !cJSON_Compare(node->const_value, instance, 1)) {
+    if (node->const_value != NULL && !schema_equal(node->const_value, instance)) {
         buf_init(&found, 1024);
         buf_init(&allowed, 1024);
         schema_put_value(&found, instance);
@@ -902,11 +1033,17 @@ static int validate_values(struct validation *v, const struct schema_node *node,
     if (node->enum_values == NULL)
         return STRATA_OK;
     for (value = node->enum_values->child; value != NULL; value = value->next)
-        if (cJSON_Compare(value, instance, 1))
+        if (schema_equal(value, instance))
             return STRATA_OK;
     buf_init(&found, 1024);
-    buf_init(&allowed, 4096);
     schema_put_value(&found, instance);
+    if (node->enum_values->child == NULL) {
+        rc = validation_fail(v, "value %s where the empty enum admits none; expected no value here",
+                             buf_str(&found));
+        buf_release(&found);
+        return rc;
+    }
+    buf_init(&allowed, 4096);
     for (value = node->enum_values->child; value != NULL; value = value->next) {
         if (value != node->enum_values->child)
             buf_puts(&allowed, ", ");

@@ -37,3 +37,17 @@ void text_line_column(const char *text, size_t pos, char *out, size_t size)
     }
     snprintf(out, size, "line %zu, column %zu", line, column);
 }
+
+size_t text_find_escaped_nul(const char *text, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < len; i++) {
+        if (text[i] != '\\')
+            continue;
+        if (text[i + 1] == 'u' && i + 5 < len && memcmp(text + i + 2, "0000", 4) == 0)
+            return i;
+        i++; /* skip the escaped character (an escaped backslash is not an escape of u) */
+    }
+    return len;
+}

@@ -261,6 +261,11 @@ static const struct broken_case broken_cases[] = {
     {"end-before-start", STRATA_EINVAL, "tests/fixtures/broken/end-before-start/model.json",
      "$.events[1].date.end",
      "end 2021-07-10 is before start 2021-07-11; expected end on or after start"},
+    /* cJSON would keep "awaza" and drop the rest: refused before any check reads it */
+    {"escaped-nul", STRATA_EPARSE, "tests/fixtures/broken/escaped-nul/model.json",
+     "line 206, column 19",
+     "escaped NUL (\\u0000) in a string, which would cut the string there; expected text "
+     "without NUL characters"},
     {"impossible-day", STRATA_EINVAL, "tests/fixtures/broken/impossible-day/model.json",
      "$.events[2].date.end",
      "impossible date \"2021-09-31\": September 2021 has 30 days; expected a real calendar date "

@@ -160,8 +160,35 @@ static void compile_errors(void **state)
                   "additional properties are not supported)");
     compile_fails("{\"items\": [{}]}", STRATA_EINVAL, "#/items",
                   "items is not a schema; expected one schema for every item");
-    compile_fails("{\"enum\": []}", STRATA_EINVAL, "#/enum",
-                  "enum is not valid; expected a non-empty array");
+    compile_fails("{\"enum\": {}}", STRATA_EINVAL, "#/enum",
+                  "enum is not an array; expected an array of values (an empty one admits "
+                  "nothing)");
+    /* a root that refers to itself would make validation loop forever */
+    compile_fails("{\"$ref\": \"#\"}", STRATA_EINVAL, "#/$ref",
+                  "$ref cycle: the root refers back to itself without descending into the "
+                  "instance; expected $ref chains to end");
+    compile_fails("{\"$ref\": \"#/$defs/a\", \"$defs\": {\"a\": {\"$ref\": \"#\"}}}", STRATA_EINVAL,
+                  "#/$defs/a",
+                  "$ref cycle: the definition refers back to itself without descending into the "
+                  "instance; expected $ref chains to end");
+    compile_fails("{\"$ref\": \"#/$defs/a%2\", \"$defs\": {\"a\": {}}}", STRATA_EINVAL, "#/$ref",
+                  "$ref \"#/$defs/a%2\" has a malformed percent escape; expected %XX with two "
+                  "hex digits, not %00");
+    /* ECMA-262 reads \d as a digit, POSIX ERE as the letter d: refused, never misread */
+    compile_fails("{\"pattern\": \"^\\\\d+$\"}", STRATA_EINVAL, "#/pattern",
+                  "pattern \"^\\d+$\" uses \\d, which a POSIX extended regular expression "
+                  "reads differently from JSON Schema (ECMA-262); expected a bracket expression "
+                  "such as [0-9], [A-Za-z0-9_] or [[:space:]] instead of a backslash before a "
+                  "letter");
+    compile_fails("{\"pattern\": \"a\\\\\\\\\\\\t\"}", STRATA_EINVAL, "#/pattern",
+                  "pattern \"a\\\\\\t\" uses \\t, which a POSIX extended regular expression "
+                  "reads differently from JSON Schema (ECMA-262); expected a bracket expression "
+                  "such as [0-9], [A-Za-z0-9_] or [[:space:]] instead of a backslash before a "
+                  "letter");
+    /* cJSON would keep "a" of "a\u0000b": the name would say less than the text */
+    compile_fails("{\"properties\": {\"a\\u0000b\": {}}}", STRATA_EINVAL, "line 1, column 19",
+                  "escaped NUL (\\u0000) in a string, which would cut the string there; expected "
+                  "text without NUL characters");
     {
         /* the reason in parentheses is the C library's regerror() text */
         struct schema *schema = NULL;
@@ -291,6 +318,21 @@ static void enum_and_const(void **state)
             "unknown value [1]; expected one of \"a\", 1, null");
     invalid("{\"enum\": [\"A\"]}", "\"a\"", "$", "unknown value \"a\"; expected one of \"A\"");
     valid("{\"const\": 1}", "1");
+    valid("{\"const\": 1}", "1.0");
+    valid("{\"enum\": [[1, {\"a\": 2, \"b\": 3}]]}", "[1.0, {\"b\": 3, \"a\": 2}]");
+    /* numbers compare exactly, not with cJSON's relative epsilon */
+    invalid("{\"const\": 1}", "1.0000000000000002", "$",
+            "wrong value 1.0000000000000002; expected 1");
+    invalid("{\"const\": 9007199254740992}", "9007199254740991", "$",
+            "wrong value 9007199254740991; expected 9007199254740992");
+    invalid("{\"enum\": [9007199254740992]}", "9007199254740991", "$",
+            "unknown value 9007199254740991; expected one of 9007199254740992");
+    invalid("{\"const\": [1]}", "[1, 2]", "$", "wrong value [1,2]; expected [1]");
+    invalid("{\"const\": {\"a\": 1}}", "{\"a\": 1, \"b\": 1}", "$",
+            "wrong value {\"a\":1,\"b\":1}; expected {\"a\":1}");
+    /* an empty enum is valid and admits nothing */
+    invalid("{\"enum\": []}", "null", "$",
+            "value null where the empty enum admits none; expected no value here");
     invalid("{\"const\": 1}", "2", "$", "wrong value 2; expected 1");
     invalid("{\"const\": \"background\"}", "\"article\"", "$",
             "wrong value \"article\"; expected \"background\"");
@@ -360,6 +402,14 @@ static void refs_and_defs(void **state)
     invalid(schema, "{\"slash\": 2}", "$.slash", "wrong value 2; expected 1");
     invalid(schema, "{\"self\": {\"self\": {\"slash\": 0}}}", "$.self.self.slash",
             "wrong value 0; expected 1");
+    /* a $ref is a URI reference: percent-escapes are decoded before the pointer's ~ escapes */
+    valid("{\"$defs\": {\"a%b\": {\"const\": 1}, \"c d\": {\"const\": 2}},"
+          " \"properties\": {\"x\": {\"$ref\": \"#/$defs/a%25b\"},"
+          " \"y\": {\"$ref\": \"#/%24defs/c%20d\"}}}",
+          "{\"x\": 1, \"y\": 2}");
+    invalid("{\"$defs\": {\"a%b\": {\"const\": 1}},"
+            " \"properties\": {\"x\": {\"$ref\": \"#/$defs/a%25b\"}}}",
+            "{\"x\": 2}", "$.x", "wrong value 2; expected 1");
     /* $ref together with other keywords: both apply */
     invalid(
         "{\"$defs\": {\"s\": {\"type\": \"string\"}}, \"$ref\": \"#/$defs/s\", \"minLength\": 2}",

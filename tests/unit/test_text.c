@@ -92,13 +92,27 @@ static void line_and_column(void **state)
     assert_string_equal(out, "line");
 }
 
+static void finds_escaped_nul(void **state)
+{
+    static const char *const none[] = {"{}", "\"\\u0001\"", "\"\\\\u0000\"", "\"\\u000\"", ""};
+    const char *one = "[\"a\", \"b\\u0000c\"]";
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+        assert_int_equal(text_find_escaped_nul(none[i], strlen(none[i])), strlen(none[i]));
+    assert_int_equal(text_find_escaped_nul(one, strlen(one)), 8);
+    /* the escape must lie wholly within len */
+    assert_int_equal(text_find_escaped_nul(one, 12), 12);
+    assert_int_equal(text_find_escaped_nul(one, 14), 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(copies_what_fits),
-        cmocka_unit_test(cuts_ascii_with_ellipsis),
-        cmocka_unit_test(cuts_at_utf8_boundary),
-        cmocka_unit_test(line_and_column),
+        cmocka_unit_test(copies_what_fits),      cmocka_unit_test(cuts_ascii_with_ellipsis),
+        cmocka_unit_test(cuts_at_utf8_boundary), cmocka_unit_test(line_and_column),
+        cmocka_unit_test(finds_escaped_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
