@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -316,6 +317,51 @@ static int model_resolve_path(struct model *m, const char *data, struct model_er
     return STRATA_OK;
 }
 
+/*
+ * Does the article path the model names stay inside the model's directory?
+ * The model decides what the API says, never which files of the host it
+ * serves: an absolute path, a ".." that climbs above the directory and a
+ * symbolic link that resolves outside it are refused. A file that does not
+ * exist is left to the reader, which reports it.
+ */
+static int model_contain_article(const struct model *m, const char *named, struct model_error *err)
+{
+    const char *json_path = "$.source.article_file";
+    const char *slash = strrchr(m->model_path, '/');
+    char dir[PATH_MAX], real_dir[PATH_MAX], real[PATH_MAX];
+    int depth = 0;
+    size_t len;
+
+    if (named[0] == '/')
+        return model_fail(err, STRATA_EINVAL, m->model_path, json_path,
+                          "absolute path \"%s\"; expected a path relative to model.json, inside "
+                          "its directory",
+                          named);
+    for (const char *c = named; *c; c += strcspn(c, "/"), c += *c == '/') {
+        size_t n = strcspn(c, "/");
+        if (n == 2 && c[0] == '.' && c[1] == '.')
+            depth--;
+        else if (n > 0 && !(n == 1 && c[0] == '.'))
+            depth++;
+        if (depth < 0)
+            return model_fail(err, STRATA_EINVAL, m->model_path, json_path,
+                              "\"%s\" climbs out of the model directory with \"..\"; expected "
+                              "a path inside the directory of model.json",
+                              named);
+    }
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - m->model_path) : 1,
+             slash ? m->model_path : ".");
+    if (!realpath(dir[0] ? dir : "/", real_dir) || !realpath(m->article_path, real))
+        return STRATA_OK;
+    len = strlen(real_dir);
+    if (strncmp(real, real_dir, len) == 0 && (real[len] == '/' || (len == 1 && real[0] == '/')))
+        return STRATA_OK;
+    return model_fail(err, STRATA_EINVAL, m->model_path, json_path,
+                      "\"%s\" leads out of the model directory through a symbolic link; "
+                      "expected a file inside the directory of model.json",
+                      named);
+}
+
 /* Fill article_path: source.article_file, relative to the directory of the model file. */
 static int model_resolve_article(struct model *m, struct model_error *err)
 {
@@ -341,7 +387,7 @@ static int model_resolve_article(struct model *m, struct model_error *err)
         return model_fail(err, STRATA_ELIMIT, m->model_path, "$.source.article_file",
                           "article path too long; expected at most %zu bytes",
                           sizeof(m->article_path) - 1);
-    return STRATA_OK;
+    return model_contain_article(m, file->valuestring, err);
 }
 
 /* ---- the article: length, code-point index, paragraphs ---- */

@@ -82,7 +82,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    run("rm -rf %s", scratch);
+    run("rm -rf %s %s-outside", scratch, scratch);
     return 0;
 }
 
@@ -241,15 +241,52 @@ static bool wait_reloads(const char *result, long want)
 
 /* ---- the tests ---------------------------------------------------------------------- */
 
-enum damage { CORRUPT, TRUNCATED, MISSING, DIRECTORY, FIFO, ARTICLE_MISSING, DAMAGE_COUNT };
-static const char *const damage_names[] = {
-    "corrupt model.json",     "truncated model.json", "missing model.json",
-    "model.json a directory", "model.json a FIFO",    "missing article.txt",
+enum damage {
+    CORRUPT,
+    TRUNCATED,
+    MISSING,
+    DIRECTORY,
+    FIFO,
+    ARTICLE_MISSING,
+    ARTICLE_ABSOLUTE,
+    ARTICLE_PARENT,
+    ARTICLE_SYMLINK,
+    DAMAGE_COUNT
 };
+static const char *const damage_names[] = {
+    "corrupt model.json",
+    "truncated model.json",
+    "missing model.json",
+    "model.json a directory",
+    "model.json a FIFO",
+    "missing article.txt",
+    "article_file an absolute path",
+    "article_file climbing out with ..",
+    "article.txt a symlink out of the directory",
+};
+
+/*
+ * A copy of the article outside the model directory (scratch + "-outside"):
+ * a model that names it would load and serve it, were it not refused.
+ */
+static void article_outside(char *path, size_t size)
+{
+    snprintf(path, size, "%s-outside/article.txt", scratch);
+    assert_int_equal(
+        run("mkdir -p %s-outside && cp %s/data/article.txt %s", scratch, client_root(), path), 0);
+}
+
+static void name_article(const char *named)
+{
+    assert_int_equal(run("sed -i 's#\"article_file\": \"article.txt\"#\"article_file\": \"%s\"#' "
+                         "%s/model.json && grep -q '\"article_file\": \"%s\"' %s/model.json",
+                         named, scratch, named, scratch),
+                     0);
+}
 
 static void damage_model(enum damage how)
 {
-    char path[600];
+    char path[600], outside[600];
 
     snprintf(path, sizeof(path), "%s/model.json", scratch);
     switch (how) {
@@ -273,6 +310,19 @@ static void damage_model(enum damage how)
     case ARTICLE_MISSING:
         snprintf(path, sizeof(path), "%s/article.txt", scratch);
         assert_int_equal(unlink(path), 0);
+        break;
+    case ARTICLE_ABSOLUTE:
+        article_outside(outside, sizeof(outside));
+        name_article(outside);
+        break;
+    case ARTICLE_PARENT:
+        article_outside(outside, sizeof(outside));
+        snprintf(path, sizeof(path), "../%s-outside/article.txt", strrchr(scratch, '/') + 1);
+        name_article(path);
+        break;
+    case ARTICLE_SYMLINK:
+        article_outside(outside, sizeof(outside));
+        assert_int_equal(run("ln -sf %s %s/article.txt", outside, scratch), 0);
         break;
     case DAMAGE_COUNT:
         break;
@@ -562,7 +612,10 @@ static void bad_model_at_start_exits_non_zero_naming_the_file(void **state)
         install_model("data");
         damage_model((enum damage)how);
         for (int check = 0; check <= 1; check++)
-            start_must_fail(damage_names[how], scratch, how == ARTICLE_MISSING ? article : model,
+            start_must_fail(damage_names[how], scratch,
+                            how == ARTICLE_MISSING  ? article
+                            : how > ARTICLE_MISSING ? "$.source.article_file"
+                                                    : model,
                             check);
     }
     start_must_fail("missing data directory", missing_dir, missing_dir, false);

@@ -227,6 +227,18 @@ struct broken_case {
 };
 
 static const struct broken_case broken_cases[] = {
+    {"article-absolute-path", STRATA_EINVAL,
+     "tests/fixtures/broken/article-absolute-path/model.json", "$.source.article_file",
+     "absolute path \"/etc/passwd\"; expected a path relative to model.json, inside its "
+     "directory"},
+    {"article-parent-dir", STRATA_EINVAL, "tests/fixtures/broken/article-parent-dir/model.json",
+     "$.source.article_file",
+     "\"../../valid/article.txt\" climbs out of the model directory with \"..\"; expected a "
+     "path inside the directory of model.json"},
+    {"article-symlink-escape", STRATA_EINVAL,
+     "tests/fixtures/broken/article-symlink-escape/model.json", "$.source.article_file",
+     "\"escape.txt\" leads out of the model directory through a symbolic link; expected a file "
+     "inside the directory of model.json"},
     {"article-not-utf8", STRATA_EPARSE, "tests/fixtures/broken/article-not-utf8/article.txt",
      "line 3, column 7", "invalid UTF-8 (byte 0xf6 at byte offset 48); expected UTF-8 text"},
     {"bad-id-pattern", STRATA_EINVAL, "tests/fixtures/broken/bad-id-pattern/model.json",
