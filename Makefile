@@ -64,7 +64,11 @@ $(BUILD)/obj/%.o: server/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
+# ar keeps one member per file name: two objects of one name (server/x.c and
+# server/store/x.c) would lose one, so that is refused.
 $(BUILD)/libstrata.a: $(LIB_OBJ)
+	@dup=$$(printf '%s\n' $(notdir $^) | sort | uniq -d); \
+	[ -z "$$dup" ] || { echo "libstrata.a: two objects named $$dup" >&2; exit 1; }
 	ar rcs $@ $^
 
 $(BUILD)/strata: $(BUILD)/obj/main.o $(BUILD)/libstrata.a
@@ -108,11 +112,11 @@ test-asan:
 	  test-unit test-http
 
 style:
-	@files=$$(git ls-files 'server/*.c' 'include/*.h' 'tests/*.c' 'tests/*.h' 2>/dev/null); \
+	@files=$$(git ls-files 'server/*.c' 'server/*.h' 'include/*.h' 'tests/*.c' 'tests/*.h' 2>/dev/null); \
 	clang-format --dry-run --Werror $$files && scripts/banned-functions.sh $$files && echo "style: ok"
 
 format:
-	clang-format -i $$(git ls-files 'server/*.c' 'include/*.h' 'tests/*.c' 'tests/*.h')
+	clang-format -i $$(git ls-files 'server/*.c' 'server/*.h' 'include/*.h' 'tests/*.c' 'tests/*.h')
 
 clean:
 	rm -rf build

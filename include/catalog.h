@@ -5,7 +5,7 @@
  * of its records (in the order they are rendered), its filters (with the
  * values they accept and the SQL condition they become), its sort keys and
  * default order, and the related collections that `include=` can embed.
- * query.c validates requests against it, store.c turns it into SQL, the
+ * query.c validates requests against it, server/store/ turns it into SQL, the
  * handlers render with it and the OpenAPI writer documents it: one source.
  *
  * Everything here is static and read-only.

@@ -1,7 +1,8 @@
 /*
  * store.h - the embedded SQLite database that holds one loaded model.
  *
- * The only module that includes sqlite3.h. store_open() copies a validated
+ * The only module that includes sqlite3.h (its files, in server/store/, share
+ * server/store/store_private.h). store_open() copies a validated
  * model into a normalised in-memory database (foreign keys, indexes for every
  * API filter, an FTS5 index) in one transaction; afterwards the store is
  * read-only and its query functions may be called from any number of threads

@@ -1,7 +1,7 @@
 /*
  * catalog.c - the table of /v1 collections: fields, filters, sort keys.
  *
- * The SQL fragments name the columns of the tables that store.c creates
+ * The SQL fragments name the columns of the tables that server/store/ddl.c creates
  * (see the schema there); test_catalog runs every filter and sort key
  * against a real store, so the two cannot drift apart silently.
  */

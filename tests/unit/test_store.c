@@ -1,5 +1,5 @@
 /*
- * Unit tests for store.c against the valid fixture (tests/fixtures/valid):
+ * Unit tests for the store (server/store/) against the valid fixture (tests/fixtures/valid):
  * every record type round-trips, evidence ids and derived edges, filters,
  * date overlap, sorting, paging, FTS (and its syntax errors), related
  * records, search, graph, stats, export reopened with sqlite3, concurrent
