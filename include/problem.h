@@ -27,6 +27,8 @@ enum problem_code {
     PROBLEM_HEADERS_TOO_LARGE,   /* 431 */
     PROBLEM_INTERNAL,            /* 500 */
     PROBLEM_UNAVAILABLE,         /* 503 starting, draining or no model */
+    PROBLEM_QUERY_TOO_BROAD,     /* 400 the request alone needs more than --request-timeout */
+    PROBLEM_DEADLINE,            /* 503 --request-timeout passed while the server was busy */
     PROBLEM_CODE_COUNT
 };
 

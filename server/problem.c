@@ -33,6 +33,8 @@ static const struct problem_kind kinds[PROBLEM_CODE_COUNT] = {
     [PROBLEM_HEADERS_TOO_LARGE] = {431, "headers_too_large", "Request header fields too large"},
     [PROBLEM_INTERNAL] = {500, "internal_error", "Internal server error"},
     [PROBLEM_UNAVAILABLE] = {503, "unavailable", "Service unavailable"},
+    [PROBLEM_QUERY_TOO_BROAD] = {400, "query_too_broad", "Query too broad"},
+    [PROBLEM_DEADLINE] = {503, "deadline_exceeded", "Request deadline exceeded"},
 };
 
 static const struct problem_kind *kind_of(enum problem_code code)
