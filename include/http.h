@@ -29,10 +29,13 @@ int http_start(const struct config *cfg, struct http_server **out, unsigned *por
 /* Stop accepting connections and make /readyz answer 503 (SIGTERM). */
 void http_begin_drain(struct http_server *server);
 
-/* Wait until no request is in flight, at most seconds; true if idle. */
-bool http_wait_idle(struct http_server *server, unsigned seconds);
+/* Wait until no request is in flight, at most ms milliseconds; true if idle. */
+bool http_wait_idle(struct http_server *server, unsigned ms);
 
-/* Close every connection and free the server; NULL is a no-op. */
+/*
+ * Cancel the running requests (budget_cancel_all: their statements stop),
+ * close every connection and free the server; NULL is a no-op.
+ */
 void http_stop(struct http_server *server);
 
 /* True once draining has begun (for /readyz). */

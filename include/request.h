@@ -18,6 +18,8 @@
 #include "problem.h"
 
 struct snapshot;
+struct config;
+struct budget;
 
 enum representation {
     REPR_JSON = 0, /* application/json; the default */
@@ -39,14 +41,16 @@ struct param {
 };
 
 struct request {
-    const char *path;           /* decoded path, without the query */
-    const char *raw_target;     /* the request target as sent: path?query */
-    const char *id;             /* the {id} path segment, or NULL */
-    const struct param *params; /* query parameters, in the order sent */
-    size_t param_count;         /* repeated names appear repeatedly */
-    enum representation format; /* negotiated from ?format= or Accept */
-    bool pretty;                /* ?pretty=true */
-    struct snapshot *snapshot;  /* the model being served; never NULL in handlers */
+    const char *path;            /* decoded path, without the query */
+    const char *raw_target;      /* the request target as sent: path?query */
+    const char *id;              /* the {id} path segment, or NULL */
+    const struct param *params;  /* query parameters, in the order sent */
+    size_t param_count;          /* repeated names appear repeatedly */
+    enum representation format;  /* negotiated from ?format= or Accept */
+    bool pretty;                 /* ?pretty=true */
+    struct snapshot *snapshot;   /* the model being served; never NULL in handlers */
+    const struct config *config; /* the daemon's flags (limits); NULL in unit tests */
+    struct budget *budget;       /* this request's deadline (budget.h); NULL: none */
 };
 
 struct response {

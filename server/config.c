@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "search_text.h"
+
 enum option_kind { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_BOOL, OPT_FLAG, OPT_LOG_FORMAT };
 
 struct option {
@@ -49,6 +51,10 @@ static const struct option options[] = {
     {"max-header-bytes", OPT_SIZE, FIELD(max_header_bytes), 256, 65536, "BYTES",
      "larger request headers get 431"},
     {"max-params", OPT_SIZE, FIELD(max_params), 1, 10000, "N", "more query parameters get 400"},
+    {"request-timeout", OPT_UINT, FIELD(request_timeout), 0, 3600000, "MS",
+     "time a request may spend in the database; 0 = no limit"},
+    {"search-min-prefix", OPT_UINT, FIELD(search_min_prefix), 1, 64, "N",
+     "letters a full-text prefix (abc*) needs before the *"},
     {"check", OPT_FLAG, FIELD(check), 0, 1, NULL, "validate the model, print the result, exit"},
     {"export-db", OPT_STRING, FIELD(export_db), 0, 0, "FILE",
      "write the loaded model as a SQLite database file and exit"},
@@ -74,6 +80,8 @@ void config_defaults(struct config *cfg)
     cfg->max_url_length = 8192;
     cfg->max_header_bytes = 16384;
     cfg->max_params = 64;
+    cfg->request_timeout = 300;
+    cfg->search_min_prefix = SEARCH_MIN_PREFIX_DEFAULT;
 }
 
 /* "cache-max-age" -> "STRATA_CACHE_MAX_AGE" */

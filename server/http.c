@@ -23,6 +23,7 @@
 
 #include <microhttpd.h>
 
+#include "budget.h"
 #include "cache.h"
 #include "error.h"
 #include "log.h"
@@ -592,6 +593,42 @@ static bool common_parameters(struct MHD_Connection *conn, const struct route *r
     return true;
 }
 
+static int connection_fd(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info ? info->connect_fd : -1;
+}
+
+/*
+ * Run the handler under the request's budget (budget.h). When a check found
+ * the budget spent, whatever the handler produced may be cut short: the
+ * answer is the budget's problem instead (naming q when the query is too
+ * broad).
+ */
+static void run_handler(const struct http_server *server, struct MHD_Connection *conn,
+                        const struct route *route, struct request *req, struct response *res)
+{
+    struct budget budget;
+    const char *q;
+
+    budget_init(&budget, server->cfg->request_timeout, connection_fd(conn));
+    req->budget = &budget;
+    req->config = server->cfg;
+    budget_enter(&budget);
+    route->handler(req, res);
+    budget_leave();
+    req->budget = NULL;
+    if (!budget_problem(&budget, &res->problem))
+        return;
+    q = request_param(req, "q");
+    if (res->problem.code == PROBLEM_QUERY_TOO_BROAD && q)
+        problem_add_error(&res->problem, "q", q,
+                          "matches too much to rank within %u ms: use longer prefixes, fewer OR "
+                          "terms or type=",
+                          server->cfg->request_timeout);
+}
+
 /* Run the handler of a matched GET/HEAD route and send its answer. */
 static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Connection *conn,
                                 struct exchange *ex, const struct route *route, const struct url *u,
@@ -613,7 +650,7 @@ static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Con
     if (!common_parameters(conn, route, u, &req, &p))
         return send_problem(server, conn, ex, &p, false);
     response_init(&res);
-    route->handler(&req, &res);
+    run_handler(server, conn, route, &req, &res);
     if (res.problem.code != PROBLEM_NONE) {
         ret = send_problem(server, conn, ex, &res.problem, req.pretty);
         response_release(&res);
@@ -888,14 +925,14 @@ void http_begin_drain(struct http_server *server)
     atomic_store(&draining, true);
 }
 
-bool http_wait_idle(struct http_server *server, unsigned seconds)
+bool http_wait_idle(struct http_server *server, unsigned ms)
 {
     struct timespec start;
 
     (void)server;
     clock_gettime(CLOCK_MONOTONIC, &start);
     while (atomic_load(&in_flight) > 0 || atomic_load(&backlog_pending) > 0) {
-        if (seconds_since(&start) >= seconds)
+        if (seconds_since(&start) * 1000 >= ms)
             return false;
         usleep(10000);
     }
@@ -906,6 +943,7 @@ void http_stop(struct http_server *server)
 {
     if (!server)
         return;
+    budget_cancel_all();
     if (server->daemon)
         MHD_stop_daemon(server->daemon);
     free(server);

@@ -9,6 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
+
+/* virtual-machine steps between two budget checks (a check is a clock read) */
+#define STORE_PROGRESS_STEPS 1000
+
 uint64_t hash_text(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
@@ -63,6 +68,20 @@ fail:
     return STRATA_ESTORE;
 }
 
+/* SQLite's progress handler: a statement stops (SQLITE_INTERRUPT) once the budget is spent. */
+static int store_progress(void *budget)
+{
+    return budget_check(budget) != BUDGET_OK;
+}
+
+/* Every statement on a borrowed connection runs under the caller's budget (budget.h). */
+static struct slot *slot_budgeted(struct slot *slot)
+{
+    if (slot)
+        sqlite3_progress_handler(slot->db, STORE_PROGRESS_STEPS, store_progress, budget_current());
+    return slot;
+}
+
 struct slot *slot_acquire(struct store *store, struct slot *spare)
 {
     size_t start = (size_t)((uintptr_t)pthread_self() >> 4) % STORE_SLOTS;
@@ -74,17 +93,18 @@ struct slot *slot_acquire(struct store *store, struct slot *spare)
                 atomic_store(&slot->busy, 0);
                 return NULL;
             }
-            return slot;
+            return slot_budgeted(slot);
         }
     }
     memset(spare, 0, sizeof(*spare));
-    return slot_connect(store, spare) == 0 ? spare : NULL;
+    return slot_connect(store, spare) == 0 ? slot_budgeted(spare) : NULL;
 }
 
 void slot_release(struct store *store, struct slot *slot)
 {
     if (!slot)
         return;
+    sqlite3_progress_handler(slot->db, 0, NULL, NULL);
     if (slot >= store->slots && slot < store->slots + STORE_SLOTS)
         atomic_store(&slot->busy, 0);
     else
