@@ -4,6 +4,13 @@
  * Signals are blocked in every thread and taken synchronously by the main
  * thread with sigwait(): SIGHUP reloads the model (a bad one is refused and
  * the old one keeps serving), SIGTERM and SIGINT drain and exit 0.
+ *
+ * A reload runs on a thread of its own, so that the main thread keeps taking
+ * signals: SIGTERM during a reload abandons it (the new model is never
+ * published, and the process does not wait for the build to finish). At the
+ * drain deadline every running statement is cancelled (budget.h); should a
+ * request still not let go, a watchdog ends the process one second after
+ * the deadline.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -11,10 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api_spec.h"
+#include "budget.h"
 #include "config.h"
 #include "error.h"
 #include "http.h"
@@ -24,6 +34,10 @@
 #include "store.h"
 
 #define CACHE_MAX_ENTRIES 200000
+/* after the drain deadline: how long cancelled requests get to answer */
+#define CANCEL_WAIT_MS 300
+/* the watchdog fires this long after the drain deadline */
+#define WATCHDOG_GRACE_MS 800
 
 static void snapshot_options_from(const struct config *cfg, struct snapshot_options *options)
 {
@@ -88,24 +102,145 @@ static int write_port_file(const char *path, unsigned port)
     return STRATA_OK;
 }
 
-static void reload(const struct config *cfg, unsigned long *generation)
+/*
+ * The reload thread. lock guards everything below it: a reload publishes
+ * its snapshot only if SIGTERM has not abandoned it, and a SIGHUP that comes
+ * while one runs makes it reload once more when it is done.
+ */
+struct reloader {
+    const struct config *cfg;
+    pthread_mutex_t lock;
+    bool running;
+    bool pending;
+    bool abandoned;
+    unsigned long generation;
+};
+
+/* Build the model once more and publish it (lock held on entry and on return). */
+static void reload_once(struct reloader *r)
 {
     struct snapshot_options options;
     struct model_error err;
     struct snapshot *snap = NULL;
+    unsigned long generation = r->generation;
+    int rc;
 
+    pthread_mutex_unlock(&r->lock);
     memset(&err, 0, sizeof(err));
-    snapshot_options_from(cfg, &options);
-    if (snapshot_create(cfg->data, &options, *generation + 1, &snap, &err)) {
-        metrics_reload(false);
-        report_model_error(&err);
-        log_message(LOG_WARN, "reload refused; still serving generation %lu", *generation);
+    snapshot_options_from(r->cfg, &options);
+    rc = snapshot_create(r->cfg->data, &options, generation + 1, &snap, &err);
+    pthread_mutex_lock(&r->lock);
+    if (r->abandoned) {
+        snapshot_release(snap);
         return;
     }
-    (*generation)++;
+    if (rc) {
+        metrics_reload(false);
+        report_model_error(&err);
+        log_message(LOG_WARN, "reload refused; still serving generation %lu", r->generation);
+        return;
+    }
+    r->generation++;
     metrics_reload(true);
+    log_message(LOG_INFO, "reloaded model %s (generation %lu)", snap->model->version,
+                r->generation);
     snapshot_publish(snap);
-    log_message(LOG_INFO, "reloaded model %s (generation %lu)", snap->model->version, *generation);
+}
+
+static void *reload_thread(void *arg)
+{
+    struct reloader *r = arg;
+
+    pthread_mutex_lock(&r->lock);
+    do {
+        r->pending = false;
+        reload_once(r);
+    } while (r->pending && !r->abandoned);
+    r->running = false;
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+/* SIGHUP: start a reload, or ask the running one for another. */
+static void reload_start(struct reloader *r)
+{
+    pthread_t thread;
+    pthread_attr_t attr;
+    bool start;
+
+    pthread_mutex_lock(&r->lock);
+    start = !r->running;
+    r->running = true;
+    r->pending = !start;
+    pthread_mutex_unlock(&r->lock);
+    log_message(LOG_INFO,
+                start ? "SIGHUP: reloading the model from %s"
+                      : "SIGHUP: a reload is running; %s is read again after it",
+                r->cfg->data);
+    if (!start)
+        return;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&thread, &attr, reload_thread, r) != 0) {
+        pthread_mutex_lock(&r->lock);
+        r->running = false;
+        pthread_mutex_unlock(&r->lock);
+        log_message(LOG_ERROR, "SIGHUP: cannot start the reload thread; still serving");
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* SIGTERM: a running reload will not publish; true when one was running. */
+static bool reload_abandon(struct reloader *r)
+{
+    bool running;
+
+    pthread_mutex_lock(&r->lock);
+    r->abandoned = true;
+    running = r->running;
+    pthread_mutex_unlock(&r->lock);
+    if (running)
+        log_message(LOG_WARN, "abandoning the reload in progress");
+    return running;
+}
+
+/*
+ * The last resort of SIGTERM: exit one second after the drain deadline
+ * (a little before, so that the exit itself fits in the second).
+ */
+static void *watchdog_thread(void *arg)
+{
+    const struct config *cfg = arg;
+    struct timespec wait = {(time_t)cfg->drain_timeout, WATCHDOG_GRACE_MS * 1000000L};
+
+    while (nanosleep(&wait, &wait) != 0)
+        ;
+    log_message(LOG_WARN, "requests still running 1 s after the drain deadline: exiting now");
+    _exit(0);
+    return NULL;
+}
+
+static void watchdog_start(const struct config *cfg)
+{
+    pthread_t thread;
+
+    if (pthread_create(&thread, NULL, watchdog_thread, (void *)(uintptr_t)cfg) == 0)
+        pthread_detach(thread);
+}
+
+/* SIGTERM/SIGINT: stop accepting, let in-flight requests finish, cancel the rest. */
+static void drain(const struct config *cfg, struct http_server *server, int sig)
+{
+    log_message(LOG_INFO, "%s: draining in-flight requests (at most %u s)",
+                sig == SIGINT ? "SIGINT" : "SIGTERM", cfg->drain_timeout);
+    watchdog_start(cfg);
+    http_begin_drain(server);
+    if (!http_wait_idle(server, cfg->drain_timeout * 1000)) {
+        log_message(LOG_WARN, "drain timeout: cancelling the requests in flight");
+        budget_cancel_all();
+        if (!http_wait_idle(server, CANCEL_WAIT_MS))
+            log_message(LOG_WARN, "closing connections with requests in flight");
+    }
 }
 
 /* Serve until SIGTERM/SIGINT; returns the exit status. */
@@ -115,14 +250,15 @@ static int serve(const struct config *cfg)
     struct model_error err;
     struct snapshot *snap = NULL;
     struct http_server *server = NULL;
-    unsigned long generation = 1;
+    static struct reloader reloader = {.lock = PTHREAD_MUTEX_INITIALIZER, .generation = 1};
     unsigned port = 0;
     sigset_t signals;
     int sig = 0;
 
     memset(&err, 0, sizeof(err));
     snapshot_options_from(cfg, &options);
-    if (snapshot_create(cfg->data, &options, generation, &snap, &err)) {
+    reloader.cfg = cfg;
+    if (snapshot_create(cfg->data, &options, 1, &snap, &err)) {
         report_model_error(&err);
         return 1;
     }
@@ -150,13 +286,10 @@ static int serve(const struct config *cfg)
             continue;
         if (sig != SIGHUP)
             break;
-        reload(cfg, &generation);
+        reload_start(&reloader);
     }
-    log_message(LOG_INFO, "%s: draining in-flight requests (at most %u s)",
-                sig == SIGINT ? "SIGINT" : "SIGTERM", cfg->drain_timeout);
-    http_begin_drain(server);
-    if (!http_wait_idle(server, cfg->drain_timeout))
-        log_message(LOG_WARN, "drain timeout: closing connections with requests in flight");
+    reload_abandon(&reloader);
+    drain(cfg, server, sig);
     http_stop(server);
     snapshot_retire();
     log_message(LOG_INFO, "stopped");
