@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "error.h"
+#include "search_text.h"
 #include "store.h"
 
 /* {id, start, end, paragraph} of an evidence record, appended to list. */
@@ -150,6 +152,10 @@ void api_search(const struct request *req, struct response *res)
                     "invalid value for parameter 'q': at most %d bytes", QUERY_TEXT_MAX);
         problem_add_error(&res->problem, "q", s.text, "at most %d bytes", QUERY_TEXT_MAX);
     }
+    if (s.text && res->problem.code == PROBLEM_NONE)
+        search_text_check("q", s.text,
+                          req->config ? req->config->search_min_prefix : SEARCH_MIN_PREFIX_DEFAULT,
+                          &res->problem);
     if (limit && query_integer("limit", limit, 1, QUERY_LIMIT_MAX, &number, &res->problem) == 0)
         s.limit = (size_t)number;
     if (offset && query_integer("offset", offset, 0, QUERY_OFFSET_MAX, &number, &res->problem) == 0)

@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "buf.h"
+#include "config.h"
 #include "error.h"
+#include "search_text.h"
 #include "store.h"
 
 #define ID_MAX 200
@@ -437,7 +439,10 @@ static void parse_single(struct query *q, const struct request *req, size_t inde
         else if (strlen(value) > QUERY_TEXT_MAX)
             query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "at most %d bytes",
                        QUERY_TEXT_MAX);
-        else
+        else if (search_text_check(name, value,
+                                   req->config ? req->config->search_min_prefix
+                                               : SEARCH_MIN_PREFIX_DEFAULT,
+                                   problem) == 0)
             q->text = value;
     } else {
         bool end = strcmp(name, "to") == 0;
