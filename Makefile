@@ -41,7 +41,8 @@ DEPFLAGS   = -MMD -MP
 
 # Debian package names for everything the build, the tests and the tools need.
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev \
-            zlib1g-dev libcmocka-dev libcurl4-openssl-dev clang clang-format curl sqlite3
+            zlib1g-dev libcmocka-dev libcurl4-openssl-dev clang clang-format curl sqlite3 \
+            python3
 
 .PHONY: all deps run test test-unit test-http test-asan style check clean format
 .DEFAULT_GOAL := all
