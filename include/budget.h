@@ -16,8 +16,8 @@
  * itself is what costs (it had the CPU for at least half its time, or no
  * other handler was running when it expired), 503 deadline_exceeded with
  * Retry-After when it was mostly waiting for a CPU while other requests ran
- * (the server is busy), 503 when the process is stopping. A request whose client has gone gets the same answer,
- * which nobody reads.
+ * (the server is busy), 503 when the process is stopping. A request whose
+ * client has gone gets the same answer, which nobody reads.
  */
 #ifndef STRATA_BUDGET_H
 #define STRATA_BUDGET_H
@@ -35,8 +35,8 @@ enum budget_state {
 };
 
 struct budget {
-    struct timespec started;  /* CLOCK_MONOTONIC when the budget began */
-    struct timespec deadline; /* CLOCK_MONOTONIC; tv_sec 0: none */
+    struct timespec started;     /* CLOCK_MONOTONIC when the budget began */
+    struct timespec deadline;    /* CLOCK_MONOTONIC; tv_sec 0: none */
     struct timespec cpu_started; /* the thread's CPU clock when the budget began */
     struct timespec next_poll;   /* when to look at the client's socket again */
     int client_fd;               /* -1: not watched */

@@ -179,8 +179,8 @@ static double cpu_seconds(pid_t pid)
     fclose(f);
     stat[n] = '\0';
     p = strrchr(stat, ')');
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-                     &stime) != 2)
+    if (!p ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
         return -1;
     return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -244,8 +244,8 @@ static void expect_prefix_refused(const char *path, const char *q, const char *t
     doc = client_get_json(&current, target, 400);
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "code")), "invalid_query");
     assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "detail")), term));
-    assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "detail")),
-                           "at least 2 letters"));
+    assert_non_null(
+        strstr(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "detail")), "at least 2 letters"));
     error = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0);
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(error, "parameter")), "q");
     cJSON_Delete(doc);
@@ -286,8 +286,8 @@ static void short_prefixes_are_refused_with_400(void **state)
         cJSON *doc;
         search_target(target, sizeof(target), "/v1/search", "tal*", NULL);
         doc = client_get_json(&current, target, 400);
-        assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "detail")),
-                               "at least 4 letters"));
+        assert_non_null(
+            strstr(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "detail")), "at least 4 letters"));
         cJSON_Delete(doc);
     }
     expect_ok("/v1/search", "tali*");
@@ -401,8 +401,8 @@ static void an_abandoned_request_stops_using_the_cpu(void **state)
 
 static void sigterm_during_costly_work_exits_within_the_drain_timeout(void **state)
 {
-    const char *flags[] = {"--request-timeout", "0", "--drain-timeout", "1", "--threads", "2",
-                           NULL};
+    const char *flags[] = {
+        "--request-timeout", "0", "--drain-timeout", "1", "--threads", "2", NULL};
     struct load l;
     double started, took;
     int status;
