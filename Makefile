@@ -73,13 +73,13 @@ $(BUILD)/libstrata.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/strata: $(BUILD)/obj/main.o $(BUILD)/libstrata.a
-	$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(filter %.o %.a,$^) $(LIBS) -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libstrata.a | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(DEPFLAGS) -Itests $(ALL_CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) -Itests $(ALL_CFLAGS) $(filter %.c %.o %.a,$^) $(LIBS) $(TEST_LIBS) -o $@
 
 $(BUILD)/tests/test_%: tests/http/test_%.c $(HTTP_OBJ) $(BUILD)/libstrata.a | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(DEPFLAGS) -Itests $(ALL_CFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) -Itests $(ALL_CFLAGS) $(filter %.c %.o %.a,$^) $(LIBS) $(TEST_LIBS) -o $@
 
 # the HTTP tests' shared helpers, compiled once (one .d file each) and kept
 .SECONDARY: $(HTTP_OBJ)
