@@ -26,17 +26,19 @@ struct config {
     unsigned cache_max_age; /* Cache-Control max-age seconds */
     size_t cache_size;      /* response cache bytes; 0 disables the cache */
     enum log_format log_format;
-    bool access_log;            /* one line per request on stderr */
-    unsigned max_connections;   /* concurrent connections */
-    unsigned timeout;           /* idle connection timeout, seconds */
-    unsigned drain_timeout;     /* seconds to finish in-flight requests on SIGTERM */
-    size_t max_url_length;      /* longer request targets get 414 */
-    size_t max_header_bytes;    /* larger request headers get 431 */
-    size_t max_params;          /* more query parameters get 400 */
-    unsigned request_timeout;   /* ms a request's database work may take; 0: no limit */
-    unsigned search_min_prefix; /* characters a prefix term (abc*) needs before its '*' */
-    bool check;                 /* --check: validate the model and exit */
-    char export_db[1024];       /* --export-db FILE: write the database and exit */
+    bool access_log;                 /* one line per request on stderr */
+    unsigned max_connections;        /* concurrent connections */
+    unsigned max_connections_per_ip; /* from one client address; 0 = no limit */
+    unsigned timeout;                /* idle connection timeout, seconds */
+    unsigned header_timeout;         /* seconds to receive a whole request head */
+    unsigned drain_timeout;          /* seconds to finish in-flight requests on SIGTERM */
+    size_t max_url_length;           /* longer request targets get 414 */
+    size_t max_header_bytes;         /* larger request headers get 431 */
+    size_t max_params;               /* more query parameters get 400 */
+    unsigned request_timeout;        /* ms a request's database work may take; 0: no limit */
+    unsigned search_min_prefix;      /* characters a prefix term (abc*) needs before its '*' */
+    bool check;                      /* --check: validate the model and exit */
+    char export_db[1024];            /* --export-db FILE: write the database and exit */
 };
 
 enum config_result {

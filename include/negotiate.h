@@ -23,7 +23,10 @@
 bool negotiate_format(const char *format, const char *accept, unsigned mask,
                       enum representation *out);
 
-/* Does Accept-Encoding allow gzip (present with q > 0, or `*` with q > 0)? */
+/*
+ * Does Accept-Encoding choose gzip: allowed (present with q > 0, or `*` with
+ * q > 0) and not below an explicit identity ("gzip;q=0.1, identity": no)?
+ */
 bool negotiate_gzip(const char *accept_encoding);
 
 /* Does If-None-Match (a list of entity tags, or `*`) match etag (weak comparison)? */

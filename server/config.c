@@ -43,7 +43,11 @@ static const struct option options[] = {
     {"access-log", OPT_BOOL, FIELD(access_log), 0, 1, "true|false", "one stderr line per request"},
     {"max-connections", OPT_UINT, FIELD(max_connections), 1, 1000000, "N",
      "concurrent connections; more are refused"},
+    {"max-connections-per-ip", OPT_UINT, FIELD(max_connections_per_ip), 0, 1000000, "N",
+     "concurrent connections from one client address; more are refused; 0 = no limit"},
     {"timeout", OPT_UINT, FIELD(timeout), 1, 86400, "SECONDS", "idle connection timeout"},
+    {"header-timeout", OPT_UINT, FIELD(header_timeout), 1, 86400, "SECONDS",
+     "time to receive a whole request head, however slowly it trickles in"},
     {"drain-timeout", OPT_UINT, FIELD(drain_timeout), 0, 3600, "SECONDS",
      "time to finish in-flight requests on SIGTERM"},
     {"max-url-length", OPT_SIZE, FIELD(max_url_length), 64, 65536, "BYTES",
@@ -75,7 +79,9 @@ void config_defaults(struct config *cfg)
     cfg->log_format = LOG_TEXT;
     cfg->access_log = true;
     cfg->max_connections = 4096;
+    cfg->max_connections_per_ip = 256;
     cfg->timeout = 30;
+    cfg->header_timeout = 10;
     cfg->drain_timeout = 10;
     cfg->max_url_length = 8192;
     cfg->max_header_bytes = 16384;

@@ -26,6 +26,8 @@
 #include "budget.h"
 #include "cache.h"
 #include "error.h"
+#include "framing.h"
+#include "head_deadline.h"
 #include "log.h"
 #include "metrics.h"
 #include "negotiate.h"
@@ -102,8 +104,9 @@ static atomic_long connections_open;
  * started its request (or closed). backlog_pending counts them.
  */
 struct connection_state {
-    struct exchange *open; /* between on_uri() and on_completed() */
-    bool waiting;          /* taken from the backlog; no request started yet */
+    struct exchange *open;   /* between on_uri() and on_completed() */
+    bool waiting;            /* taken from the backlog; no request started yet */
+    struct head_watch *head; /* armed while a request head is awaited */
 };
 static atomic_long backlog_pending;
 
@@ -149,6 +152,34 @@ static void skip_argument_parsing(const char *uri)
         query[1] = '\0';
 }
 
+/*
+ * The origin form of a request target (RFC 9112 3.2.2: a server MUST accept
+ * the absolute form): "http://host:8080/v1/actors?x" -> "/v1/actors?x".
+ * Any other target is copied as is (the decoder refuses what it must).
+ */
+static char *origin_form(const char *uri)
+{
+    size_t scheme = strncasecmp(uri, "http://", 7) == 0    ? 7
+                    : strncasecmp(uri, "https://", 8) == 0 ? 8
+                                                           : 0;
+    const char *rest = uri;
+    char *out;
+
+    if (!scheme)
+        return strdup(uri);
+    while (rest[scheme] && !strchr("/?#", rest[scheme]))
+        rest++;
+    rest += scheme;
+    if (*rest == '/')
+        return strdup(rest);
+    out = malloc(strlen(rest) + 2);
+    if (out) {
+        out[0] = '/';
+        memcpy(out + 1, rest, strlen(rest) + 1);
+    }
+    return out;
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct exchange *ex = calloc(1, sizeof(*ex));
@@ -157,7 +188,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     connection_settle(c);
     if (!ex)
         return NULL;
-    ex->target = strdup(uri ? uri : "");
+    ex->target = origin_form(uri ? uri : "");
     skip_argument_parsing(uri);
     clock_gettime(CLOCK_MONOTONIC, &ex->started);
     ex->route_index = METRICS_UNMATCHED;
@@ -226,6 +257,16 @@ static void exchange_finish(const struct http_server *server, struct MHD_Connect
     atomic_fetch_sub(&in_flight, 1);
 }
 
+/*
+ * The next request head on a kept-alive connection: an idle wait up to
+ * --timeout is allowed before it (libmicrohttpd cannot tell when its first
+ * byte came), so it must be complete within the longer of the two.
+ */
+static double next_head_seconds(const struct config *cfg)
+{
+    return cfg->timeout > cfg->header_timeout ? cfg->timeout : cfg->header_timeout;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -237,6 +278,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (c && c->open == ex)
         c->open = NULL;
+    if (c)
+        head_deadline_arm(c->head, next_head_seconds(((const struct http_server *)cls)->cfg));
     exchange_finish(cls, conn, ex);
     *con_cls = NULL;
 }
@@ -247,10 +290,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     struct connection_state *c = *socket_context;
 
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const struct http_server *server = cls;
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         c = calloc(1, sizeof(*c));
         if (c && atomic_load(&draining)) {
             c->waiting = true;
             atomic_fetch_add(&backlog_pending, 1);
+        }
+        if (c && fd) {
+            c->head = head_deadline_watch(fd->connect_fd);
+            head_deadline_arm(c->head, server->cfg->header_timeout);
         }
         *socket_context = c;
     } else if (c) {
@@ -258,6 +308,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         connection_settle(c);
         if (c->open)
             exchange_finish(cls, conn, c->open);
+        /* before libmicrohttpd closes the socket (it notifies first) */
+        head_deadline_forget(c->head);
         free(c);
         *socket_context = NULL;
     }
@@ -441,7 +493,8 @@ static bool not_modified(struct MHD_Connection *conn, const struct exchange *ex,
     memset(&tm, 0, sizeof(tm));
     if (!strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm))
         return false;
-    return timegm(&tm) >= ex->snap->loaded_at;
+    /* RFC 9110 13.1.3: a date later than the server's clock is ignored */
+    return timegm(&tm) >= ex->snap->loaded_at && timegm(&tm) <= time(NULL);
 }
 
 /*
@@ -470,9 +523,13 @@ static enum MHD_Result send_entry(const struct http_server *server, struct MHD_C
     ex->route_index = e->route_index;
     if (not_modified(conn, ex, a.etag)) {
         /* RFC 9110 15.4.5: validators and caching headers, no representation metadata */
+        /*
+         * libmicrohttpd 0.9.75 writes a Content-Length on every 304 (without
+         * one it would send Transfer-Encoding: chunked or close the
+         * connection), and never its body: it is the length of the 200 this
+         * 304 stands for, as RFC 9110 8.6 requires, never 0.
+         */
         a.status = MHD_HTTP_NOT_MODIFIED;
-        a.body = "";
-        a.body_len = 0;
         a.memory = MHD_RESPMEM_PERSISTENT;
         a.content_type = NULL;
         a.encoding = NULL;
@@ -701,6 +758,13 @@ static enum MHD_Result respond(const struct http_server *server, struct MHD_Conn
                     cfg->max_header_bytes);
         return send_problem(server, conn, ex, &p, false);
     }
+    if (strcmp(ex->method, "OPTIONS") == 0 && strcmp(ex->target, "*") == 0)
+        return send_options(server, conn, ex); /* the server as a whole (RFC 9110 9.3.7) */
+    if (strcmp(ex->method, "CONNECT") == 0) {
+        problem_set(&p, PROBLEM_METHOD_NOT_ALLOWED,
+                    "method CONNECT is not allowed; this is not a proxy (allowed: " ALLOW ")");
+        return send_problem(server, conn, ex, &p, false);
+    }
     ex->snap = snapshot_acquire();
     if (is_get_or_head(ex->method) && ex->snap && ex->snap->cache) {
         char key[CACHE_KEY_MAX];
@@ -737,54 +801,76 @@ static enum MHD_Result respond(const struct http_server *server, struct MHD_Conn
     return ret;
 }
 
-/* What the framing headers of a request say (see ambiguous_framing). */
-struct framing {
-    int content_length;    /* Content-Length headers */
-    int transfer_encoding; /* Transfer-Encoding headers */
-    bool other_coding;     /* a Transfer-Encoding other than "chunked" */
-    bool bad_name;         /* an empty header name, or one with whitespace */
+struct field_list {
+    struct framing_field *fields;
+    size_t count, cap;
 };
 
-static enum MHD_Result note_framing(void *cls, enum MHD_ValueKind kind, const char *key,
-                                    const char *value)
+static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
 {
-    struct framing *f = cls;
+    struct field_list *list = cls;
 
     (void)kind;
-    if (!key || !*key || strpbrk(key, " \t"))
-        f->bad_name = true;
-    else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-        f->content_length++;
-    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-        f->transfer_encoding++;
-        f->other_coding = f->other_coding || !value || strcasecmp(value, "chunked") != 0;
-    }
+    if (list->count < list->cap)
+        list->fields[list->count++] = (struct framing_field){key ? key : "", value ? value : ""};
     return MHD_YES;
 }
 
 /*
- * Would a proxy in front read this request's length differently (request
- * smuggling, RFC 9112 section 6.3)? Repeated Content-Length, Content-Length
- * with Transfer-Encoding, a coding other than chunked (libmicrohttpd would
- * wait for a body it cannot delimit) or whitespace in a header name
- * ("Content-Length : 5"). Such a request is refused and the connection closed.
+ * The request head as framing.h describes it. libmicrohttpd 0.9.75 passes
+ * the method and version as pointers into the head it parsed in place; the
+ * head is MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes from the method on.
+ * false when it cannot be described (no memory): the request is refused.
  */
-static bool ambiguous_framing(struct MHD_Connection *conn, char *why, size_t size)
+static bool request_head(struct MHD_Connection *conn, const char *method, const char *version,
+                         struct framing_head *head, struct field_list *list)
 {
-    struct framing f = {0, 0, false, false};
+    const union MHD_ConnectionInfo *size =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    int count = MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
 
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, note_framing, &f);
-    if (f.bad_name)
-        snprintf(why, size, "a header name is empty or contains whitespace");
-    else if (f.content_length > 1)
-        snprintf(why, size, "Content-Length is given %d times", f.content_length);
-    else if (f.content_length && f.transfer_encoding)
-        snprintf(why, size, "both Content-Length and Transfer-Encoding are given");
-    else if (f.transfer_encoding > 1 || f.other_coding)
-        snprintf(why, size, "Transfer-Encoding other than a single 'chunked'");
-    else
+    list->count = 0;
+    list->cap = count > 0 ? (size_t)count : 0;
+    list->fields = list->cap ? calloc(list->cap, sizeof(*list->fields)) : NULL;
+    if (!size || (list->cap && !list->fields))
         return false;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_field, list);
+    head->line_end = version + strlen(version);
+    head->head_end = method + size->header_size;
+    head->fields = list->fields;
+    head->count = list->count;
     return true;
+}
+
+/*
+ * Refuse a head that a proxy in front could read differently (see
+ * framing.h): 400 and the connection closed. MHD_YES when the head is fine.
+ */
+static enum MHD_Result check_framing(const struct http_server *server, struct MHD_Connection *conn,
+                                     struct exchange *ex, const char *method, const char *version,
+                                     bool *refused)
+{
+    struct framing_head head;
+    struct field_list list = {NULL, 0, 0};
+    struct problem p;
+    char why[256];
+    bool described = request_head(conn, method, version, &head, &list);
+    bool fine = described && framing_check(&head, why, sizeof(why));
+
+    free(list.fields);
+    *refused = !fine;
+    if (fine)
+        return MHD_YES;
+    if (!described)
+        snprintf(why, sizeof(why), "the server could not examine the request head");
+    assign_request_id(conn, ex);
+    problem_set(&p, PROBLEM_INVALID_ENCODING,
+                "the request head is refused: %s; send each header once, on one line, with "
+                "one Content-Length or Transfer-Encoding: chunked",
+                why);
+    /* answered now, before any body: libmicrohttpd then closes the connection */
+    return send_problem(server, conn, ex, &p, false);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -798,21 +884,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!ex)
         return MHD_NO;
     if (!ex->headers_seen) {
+        struct connection_state *c = connection_state(conn);
         ex->headers_seen = true;
+        if (c)
+            head_deadline_disarm(c->head);
         snprintf(ex->method, sizeof(ex->method), "%s", method);
         snprintf(ex->version, sizeof(ex->version), "%s", version);
         {
-            char why[128];
-            if (ambiguous_framing(conn, why, sizeof(why))) {
-                struct problem p = {0};
-                /* answered now, before any body: libmicrohttpd then closes the connection */
-                assign_request_id(conn, ex);
-                problem_set(&p, PROBLEM_INVALID_ENCODING,
-                            "the request's message framing is ambiguous: %s; send one "
-                            "Content-Length or Transfer-Encoding: chunked",
-                            why);
-                return send_problem(cls, conn, ex, &p, false);
-            }
+            bool refused;
+            enum MHD_Result ret = check_framing(cls, conn, ex, method, version, &refused);
+            if (refused)
+                return ret;
         }
         return MHD_YES;
     }
@@ -875,6 +957,10 @@ int http_start(const struct config *cfg, struct http_server **out, unsigned *por
         threads = cores > 0 ? (unsigned)cores : 1;
     }
     server->cfg = cfg;
+    if (head_deadline_start() != STRATA_OK) {
+        free(server);
+        return STRATA_ENOMEM;
+    }
     snprintf(server->cache_control, sizeof(server->cache_control), "public, max-age=%u",
              cfg->cache_max_age);
     server->daemon = MHD_start_daemon(
@@ -883,11 +969,13 @@ int http_start(const struct config *cfg, struct http_server **out, unsigned *por
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, server, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
         cfg->max_connections + CONNECTION_SLACK * threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_POOL_BYTES,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        cfg->timeout, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_POOL_BYTES, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024u, MHD_OPTION_END);
     if (!server->daemon) {
         log_message(LOG_ERROR, "cannot listen on %s port %u (address in use, or not allowed)",
                     cfg->bind, cfg->port);
+        head_deadline_stop();
         free(server);
         return STRATA_EIO;
     }
@@ -944,6 +1032,7 @@ void http_stop(struct http_server *server)
     if (!server)
         return;
     budget_cancel_all();
+    head_deadline_stop();
     if (server->daemon)
         MHD_stop_daemon(server->daemon);
     free(server);

@@ -135,7 +135,7 @@ bool negotiate_format(const char *format, const char *accept, unsigned mask,
 
 bool negotiate_gzip(const char *accept_encoding)
 {
-    double gzip = -1, star = -1;
+    double gzip = -1, star = -1, identity = -1;
 
     if (!accept_encoding)
         return false;
@@ -153,9 +153,14 @@ bool negotiate_gzip(const char *accept_encoding)
             gzip = q;
         else if (n == 1 && coding[0] == '*')
             star = q;
+        else if (n == 8 && strncasecmp(coding, "identity", 8) == 0)
+            identity = q;
         p = next;
     }
-    return gzip > 0 || (gzip < 0 && star > 0);
+    if (gzip < 0)
+        gzip = star;
+    /* gzip unless the client prefers identity by q-value (a tie goes to gzip) */
+    return gzip > 0 && gzip >= identity;
 }
 
 bool negotiate_etag_match(const char *if_none_match, const char *etag)

@@ -11,6 +11,9 @@
  * - With --max-connections 50, a request beyond the cap gets an answer or a
  *   closed connection within 2 s (never a hang), and once the cap frees up
  *   requests are served again.
+ * - Request heads trickled into every slot are cut at --header-timeout, so a
+ *   new client is served within that deadline plus a second; one address
+ *   gets --max-connections-per-ip connections and no more.
  *
  * The figures (connections, requests, req/s, RSS) are printed for the report.
  */
@@ -181,7 +184,13 @@ static void conn_next_request(struct conn *c)
 
 static void many_keepalive_connections(void **state)
 {
-    const char *args[] = {"--max-connections", "2000", "--access-log", "false", NULL};
+    const char *args[] = {"--max-connections",
+                          "2000",
+                          "--access-log",
+                          "false",
+                          "--max-connections-per-ip",
+                          "0",
+                          NULL};
     struct conn *conns = calloc(CONNECTIONS, sizeof(*conns));
     struct pollfd *pfds = calloc(CONNECTIONS, sizeof(*pfds));
     unsigned long done = 0, done_at_middle = 0, errors = 0;
@@ -329,7 +338,8 @@ static void slow_clients_do_not_starve_others(void **state)
     static const char trickle[] =
         "GET /healthz HTTP/1.1\r\nHost: slow\r\nX-Slow: "
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
-    const char *args[] = {"--timeout", "30", "--access-log", "false", NULL};
+    const char *args[] = {"--timeout", "30", "--access-log", "false", "--max-connections-per-ip",
+                          "0",         NULL};
     int fds[SLOW_CONNECTIONS];
     double worst = 0, total = 0, start;
     int normal = 0;
@@ -461,12 +471,194 @@ static void connection_cap_answers_or_refuses_cleanly(void **state)
     assert_int_equal(client_stop(&current, SIGTERM, 20), 0);
 }
 
+/* ---- slow request heads and one address's share ---------------------------------- */
+
+#define HEAD_TIMEOUT 2
+#define TRICKLERS 100
+#define PER_IP 20
+
+/* A blocking connection from source address from (127.0.0.2 is loopback too). */
+static int open_from(const struct daemon_proc *d, const char *from)
+{
+    struct sockaddr_in src, addr;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    assert_true(fd >= 0);
+    memset(&src, 0, sizeof(src));
+    src.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, from, &src.sin_addr), 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((unsigned short)d->port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    return fd;
+}
+
+/* Has the server closed fd (EOF, maybe after an answer)? Appends what it sent to got. */
+static bool closed_by_server(int fd, struct buf *got)
+{
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        char chunk[2048];
+        ssize_t n;
+        if (poll(&pfd, 1, 0) <= 0)
+            return false;
+        n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+        if (n <= 0)
+            return true;
+        if (got)
+            buf_add(got, chunk, (size_t)n);
+    }
+}
+
+/* New connections from address from until one is served a 200; seconds from the first try. */
+static double served_after(const struct daemon_proc *d, const char *from, double give_up)
+{
+    double t0 = client_now();
+
+    while (client_now() - t0 < give_up) {
+        int fd = open_from(d, from);
+        struct outcome o = try_request(fd, CAP_REQUEST, 1.0);
+        close(fd);
+        if (o.status == 200)
+            return client_now() - t0;
+        usleep(50000);
+    }
+    return -1;
+}
+
+/*
+ * Connections that fill every slot and send their request heads one byte
+ * every half second (each byte restarts the idle timeout) are cut at
+ * --header-timeout with a 408, so a new client is served within the header
+ * deadline plus a second; a kept-alive connection idle for longer than the
+ * header deadline (but within --timeout) still works.
+ */
+static void trickling_heads_are_cut_at_the_header_deadline(void **state)
+{
+    static const char trickle[] = "GET /healthz HTTP/1.1\r\nHost: slow\r\nX-Slow: ";
+    const char *args[] = {"--header-timeout",
+                          "2",
+                          "--timeout",
+                          "4",
+                          "--max-connections",
+                          "100",
+                          "--max-connections-per-ip",
+                          "0",
+                          "--access-log",
+                          "false",
+                          NULL};
+    double limit = (HEAD_TIMEOUT + 1.0) * client_time_scale();
+    int fds[TRICKLERS], keep, answered_408 = 0, open = TRICKLERS;
+    double opened[TRICKLERS], closed_at[TRICKLERS], start, probe = -1, next_byte = 0;
+    double shortest = 1e9, longest = 0;
+    struct buf got;
+
+    (void)state;
+    assert_int_equal(client_start(&current, args), 0);
+    buf_init(&got, 0);
+    for (int i = 0; i < TRICKLERS; i++) {
+        fds[i] = open_blocking(&current);
+        opened[i] = client_now();
+        closed_at[i] = 0;
+        send(fds[i], trickle, 10, MSG_NOSIGNAL);
+    }
+    /* every slot is taken; a byte every half second keeps each one from idling out */
+    start = client_now();
+    while ((open > 0 || probe < 0) && client_now() - start < 3 * limit) {
+        bool send_now = client_now() >= next_byte;
+        for (int i = 0; i < TRICKLERS; i++) {
+            if (closed_at[i] > 0)
+                continue;
+            buf_reset(&got);
+            if (closed_by_server(fds[i], &got)) {
+                closed_at[i] = client_now();
+                answered_408 += strncmp(buf_str(&got), "HTTP/1.1 408 ", 13) == 0;
+                open--;
+            } else if (send_now) {
+                send(fds[i], "a", 1, MSG_NOSIGNAL);
+            }
+        }
+        if (send_now)
+            next_byte = client_now() + 0.5;
+        if (probe < 0) {
+            int fd = open_from(&current, "127.0.0.2");
+            if (try_request(fd, CAP_REQUEST, 0.2).status == 200)
+                probe = client_now() - start;
+            close(fd);
+        }
+        usleep(50000);
+    }
+    for (int i = 0; i < TRICKLERS; i++) {
+        double held = (closed_at[i] > 0 ? closed_at[i] : client_now()) - opened[i];
+        shortest = held < shortest ? held : shortest;
+        longest = held > longest ? held : longest;
+        close(fds[i]);
+    }
+    buf_release(&got);
+    printf("test_load: %d trickling heads (a byte every 0.5 s, --timeout 6, --header-timeout %d, "
+           "every slot taken): a new client served after %.3f s; cut after %.3f-%.3f s, %d "
+           "answered 408\n",
+           TRICKLERS, HEAD_TIMEOUT, probe, shortest, longest, answered_408);
+    if (open > 0 || longest > limit)
+        fail_msg("%d trickling connections still open; one was held %.3f s (deadline %d s)", open,
+                 longest, HEAD_TIMEOUT);
+    if (shortest < HEAD_TIMEOUT - 0.5)
+        fail_msg("a trickling connection was cut after %.3f s, before the deadline", shortest);
+    if (probe < 0 || probe > limit)
+        fail_msg("a new client was served after %.3f s (expected within %.1f s)", probe, limit);
+    assert_true(answered_408 > 0);
+    /*
+     * idle between requests longer than the head deadline (within --timeout):
+     * kept alive (try_request waits its 2 s for a close that does not come)
+     */
+    keep = open_from(&current, "127.0.0.1");
+    assert_int_equal(try_request(keep, "GET /healthz HTTP/1.1\r\nHost: k\r\n\r\n", 2).status, 200);
+    sleep(1);
+    assert_int_equal(try_request(keep, "GET /healthz HTTP/1.1\r\nHost: k\r\n\r\n", 2).status, 200);
+    close(keep);
+    assert_int_equal(client_stop(&current, SIGTERM, 20), 0);
+}
+
+/*
+ * --max-connections-per-ip: one address gets that many connections, the
+ * rest are closed at once, and a client from another address is served.
+ */
+static void one_address_gets_its_share_only(void **state)
+{
+    const char *args[] = {"--max-connections-per-ip", "20", "--access-log", "false", NULL};
+    int fds[3 * PER_IP], refused = 0;
+    double probe;
+
+    (void)state;
+    assert_int_equal(client_start(&current, args), 0);
+    for (int i = 0; i < 3 * PER_IP; i++)
+        fds[i] = open_from(&current, "127.0.0.1");
+    usleep((useconds_t)(500000 * client_time_scale()));
+    for (int i = 0; i < 3 * PER_IP; i++)
+        refused += closed_by_server(fds[i], NULL);
+    probe = served_after(&current, "127.0.0.2", 5 * client_time_scale());
+    printf("test_load: %d connections from one address with --max-connections-per-ip %d: %d "
+           "closed at once; another address served after %.3f s\n",
+           3 * PER_IP, PER_IP, refused, probe);
+    assert_int_equal(refused, 2 * PER_IP);
+    if (probe < 0 || probe > NORMAL_LATENCY_MAX * client_time_scale())
+        fail_msg("a client from another address was served after %.3f s", probe);
+    for (int i = 0; i < 3 * PER_IP; i++)
+        close(fds[i]);
+    assert_int_equal(client_stop(&current, SIGTERM, 20), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(many_keepalive_connections, stop_daemon),
         cmocka_unit_test_teardown(slow_clients_do_not_starve_others, stop_daemon),
         cmocka_unit_test_teardown(connection_cap_answers_or_refuses_cleanly, stop_daemon),
+        cmocka_unit_test_teardown(trickling_heads_are_cut_at_the_header_deadline, stop_daemon),
+        cmocka_unit_test_teardown(one_address_gets_its_share_only, stop_daemon),
     };
 
     return cmocka_run_group_tests_name("load", tests, raise_file_limit, NULL);

@@ -60,6 +60,11 @@ static void gzip(void **state)
     assert_false(negotiate_gzip("gzip;q=0, *"));
     assert_false(negotiate_gzip("identity"));
     assert_false(negotiate_gzip("gzipx"));
+    /* identity preferred by q-value wins; a tie goes to gzip */
+    assert_false(negotiate_gzip("gzip;q=0.1, identity"));
+    assert_false(negotiate_gzip("*;q=0.3, IDENTITY;q=0.9"));
+    assert_true(negotiate_gzip("gzip, identity;q=0.5"));
+    assert_true(negotiate_gzip("gzip;q=0.5, identity;q=0.5"));
 }
 
 static void etags(void **state)
