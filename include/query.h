@@ -3,7 +3,8 @@
  *
  * query_parse() turns the decoded parameters of a collection request into a
  * struct query that store_select() runs: filters (a repeated parameter or a
- * comma list is an OR), `from`/`to`, `q`, `sort`, `fields`, `include`,
+ * comma list is an OR), `from`/`to`, `q` (plain text unless `q_mode=raw`,
+ * search_plain.h), `sort`, `fields`, `include`,
  * `limit` and `offset`. Nothing is ignored: an unknown parameter, a value
  * that is malformed or not allowed, or an id that names no record of the
  * right collection makes it fail with a problem (problem.h) that names every
@@ -23,6 +24,7 @@
 #include "catalog.h"
 #include "problem.h"
 #include "request.h"
+#include "search_plain.h"
 
 struct store;
 
@@ -62,7 +64,10 @@ struct query {
     struct query_filter filters[QUERY_MAX_FILTERS]; /* ANDed */
     size_t filter_count;
     char from[11], to[11];                    /* normalised YYYY-MM-DD, "" when absent */
-    const char *text;                         /* q=, or NULL */
+    const char *text;                         /* the FTS5 expression of q=, or NULL */
+    const char *text_input;                   /* q= as sent, or NULL */
+    enum search_mode text_mode;               /* q_mode= */
+    char *text_expression;                    /* owned: text when translated from plain q= */
     struct query_sort sorts[QUERY_MAX_SORTS]; /* empty: the collection's default */
     size_t sort_count;
     const struct catalog_field *fields[QUERY_MAX_FIELDS]; /* empty: every field */
@@ -109,6 +114,16 @@ void query_init(struct query *q, const struct catalog_collection *c);
  * does not exist or q is full.
  */
 int query_add_filter(struct query *q, const char *filter, const char *value);
+
+/*
+ * Set q's full-text condition from q= text read as mode: plain text is
+ * translated (search_plain.h; its last word a prefix when it has min_prefix
+ * letters) into q's own copy, raw text is used as it is (text must outlive
+ * q) once its prefixes pass search_text_check(). Returns 0; STRATA_EINVAL
+ * or STRATA_ELIMIT with problem filled; STRATA_ENOMEM.
+ */
+int query_text(struct query *q, const char *text, enum search_mode mode, unsigned min_prefix,
+               struct problem *problem);
 
 /* Free what query_parse allocated; safe on an initialised or released query. */
 void query_release(struct query *q);

@@ -26,15 +26,54 @@ void api_fail(struct response *res, int code, const char *what)
     problem_set(&res->problem, PROBLEM_INTERNAL, "%s failed: %s", what, strata_strerror(code));
 }
 
+/*
+ * What is wrong with a raw FTS5 expression, in our words: SQLite's message
+ * names the token it stopped at or the column it does not know; anything
+ * else is only "not valid".
+ */
+static void raw_reason(const char *message, char *out, size_t size)
+{
+    static const char near[] = "syntax error near \"", column[] = "no such column: ";
+    const char *at = strstr(message, near);
+    int len;
+
+    if (at) {
+        at += sizeof(near) - 1;
+        len = (int)strcspn(at, "\"");
+        if (len == 0)
+            snprintf(out, size,
+                     "the expression ends too early (an operator or '(' without "
+                     "its terms)");
+        else
+            snprintf(out, size, "unexpected '%.*s' (quote words with punctuation: \"al-qaeda\")",
+                     len > 64 ? 64 : len, at);
+        return;
+    }
+    at = strstr(message, column);
+    if (at) {
+        at += sizeof(column) - 1;
+        len = (int)strcspn(at, " ");
+        snprintf(out, size,
+                 "'%.*s:' is not a column; the columns are label, aliases, summary and text",
+                 len > 64 ? 64 : len, at);
+        return;
+    }
+    snprintf(out, size,
+             "not a valid expression (terms, \"phrases\", AND, OR, NOT, NEAR(), "
+             "prefix*, column:, parentheses)");
+}
+
 void api_store_problem(struct response *res, int code, const struct store_error *error,
                        const char *text)
 {
     if (code == STRATA_EPARSE) {
+        char reason[PROBLEM_TEXT_MAX];
+        raw_reason(error->message, reason, sizeof(reason));
         problem_set(&res->problem, PROBLEM_INVALID_QUERY,
-                    "the full-text expression in 'q' is not valid: %s; put words with "
-                    "punctuation in double quotes (q=\"al-qaeda\")",
-                    error->message);
-        problem_add_error(&res->problem, "q", text, "%s", error->message);
+                    "the full-text expression in 'q' is not valid: %s; q_mode=raw takes FTS5's "
+                    "expression language, without it q is searched as typed",
+                    reason);
+        problem_add_error(&res->problem, "q", text, "%s", reason);
         return;
     }
     problem_set(&res->problem, PROBLEM_INTERNAL, "the store failed: %s",
@@ -374,7 +413,7 @@ static void collection_list(const struct request *req, struct response *res,
     }
     rc = store_select(store, q, &page, &error);
     if (rc) {
-        api_store_problem(res, rc, &error, q->text);
+        api_store_problem(res, rc, &error, q->text_input);
         goto done;
     }
     rc = page_finish(store, q, page.records, req->format == REPR_GEOJSON);

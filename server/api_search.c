@@ -14,6 +14,7 @@
 #include "config.h"
 #include "error.h"
 #include "search_text.h"
+#include "search_plain.h"
 #include "store.h"
 
 /* {id, start, end, paragraph} of an evidence record, appended to list. */
@@ -121,11 +122,14 @@ static int add_evidence(struct store *store, cJSON *hits, const char *text)
 
 void api_search(const struct request *req, struct response *res)
 {
-    static const char *const allowed[] = {"q", "type", "limit", "offset", NULL};
+    static const char *const allowed[] = {"q", "q_mode", "type", "limit", "offset", NULL};
     const struct catalog_collection *types[QUERY_MAX_INCLUDES];
     struct store_search s = {NULL, types, 0, QUERY_LIMIT_DEFAULT, 0};
     struct store_error error = {{0}};
-    const char *limit = NULL, *offset = NULL;
+    const char *limit = NULL, *offset = NULL, *mode_name = NULL, *typed = NULL;
+    enum search_mode mode = SEARCH_MODE_PLAIN;
+    unsigned min_prefix = req->config ? req->config->search_min_prefix : SEARCH_MIN_PREFIX_DEFAULT;
+    struct buf expression;
     long long number, total = 0;
     cJSON *hits = NULL, *body, *meta, *links;
     int rc;
@@ -135,16 +139,20 @@ void api_search(const struct request *req, struct response *res)
     query_single(req, "q", &s.text, &res->problem);
     query_single(req, "limit", &limit, &res->problem);
     query_single(req, "offset", &offset, &res->problem);
+    if (query_single(req, "q_mode", &mode_name, &res->problem) == 0)
+        search_plain_mode("q_mode", mode_name, &mode, &res->problem);
     if (!s.text && res->problem.code == PROBLEM_NONE) {
         problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
-                    "parameter 'q' is required: a full-text expression");
-        problem_add_error(&res->problem, "q", "", "required: a full-text expression");
+                    "parameter 'q' is required: the words to search for");
+        problem_add_error(&res->problem, "q", "", "required: the words to search for");
     }
     if (s.text && strspn(s.text, " \t") == strlen(s.text)) {
         /* blanks only: the same answer as q= on a collection, not an FTS5 syntax error */
-        problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
-                    "invalid value for parameter 'q': must be a non-empty full-text expression");
-        problem_add_error(&res->problem, "q", s.text, "must be a non-empty full-text expression");
+        problem_set(
+            &res->problem, PROBLEM_INVALID_PARAMETER,
+            "invalid value for parameter 'q': must not be blank: give the words to search for");
+        problem_add_error(&res->problem, "q", s.text,
+                          "must not be blank: give the words to search for");
         s.text = NULL;
     }
     if (s.text && strlen(s.text) > QUERY_TEXT_MAX) {
@@ -152,10 +160,8 @@ void api_search(const struct request *req, struct response *res)
                     "invalid value for parameter 'q': at most %d bytes", QUERY_TEXT_MAX);
         problem_add_error(&res->problem, "q", s.text, "at most %d bytes", QUERY_TEXT_MAX);
     }
-    if (s.text && res->problem.code == PROBLEM_NONE)
-        search_text_check("q", s.text,
-                          req->config ? req->config->search_min_prefix : SEARCH_MIN_PREFIX_DEFAULT,
-                          &res->problem);
+    if (s.text && mode == SEARCH_MODE_RAW && res->problem.code == PROBLEM_NONE)
+        search_text_check("q", s.text, min_prefix, &res->problem);
     if (limit && query_integer("limit", limit, 1, QUERY_LIMIT_MAX, &number, &res->problem) == 0)
         s.limit = (size_t)number;
     if (offset && query_integer("offset", offset, 0, QUERY_OFFSET_MAX, &number, &res->problem) == 0)
@@ -195,16 +201,31 @@ void api_search(const struct request *req, struct response *res)
     }
     if (res->problem.code != PROBLEM_NONE)
         return;
+    typed = s.text;
+    buf_init(&expression, QUERY_TEXT_MAX * 4);
+    if (mode == SEARCH_MODE_PLAIN) {
+        rc = search_plain_expression(typed, min_prefix, &expression);
+        if (rc == STRATA_EINVAL) {
+            problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
+                        "invalid value for parameter 'q': has no letter or digit to search for");
+            problem_add_error(&res->problem, "q", typed, "has no letter or digit to search for");
+        } else if (rc) {
+            api_fail(res, rc, "reading q");
+        }
+        if (rc)
+            goto done;
+        s.text = buf_str(&expression);
+    }
     rc = store_search(api_store(req), &s, &hits, &total, &error);
     if (rc) {
-        api_store_problem(res, rc, &error, s.text);
-        return;
+        api_store_problem(res, rc, &error, typed);
+        goto done;
     }
     rc = add_evidence(api_store(req), hits, s.text);
     if (rc) {
         cJSON_Delete(hits);
         api_fail(res, rc, "reading the evidence of the hits");
-        return;
+        goto done;
     }
     body = cJSON_CreateObject();
     cJSON_AddItemToObject(body, "data", hits);
@@ -213,7 +234,9 @@ void api_search(const struct request *req, struct response *res)
     cJSON_AddNumberToObject(meta, "count", cJSON_GetArraySize(hits));
     cJSON_AddNumberToObject(meta, "limit", (double)s.limit);
     cJSON_AddNumberToObject(meta, "offset", (double)s.offset);
-    cJSON_AddStringToObject(meta, "q", s.text);
+    cJSON_AddStringToObject(meta, "q", typed);
+    cJSON_AddStringToObject(meta, "q_mode", mode == SEARCH_MODE_RAW ? "raw" : "plain");
+    cJSON_AddStringToObject(meta, "expression", s.text);
     links = cJSON_AddObjectToObject(body, "links");
     rc = links ? api_page_links(req, res, s.limit, s.offset, total, links) : STRATA_ENOMEM;
     if (rc)
@@ -221,4 +244,6 @@ void api_search(const struct request *req, struct response *res)
     else
         api_send_json(req, res, body);
     cJSON_Delete(body);
+done:
+    buf_release(&expression);
 }

@@ -48,7 +48,7 @@ static cJSON *timeline_list(struct response *res, struct store *store, struct qu
     int rc = store_select(store, q, &page, &error);
 
     if (rc) {
-        api_store_problem(res, rc, &error, q->text);
+        api_store_problem(res, rc, &error, q->text_input);
         return NULL;
     }
     if (start && end)

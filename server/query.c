@@ -179,6 +179,8 @@ void query_release(struct query *q)
         return;
     free(q->storage);
     q->storage = NULL;
+    free(q->text_expression);
+    q->text_expression = NULL;
 }
 
 int query_add_filter(struct query *q, const char *filter, const char *value)
@@ -215,7 +217,7 @@ static void allowed_names(const struct catalog_collection *c, unsigned flags, st
         if (!(flags & QUERY_PAGED) && (strcmp(name, "sort") == 0 || strcmp(name, "limit") == 0 ||
                                        strcmp(name, "offset") == 0))
             continue;
-        if ((flags & QUERY_NO_TEXT) && strcmp(name, "q") == 0)
+        if ((flags & QUERY_NO_TEXT) && (strcmp(name, "q") == 0 || strcmp(name, "q_mode") == 0))
             continue;
         buf_printf(out, ", %s", name);
     }
@@ -406,6 +408,35 @@ static void parse_include(struct query *q, char **items, size_t n, const char *o
     }
 }
 
+int query_text(struct query *q, const char *text, enum search_mode mode, unsigned min_prefix,
+               struct problem *problem)
+{
+    struct buf expression;
+    int rc;
+
+    q->text_input = text;
+    q->text_mode = mode;
+    if (mode == SEARCH_MODE_RAW) {
+        /* the prefix rule of raw expressions (search_text.h) */
+        rc = search_text_check("q", text, min_prefix, problem);
+        q->text = rc ? NULL : text;
+        return rc;
+    }
+    buf_init(&expression, QUERY_TEXT_MAX * 4);
+    rc = search_plain_expression(text, min_prefix, &expression);
+    if (rc == STRATA_EINVAL)
+        query_fail(problem, PROBLEM_INVALID_PARAMETER, "q", text,
+                   "has no letter or digit to search for");
+    if (rc == 0) {
+        free(q->text_expression);
+        q->text_expression = buf_detach(&expression, NULL);
+        rc = q->text_expression ? 0 : STRATA_ENOMEM;
+        q->text = q->text_expression;
+    }
+    buf_release(&expression);
+    return rc;
+}
+
 /* Parameters that take one value: a repetition is a mistake. */
 static bool repeated(const struct request *req, size_t index)
 {
@@ -435,15 +466,14 @@ static void parse_single(struct query *q, const struct request *req, size_t inde
     } else if (strcmp(name, "q") == 0) {
         if (strspn(value, " \t") == strlen(value))
             query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
-                       "must be a non-empty full-text expression");
+                       "must not be blank: give the words to search for");
         else if (strlen(value) > QUERY_TEXT_MAX)
             query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "at most %d bytes",
                        QUERY_TEXT_MAX);
-        else if (search_text_check(name, value,
-                                   req->config ? req->config->search_min_prefix
-                                               : SEARCH_MIN_PREFIX_DEFAULT,
-                                   problem) == 0)
-            q->text = value;
+        else
+            q->text_input = value;
+    } else if (strcmp(name, "q_mode") == 0) {
+        search_plain_mode(name, value, &q->text_mode, problem);
     } else {
         bool end = strcmp(name, "to") == 0;
         if (query_date(value, end, end ? q->to : q->from) != 0)
@@ -488,7 +518,7 @@ int query_parse_route(struct query *q, const struct catalog_collection *c,
         if (is_core_parameter(name))
             continue;
         if ((paged && !(flags & QUERY_PAGED)) ||
-            (strcmp(name, "q") == 0 && (flags & QUERY_NO_TEXT)) ||
+            ((strcmp(name, "q") == 0 || strcmp(name, "q_mode") == 0) && (flags & QUERY_NO_TEXT)) ||
             (!filter && !in_list(catalog_common_parameters, name) &&
              !(c->dates && in_list(catalog_date_parameters, name)))) {
             struct buf allowed;
@@ -530,6 +560,13 @@ int query_parse_route(struct query *q, const struct catalog_collection *c,
                 f->values[f->value_count++] = items[k];
             }
         }
+    }
+    if (problem->code == PROBLEM_NONE && q->text_input &&
+        query_text(q, q->text_input, q->text_mode,
+                   req->config ? req->config->search_min_prefix : SEARCH_MIN_PREFIX_DEFAULT,
+                   problem) == STRATA_ENOMEM) {
+        query_release(q);
+        return STRATA_ENOMEM;
     }
     if (problem->code == PROBLEM_NONE && q->from[0] && q->to[0] && strcmp(q->from, q->to) > 0)
         query_fail(problem, PROBLEM_INVALID_PARAMETER, "to", request_param(req, "to"),

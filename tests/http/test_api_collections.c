@@ -450,8 +450,8 @@ static void bad_inputs(void **state)
     expect_problem("/v1/actors?include=friends", 400, "invalid_parameter", "include");
     expect_problem("/v1/actors?kind=", 400, "invalid_parameter", "kind");
     expect_problem("/v1/actors?q=", 400, "invalid_parameter", "q");
-    expect_problem("/v1/actors?q=al-qaeda", 400, "invalid_query", "q");
-    expect_problem("/v1/actors?q=%22open", 400, "invalid_query", "q");
+    expect_problem("/v1/actors?q=al-qaeda&q_mode=raw", 400, "invalid_query", "q");
+    expect_problem("/v1/actors?q=%22open&q_mode=raw", 400, "invalid_query", "q");
     expect_problem("/v1/events?from=2021-02-30", 400, "invalid_parameter", "from");
     expect_problem("/v1/events?from=2021-09&to=2021-08", 400, "invalid_parameter", "to");
     expect_problem("/v1/events?actor=sco", 400, "invalid_parameter", "actor");

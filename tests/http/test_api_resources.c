@@ -216,8 +216,8 @@ static void search_hits(void **state)
 
     expect_problem("/v1/search", 400, "invalid_parameter", "q");
     expect_problem("/v1/search?q=", 400, "invalid_parameter", "q");
-    expect_reason("/v1/search?q=%20%20", "must be a non-empty full-text expression");
-    expect_problem("/v1/search?q=al-qaeda", 400, "invalid_query", "q");
+    expect_reason("/v1/search?q=%20%20", "must not be blank");
+    expect_problem("/v1/search?q=al-qaeda&q_mode=raw", 400, "invalid_query", "q");
     expect_problem("/v1/search?q=awaza&type=people", 400, "invalid_parameter", "type");
     expect_reason("/v1/search?q=awaza&type=people",
                   "must be one or more of: actors, organizations, places, events, layers, "
@@ -363,7 +363,7 @@ static void timeline(void **state)
     expect_problem("/v1/timeline?sort=title", 400, "unknown_parameter", "sort");
     expect_problem("/v1/timeline?type=party", 400, "invalid_parameter", "type");
     expect_problem("/v1/timeline?to=2021-13", 400, "invalid_parameter", "to");
-    expect_problem("/v1/timeline?q=%22x", 400, "invalid_query", "q");
+    expect_problem("/v1/timeline?q=%22x&q_mode=raw", 400, "invalid_query", "q");
 }
 
 static void graph(void **state)

@@ -39,13 +39,15 @@ static struct daemon_proc current;
 static char scratch[] = "/tmp/strata-cost-XXXXXX";
 static char model_dir[600];
 
-/* What a search for q (a raw FTS5 expression) with extra parameters looks like as a target. */
+/* What a search for q (a raw FTS5 expression: q_mode=raw) with extra parameters looks like as a
+ * target. */
 static void search_target(char *out, size_t size, const char *path, const char *q,
                           const char *extra)
 {
     char *escaped = curl_easy_escape(NULL, q, 0);
 
-    snprintf(out, size, "%s?q=%s%s%s", path, escaped, extra ? "&" : "", extra ? extra : "");
+    snprintf(out, size, "%s?q_mode=raw&q=%s%s%s", path, escaped, extra ? "&" : "",
+             extra ? extra : "");
     curl_free(escaped);
 }
 
@@ -291,6 +293,19 @@ static void short_prefixes_are_refused_with_400(void **state)
         cJSON_Delete(doc);
     }
     expect_ok("/v1/search", "tali*");
+    /* plain text (no q_mode) keeps the same floor: a shorter last word is no prefix, not a 400 */
+    {
+        static const char *const plain[][2] = {{"/v1/search?q=tal", "\"tal\""},
+                                               {"/v1/search?q=tali", "\"tali\"*"},
+                                               {"/v1/search?q=a*", "\"a*\""}};
+        for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+            cJSON *doc = client_get_json(&current, plain[i][0], 200);
+            cJSON *meta = cJSON_GetObjectItem(doc, "meta");
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(meta, "expression")),
+                                plain[i][1]);
+            cJSON_Delete(doc);
+        }
+    }
 }
 
 static void past_the_deadline_is_a_problem_and_the_connection_stays(void **state)

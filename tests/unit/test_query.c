@@ -292,11 +292,29 @@ static void text(void **state)
     struct query q;
     char query[QUERY_TEXT_MAX + 16];
     (void)state;
+    /* plain by default: every word is text, the last one a prefix too */
     accepted("actors", "q=taliban OR china", QUERY_PAGED, &q);
-    assert_string_equal(q.text, "taliban OR china");
+    assert_string_equal(q.text, "\"taliban\" AND \"OR\" AND \"china\"*");
+    assert_string_equal(q.text_input, "taliban OR china");
+    assert_int_equal(q.text_mode, SEARCH_MODE_PLAIN);
     query_release(&q);
-    refused("actors", "q=", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q", "non-empty");
-    refused("actors", "q=   ", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q", "non-empty");
+    assert_null(q.text_expression);
+    accepted("actors", "q_mode=raw&q=taliban OR china", QUERY_PAGED, &q);
+    assert_string_equal(q.text, "taliban OR china");
+    assert_int_equal(q.text_mode, SEARCH_MODE_RAW);
+    query_release(&q);
+    accepted("actors", "q_mode=plain", QUERY_PAGED, &q);
+    assert_null(q.text);
+    query_release(&q);
+    refused("actors", "q=", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q", "not be blank");
+    refused("actors", "q=   ", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q", "not be blank");
+    refused("actors", "q=-- ...", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q",
+            "no letter or digit");
+    refused("actors", "q=a&q_mode=fts5", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q_mode",
+            "plain, raw");
+    refused("actors", "q=a&q_mode=raw&q_mode=raw", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q_mode",
+            "more than once");
+    refused("actors", "q_mode=raw", QUERY_NO_TEXT, PROBLEM_UNKNOWN_PARAMETER, "q_mode", "allowed");
     refused("actors", "q=a&q=b", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q", "more than once");
     memset(query, 'a', sizeof(query));
     memcpy(query, "q=", 2);
