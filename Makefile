@@ -70,11 +70,13 @@ $(BUILD)/obj/%.o: server/%.c
 $(BUILD)/libstrata.a: $(LIB_OBJ)
 	@dup=$$(printf '%s\n' $(notdir $^) | sort | uniq -d); \
 	[ -z "$$dup" ] || { echo "libstrata.a: two objects named $$dup" >&2; exit 1; }
+	@rm -f $@ # ar adds and replaces but never drops a member (a moved file's old object)
 	ar rcs $@ $^
 
 $(BUILD)/strata: $(BUILD)/obj/main.o $(BUILD)/libstrata.a
 	$(CC) $(ALL_CFLAGS) $(filter %.o %.a,$^) $(LIBS) -o $@
 
+# filter-out %.h: the .d files make headers prerequisites too; they are not inputs to cc
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libstrata.a | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(DEPFLAGS) -Itests $(ALL_CFLAGS) $(filter %.c %.o %.a,$^) $(LIBS) $(TEST_LIBS) -o $@
 

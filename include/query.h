@@ -81,6 +81,13 @@ struct query {
 };
 
 /*
+ * True when q asks for the article without the background lane
+ * (background=false and not also background=true): the records it returns
+ * must then lose their background fields (provenance_strip_background).
+ */
+bool query_excludes_background(const struct query *q);
+
+/*
  * Validate the parameters of req for collection c. flags: QUERY_PAGED,
  * QUERY_NO_TEXT. Filter ids are looked up in store (NULL skips that check).
  * On success fills q (release with query_release) and returns 0; otherwise

@@ -33,8 +33,9 @@ static cJSON *text_between(const struct model *model, size_t start, size_t end)
 void api_article(const struct request *req, struct response *res)
 {
     static const char *const allowed[] = {"include", NULL};
-    static const char *const keys[] = {"title",     "author",   "affiliation",    "publication",
-                                       "publisher", "language", "reference_year", NULL};
+    static const char *const keys[] = {"title",          "author",           "affiliation",
+                                       "publication",    "publisher",        "language",
+                                       "reference_year", "field_provenance", NULL};
     const struct model *model = req->snapshot->model;
     const cJSON *source = cJSON_GetObjectItemCaseSensitive(model->root, "source");
     const char *include = NULL;
@@ -57,8 +58,11 @@ void api_article(const struct request *req, struct response *res)
     data = cJSON_AddObjectToObject(body, "data");
     for (size_t i = 0; keys[i]; i++) {
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(source, keys[i]);
+        bool list = strcmp(keys[i], "field_provenance") == 0;
         cJSON_AddItemToObject(data, keys[i],
-                              value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull());
+                              value  ? cJSON_Duplicate(value, 1)
+                              : list ? cJSON_CreateArray()
+                                     : cJSON_CreateNull());
     }
     cJSON_AddStringToObject(data, "offsets",
                             "Unicode code points from the start of the text; end exclusive");

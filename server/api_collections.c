@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "provenance.h"
 #include "render.h"
 #include "snapshot.h"
 #include "store.h"
@@ -106,6 +107,22 @@ static bool wants_related(const struct query *q)
     return query_keeps_field(q, "related") && catalog_field_find(q->collection, "related");
 }
 
+/* background=false for an included list: background records go, the rest lose their facts. */
+static void strip_background_list(cJSON *list)
+{
+    cJSON *record, *next;
+
+    for (record = cJSON_IsArray(list) ? list->child : NULL; record; record = next) {
+        const char *provenance =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "provenance"));
+        next = record->next;
+        if (provenance && strcmp(provenance, "background") == 0)
+            cJSON_Delete(cJSON_DetachItemViaPointer(list, record));
+        else
+            provenance_strip_background(record);
+    }
+}
+
 /*
  * api_record_finish with the record's related lists already read (taken
  * over, freed on every path), or NULL to read them here.
@@ -121,6 +138,8 @@ static int record_finish(struct store *store, const struct query *q, cJSON *reco
         cJSON_Delete(related);
         return STRATA_EINVAL;
     }
+    if (query_excludes_background(q))
+        provenance_strip_background(record);
     if (wants_related(q)) {
         if (!related) {
             rc = store_related(store, id, &related);
@@ -142,6 +161,8 @@ static int record_finish(struct store *store, const struct query *q, cJSON *reco
                 cJSON_Delete(included);
                 return rc;
             }
+            if (query_excludes_background(q))
+                strip_background_list(list);
             cJSON_AddItemToObject(included, q->includes[i]->name, list);
         }
         cJSON_AddItemToObject(record, "included", included);
@@ -431,7 +452,9 @@ done:
 static void collection_item(const struct request *req, struct response *res,
                             const struct catalog_collection *c)
 {
-    static const char *const allowed[] = {"fields", "include", NULL};
+    /* background=false strips the record's background fields; asked for by id, it is served */
+    static const char *const allowed[] = {"fields", "include", "background", NULL};
+    static const char *const allowed_evidence[] = {"fields", "include", NULL};
     struct store *store = api_store(req);
     struct query *q;
     cJSON *record = NULL, *body, *links;
@@ -439,7 +462,9 @@ static void collection_item(const struct request *req, struct response *res,
     int rc;
 
     snprintf(route, sizeof(route), "%s/{id}", c->path);
-    if (!query_check_names(req, route, allowed, &res->problem))
+    if (!query_check_names(req, route,
+                           catalog_filter_find(c, "background") ? allowed : allowed_evidence,
+                           &res->problem))
         return;
     q = calloc(1, sizeof(*q));
     if (!q) {

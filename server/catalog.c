@@ -38,6 +38,7 @@ static const char *const relation_types[] = {
     "member_of", "statement_by", "cooperates_with", "seeks_cooperation_with", "concerned_about",
     "opposes", "supports", "competes_with", "proposed_by", "threatens", "takeover_of", "borders",
     "made_at", "precedes", "represents", "affiliated_with", "seeks_support_from", "contacts",
+    "disapproves_of", "format_of",
     /* edges derived from reference fields (docs/MODEL.md) */
     "participant_in", "held_in", "convened_by", "official_of", "located_in", "partner_in",
     "part_of", "mechanism_of", "source_of", "about", NULL};
@@ -89,6 +90,14 @@ const char *const catalog_date_parameters[] = {"from", "to", NULL};
         "provenance", CATALOG_VALUE_ENUM, provenance_values, NULL, 0, 0, "provenance IN ($)",      \
             "where the record comes from"                                                          \
     }
+/* background=false: the article without the background lane (records and their fields) */
+#define BACKGROUND_FILTER                                                                          \
+    {                                                                                              \
+        "background", CATALOG_VALUE_BOOL, NULL, NULL, 0, 0,                                        \
+            "provenance <> 'background' OR 1 IN ($)",                                              \
+            "false: leave out background records and background fields (the article and what "     \
+            "follows from it only); true (the default): everything, background flagged"            \
+    }
 #define RELATED_FILTER                                                                             \
     {                                                                                              \
         "related", CATALOG_VALUE_ID, NULL, in_linkable, 0, 0, LINKED,                              \
@@ -101,8 +110,11 @@ const char *const catalog_date_parameters[] = {"from", "to", NULL};
     }
 
 /* Subfields of the common object fields, for CSV columns. */
-static const char *const date_keys[] = {"text",     "start", "end", "precision",
-                                        "inferred", "basis", NULL};
+static const char *const date_keys[] = {"text",     "start", "end",   "precision",
+                                        "inferred", "basis", "after", NULL};
+static const char *const background_date_keys[] = {"start",      "end",   "precision",
+                                                   "provenance", "basis", NULL};
+static const char *const capital_keys[] = {"country", "provenance", "basis", NULL};
 static const char *const coordinate_keys[] = {"lat", "lon", "provenance", "basis", NULL};
 static const char *const related_keys[] = {
     "actors",  "organizations", "places",   "events",    "layers",
@@ -117,6 +129,9 @@ static const char *const related_keys[] = {
         F("explicit", "boolean", "true when the article names it, false when only implied"),       \
         F("provenance", "string", "article, inferred or background"),                              \
         F("basis", "string|null", "why, when provenance is inferred or background"),               \
+        F("field_provenance", "array",                                                             \
+          "fields (or items of them) that are inferred or background: {field, value, provenance, " \
+          "basis}"),                                                                               \
         F("evidence", "array",                                                                     \
           "spans of the article that support the record: {id, start, end, paragraph, quote}"),     \
     {                                                                                              \
@@ -131,6 +146,8 @@ static const struct catalog_field actor_fields[] = {
     F("name", "string", "the name as the article spells it"),
     F("kind", "string", "state, person, armed-group, terrorist-group, extremist-group, collective"),
     F("aliases", "array", "other spellings the article uses"),
+    F("other_names", "array",
+      "names the article does not use (background): {name, provenance: background, basis}"),
     F("members", "array", "a collective's members (actor ids)"),
     F("country", "string|null", "the state a person acts for (actor id)"),
     F("role", "string|null", "a person's title as the article gives it"),
@@ -141,6 +158,7 @@ static const struct catalog_filter actor_filters[] = {
     {"kind", CATALOG_VALUE_ENUM, actor_kinds, NULL, 0, 0, "kind IN ($)", "the kind of actor"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
+    BACKGROUND_FILTER,
     {"country", CATALOG_VALUE_ID, NULL, in_actors, 0, 0, "country IN ($)",
      "persons acting for the named state"},
     {"member_of", CATALOG_VALUE_ID, NULL, in_actors, 0, 0,
@@ -164,6 +182,8 @@ static const struct catalog_field organization_fields[] = {
       "security-alliance, regional-organization, dialogue-format, contact-group, summit-format, "
       "research-institute"),
     F("aliases", "array", "other spellings the article uses"),
+    F("other_names", "array",
+      "names the article does not use (background): {name, provenance: background, basis}"),
     COMMON_FIELDS,
 };
 static const struct catalog_filter organization_filters[] = {
@@ -172,6 +192,7 @@ static const struct catalog_filter organization_filters[] = {
      "the kind of organization"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
+    BACKGROUND_FILTER,
     LINKED_FILTER("actor", in_actors, "actor"),
     LINKED_FILTER("event", in_events, "event"),
     LINKED_FILTER("layer", in_layers, "strategy layer"),
@@ -185,8 +206,12 @@ static const struct catalog_field place_fields[] = {
     F("name", "string", "the name as the article spells it"),
     F("kind", "string", "city, capital, resort, region, border-area, territory"),
     F("aliases", "array", "other spellings the article uses"),
+    F("other_names", "array",
+      "names the article does not use (background): {name, provenance: background, basis}"),
     F("country", "string|null", "the state the place belongs to (actor id)"),
     F("within", "string|null", "the place that contains it (place id)"),
+    {"capital_of", "object|null", capital_keys, false,
+     "{country, provenance, basis}: the state whose capital it is (article or background)"},
     {"coordinates", "object|null", coordinate_keys, false,
      "{lat, lon, provenance: background, basis}, or null where unknown"},
     COMMON_FIELDS,
@@ -196,6 +221,7 @@ static const struct catalog_filter place_filters[] = {
     {"kind", CATALOG_VALUE_ENUM, place_kinds, NULL, 0, 0, "kind IN ($)", "the kind of place"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
+    BACKGROUND_FILTER,
     {"country", CATALOG_VALUE_ID, NULL, in_actors, 0, 0, "country IN ($)",
      "places of the named state"},
     {"within", CATALOG_VALUE_ID, NULL, in_places, 0, 0,
@@ -216,7 +242,10 @@ static const struct catalog_field event_fields[] = {
     F("type", "string",
       "summit, meeting, conference, dialogue, statement, exercise, takeover, war, speech"),
     {"date", "object", date_keys, false,
-     "{text, start, end, precision, inferred, basis}: the article's wording and its interval"},
+     "{text, start, end, precision, inferred, basis, after}: the article's wording, its interval "
+     "and its lower bound (the event it came after)"},
+    {"background_date", "object|null", background_date_keys, false,
+     "{start, end, precision, provenance: background, basis}: the date common knowledge gives"},
     F("place", "string|null", "where it was held (place id)"),
     F("participants", "array", "actor and organization ids"),
     F("organization", "string|null", "the framework it was held in (organization id)"),
@@ -229,6 +258,7 @@ static const struct catalog_filter event_filters[] = {
      "the precision of the date"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
+    BACKGROUND_FILTER,
     LINKED_FILTER("actor", in_actors, "actor (participant, or any other relation)"),
     LINKED_FILTER("organization", in_organizations,
                   "organization (participant, convener, or any other relation)"),
@@ -262,6 +292,7 @@ static const struct catalog_filter layer_filters[] = {
      "the layer's position (1-4)"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
+    BACKGROUND_FILTER,
     {"partner", CATALOG_VALUE_ID, NULL, in_parties, 0, 0,
      "id IN (SELECT layer_id FROM layer_partners WHERE partner_id IN ($))",
      "layers that name the actor or organization as a partner"},
@@ -288,6 +319,7 @@ static const struct catalog_filter threat_filters[] = {
     {"kind", CATALOG_VALUE_ENUM, threat_kinds, NULL, 0, 0, "kind IN ($)", "the kind of threat"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
+    BACKGROUND_FILTER,
     {"source", CATALOG_VALUE_ID, NULL, in_parties, 0, 0,
      "id IN (SELECT threat_id FROM threat_sources WHERE source_id IN ($))",
      "threats coming from the named actor or organization"},
@@ -315,6 +347,7 @@ static const struct catalog_filter claim_filters[] = {
      "how sure the author is"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
+    BACKGROUND_FILTER,
     {"about", CATALOG_VALUE_ID, NULL, in_linkable, 0, 0,
      "id IN (SELECT claim_id FROM claim_about WHERE record_id IN ($))",
      "claims about the named record"},
@@ -354,6 +387,8 @@ static const struct catalog_field relation_fields[] = {
     F("derived", "boolean", "true for edges the store derives from reference fields"),
     {"derived_from", "object|null", (const char *const[]){"record", "field", NULL}, false,
      "for derived edges: {record, field} that states the fact"},
+    F("certainty", "string", "stated, likely, possible (an about edge: its claim's)"),
+    F("hedge", "string|null", "the article's hedging words (an about edge: its claim's)"),
     COMMON_FIELDS,
 };
 static const struct catalog_filter relation_filters[] = {
@@ -373,6 +408,7 @@ static const struct catalog_filter relation_filters[] = {
      "true: derived from fields; false: explicit relations of the model"},
     EXPLICIT_FILTER,
     PROVENANCE_FILTER,
+    BACKGROUND_FILTER,
 };
 
 /* ---- sort keys ---- */
@@ -400,7 +436,8 @@ static const struct catalog_sort place_sorts[] = {
     SORT_POSITION,
 };
 static const struct catalog_sort event_sorts[] = {
-    {"date", COLS("date_start", "date_end"), "the start, then the end of the date interval"},
+    {"date", COLS("date_order", "date_end"),
+     "the start (or the start of the event date.after names, when later), then the end"},
     {"end", COLS("date_end", "date_start"), "the end, then the start of the date interval"},
     {"title", COLS("title"), "the title (case-insensitive)"},
     {"type", COLS("type"), "the type"},

@@ -7,7 +7,8 @@
  * the binary (collecting the x-references fields on the way), then the
  * checks a schema cannot express, in this order: ids unique across the whole
  * model, references that resolve to a record of an allowed collection, and
- * one walk over the document for provenance bases, dates and evidence spans.
+ * one walk over the document for provenance bases, field notes (field_provenance
+ * names a field the record has), dates and evidence spans.
  * Offsets count code points; a sparse index (one byte offset every
  * MODEL_INDEX_STRIDE code points) turns them into byte offsets quickly
  * without a table the size of the article.
@@ -1049,6 +1050,101 @@ static int walk_check_span(struct model_walk *w, const cJSON *span)
 
 static int walk_value(struct model_walk *w, const cJSON *value);
 
+/* Members a field note cannot name: the record's identity and its own provenance. */
+static bool model_note_field_allowed(const char *field)
+{
+    static const char *const not_fields[] = {"id",    "summary",  "explicit",        "provenance",
+                                             "basis", "evidence", "field_provenance"};
+    size_t i;
+
+    for (i = 0; i < sizeof(not_fields) / sizeof(not_fields[0]); i++)
+        if (strcmp(field, not_fields[i]) == 0)
+            return false;
+    return true;
+}
+
+static bool model_array_holds(const cJSON *array, const char *value)
+{
+    const cJSON *item;
+
+    cJSON_ArrayForEach(item, array) if (cJSON_IsString(item) &&
+                                        strcmp(item->valuestring, value) == 0) return true;
+    return false;
+}
+
+/*
+ * A field note (field_provenance[i]) must name a member of the object that
+ * holds it, and with "value" an item of that member (an array); one note per
+ * field, or per item.
+ */
+static int walk_check_note(struct model_walk *w, const cJSON *object, const cJSON *notes,
+                           const cJSON *note)
+{
+    const cJSON *field = cJSON_GetObjectItemCaseSensitive(note, "field");
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(note, "value");
+    const cJSON *member;
+    const cJSON *earlier;
+
+    if (!cJSON_IsString(field))
+        return STRATA_OK; /* the schema decides */
+    member = cJSON_GetObjectItemCaseSensitive(object, field->valuestring);
+    if (!model_note_field_allowed(field->valuestring))
+        return walk_fail(w,
+                         "field_provenance names \"%s\"; expected a field of the record (not id, "
+                         "summary, explicit, provenance, basis, evidence or field_provenance: the "
+                         "record's own provenance covers those)",
+                         field->valuestring);
+    if (member == NULL)
+        return walk_fail(w,
+                         "field_provenance names \"%s\", which the record does not have; "
+                         "expected the name of one of its fields",
+                         field->valuestring);
+    if (cJSON_IsString(value) &&
+        !(cJSON_IsArray(member) && model_array_holds(member, value->valuestring)))
+        return walk_fail(w,
+                         "field_provenance is about \"%s\" of \"%s\", which does not hold it; "
+                         "expected an item of that array field (or no \"value\")",
+                         value->valuestring, field->valuestring);
+    for (earlier = notes->child; earlier != note; earlier = earlier->next) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(earlier, "field");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(earlier, "value");
+        if (cJSON_IsString(f) && strcmp(f->valuestring, field->valuestring) == 0 &&
+            (v == NULL) == (value == NULL) &&
+            (v == NULL || (cJSON_IsString(v) && cJSON_IsString(value) &&
+                           strcmp(v->valuestring, value->valuestring) == 0)))
+            return walk_fail(w,
+                             "a second note about \"%s\"%s%s; expected one note per field or "
+                             "per item",
+                             field->valuestring, value ? " item " : "",
+                             cJSON_IsString(value) ? value->valuestring : "");
+    }
+    return STRATA_OK;
+}
+
+static int walk_check_notes(struct model_walk *w, const cJSON *object)
+{
+    const cJSON *notes = cJSON_GetObjectItemCaseSensitive(object, "field_provenance");
+    const cJSON *note;
+    size_t path_len = w->path.len;
+    size_t index = 0;
+    int rc = STRATA_OK;
+
+    if (!cJSON_IsArray(notes))
+        return STRATA_OK;
+    schema_path_member(&w->path, "field_provenance");
+    cJSON_ArrayForEach(note, notes)
+    {
+        size_t item_len = w->path.len;
+        schema_path_index(&w->path, index++);
+        rc = walk_check_note(w, object, notes, note);
+        walk_pop(w, item_len);
+        if (rc != STRATA_OK)
+            break;
+    }
+    walk_pop(w, path_len);
+    return rc;
+}
+
 static int walk_member(struct model_walk *w, const cJSON *member)
 {
     const cJSON *item;
@@ -1086,6 +1182,8 @@ static int walk_value(struct model_walk *w, const cJSON *value)
 
     if (cJSON_IsObject(value)) {
         rc = walk_check_basis(w, value);
+        if (rc == STRATA_OK)
+            rc = walk_check_notes(w, value);
         for (child = value->child; child != NULL && rc == STRATA_OK; child = child->next)
             rc = walk_member(w, child);
     } else if (cJSON_IsArray(value)) {

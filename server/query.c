@@ -623,3 +623,19 @@ int query_single(const struct request *req, const char *name, const char **value
     *value = rc ? NULL : found;
     return rc;
 }
+
+bool query_excludes_background(const struct query *q)
+{
+    bool excluded = false;
+
+    for (size_t i = 0; q && i < q->filter_count; i++) {
+        if (strcmp(q->filters[i].filter->name, "background") != 0)
+            continue;
+        for (size_t k = 0; k < q->filters[i].value_count; k++) {
+            if (strcmp(q->filters[i].values[k], "true") == 0)
+                return false; /* true,false: everything, as the SQL filter reads it */
+            excluded = true;
+        }
+    }
+    return excluded;
+}

@@ -14,6 +14,11 @@ api-spec/model.schema.json) with three conveniences:
   "explicit": true, "provenance": "article", "aliases": [], "country": null.
 * Keys may come in any order: the output follows the schema's property order.
 
+Beyond the loader's checks it also refuses a field_provenance note about a
+field the record lacks, a date.after that names an undated event or one that
+starts after the date ends (or without "interval" in inferred), and an
+other_names entry that occurs in the article (that is an alias).
+
 The tool then checks everything the loader checks (the schema, unique ids,
 references, quotes, paragraphs, the basis rules, real dates) plus a few
 authoring rules (aliases occur in the article, four layers 1-4, precision
@@ -370,6 +375,15 @@ def check_model(model, validator, article, problems):
                 problems.add(path, "source and target are the same record")
             if collection == "actors" and rid in record.get("members", []):
                 problems.add(path, "a collective cannot be its own member")
+    check_field_notes(model, "$", problems)
+    for i, event in enumerate(model.get("events", [])):
+        check_after(event, model, f"$.events[{i}].date", problems)
+    for collection in ("actors", "organizations", "places"):
+        for i, record in enumerate(model.get(collection, [])):
+            for k, other in enumerate(record.get("other_names", [])):
+                if other.get("name") in article.text:
+                    problems.add(f"$.{collection}[{i}].other_names[{k}]",
+                                 f"{other.get('name')!r} occurs in the article: make it an alias")
     for path, ref_id, allowed in validator.references:
         if ref_id not in ids:
             problems.add(path, f"unknown id {ref_id!r}")
@@ -380,6 +394,54 @@ def check_model(model, validator, article, problems):
         problems.add("$.layers", f"ordinals must be exactly 1, 2, 3, 4; got {ordinals}")
     # Spans written into the output are re-verified independently of how they were resolved.
     check_spans(model, article, "$", problems)
+
+
+NOT_NOTE_FIELDS = {"id", "summary", "explicit", "provenance", "basis", "evidence", "field_provenance"}
+
+
+def check_field_notes(node, path, problems):
+    """Each field_provenance note names a field of its object (and an item of it, with value)."""
+    if isinstance(node, dict):
+        seen = set()
+        for k, note in enumerate(node.get("field_provenance", []) or []):
+            field, value = note.get("field"), note.get("value")
+            where = f"{path}.field_provenance[{k}]"
+            if field in NOT_NOTE_FIELDS:
+                problems.add(where, f"{field!r} is covered by the record's own provenance")
+            elif field not in node:
+                problems.add(where, f"the record has no field {field!r}")
+            elif value is not None and not (isinstance(node[field], list) and value in node[field]):
+                problems.add(where, f"{field!r} does not hold {value!r}")
+            if (field, value) in seen:
+                problems.add(where, f"a second note about {field!r} {value or ''}".rstrip())
+            seen.add((field, value))
+        for key, value in node.items():
+            check_field_notes(value, f"{path}.{key}", problems)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            check_field_notes(value, f"{path}[{i}]", problems)
+
+
+def check_after(event, model, path, problems):
+    """date.after: another event, which starts no later than this one can end; basis says why."""
+    date = event.get("date") or {}
+    after = date.get("after")
+    if after is None:
+        return
+    if after == event.get("id"):
+        problems.add(f"{path}.after", "an event cannot come after itself")
+        return
+    other = next((e for e in model.get("events", []) if e.get("id") == after), None)
+    if other is None:
+        return  # reported as an unknown reference
+    bound = (other.get("date") or {}).get("start")
+    if bound is None:
+        problems.add(f"{path}.after", f"{after!r} has no date, so it bounds nothing")
+    elif date.get("end") is not None and bound > date["end"]:
+        problems.add(f"{path}.after", f"{after!r} starts {bound}, after this date ends")
+    if "interval" not in (date.get("inferred") or []):
+        problems.add(f"{path}.inferred", "a lower bound from another event is a reading of the "
+                     "text: list \"interval\"")
 
 
 def check_spans(node, article, path, problems):

@@ -31,7 +31,7 @@ const char schema_sql[] =
     "records(id), lat REAL, lon REAL, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, "
     "position INTEGER NOT NULL);"
     "CREATE TABLE events (id TEXT NOT NULL REFERENCES records(id), title TEXT NOT NULL COLLATE "
-    "NOCASE, type TEXT NOT NULL, date_text TEXT, date_start TEXT, date_end TEXT, "
+    "NOCASE, type TEXT NOT NULL, date_text TEXT, date_start TEXT, date_end TEXT, date_order TEXT, "
     "date_precision TEXT NOT NULL, place TEXT REFERENCES records(id), organization TEXT "
     "REFERENCES records(id), explicit INTEGER NOT NULL, provenance TEXT NOT NULL, position "
     "INTEGER NOT NULL, CHECK (date_end >= date_start));"
@@ -69,7 +69,8 @@ const char schema_sql[] =
     "REFERENCES records(id), target TEXT NOT NULL REFERENCES records(id), source_type TEXT NOT "
     "NULL, target_type TEXT NOT NULL, derived INTEGER NOT NULL, derived_from_target INTEGER, "
     "derived_field TEXT, explicit INTEGER NOT NULL, provenance TEXT NOT NULL, "
-    "basis TEXT, label TEXT NOT NULL, position INTEGER NOT NULL);"
+    "basis TEXT, certainty TEXT NOT NULL, hedge TEXT, label TEXT NOT NULL, position INTEGER NOT "
+    "NULL);"
     "CREATE TABLE evidence (id TEXT NOT NULL, record_id TEXT NOT NULL REFERENCES records(id), "
     "record_type TEXT NOT NULL, field TEXT NOT NULL, ordinal INTEGER NOT NULL, span_start "
     "INTEGER NOT NULL, span_end INTEGER NOT NULL, paragraph INTEGER NOT NULL, quote TEXT NOT "
@@ -113,6 +114,7 @@ const char index_sql[] =
     "CREATE INDEX places_provenance ON places(provenance);"
     "CREATE UNIQUE INDEX events_id ON events(id);"
     "CREATE INDEX events_date ON events(date_start, date_end);"
+    "CREATE INDEX events_order ON events(date_order, date_end);"
     "CREATE INDEX events_end ON events(date_end);"
     "CREATE INDEX events_type ON events(type);"
     "CREATE INDEX events_precision ON events(date_precision);"
@@ -162,8 +164,8 @@ const char *const insert_sql[ST_COUNT] = {
     [ST_PLACE] = "INSERT INTO places (rowid, id, name, kind, country, within, lat, lon, explicit, "
                  "provenance, position) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
     [ST_EVENT] = "INSERT INTO events (rowid, id, title, type, date_text, date_start, date_end, "
-                 "date_precision, place, organization, explicit, provenance, position) VALUES "
-                 "(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                 "date_order, date_precision, place, organization, explicit, provenance, position) "
+                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_PARTICIPANT] = "INSERT INTO event_participants VALUES (?,?,?)",
     [ST_LAYER] = "INSERT INTO layers (rowid, id, ordinal, name, explicit, provenance, position) "
                  "VALUES (?,?,?,?,?,?,?)",
@@ -181,7 +183,7 @@ const char *const insert_sql[ST_COUNT] = {
     [ST_RELATION] =
         "INSERT INTO relations (rowid, id, type, source, target, source_type, "
         "target_type, derived, derived_from_target, derived_field, explicit, provenance, "
-        "basis, label, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "basis, certainty, hedge, label, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_EVIDENCE] = "INSERT INTO evidence (rowid, id, record_id, record_type, field, ordinal, "
                     "span_start, span_end, paragraph, quote, fts_owner) VALUES "
                     "(?,?,?,?,?,?,?,?,?,?,?)",

@@ -199,6 +199,10 @@ void record_json(const struct loader *L, const struct entry *e, struct buf *out)
                                  : catalog_collections[ENTRY(L, end)->collection].name);
         } else if (relations && strcmp(f->name, "derived") == 0) {
             buf_puts(out, "false");
+        } else if (relations && strcmp(f->name, "certainty") == 0 && value == NULL) {
+            buf_puts(out, "\"stated\""); /* optional in the model: absent means stated */
+        } else if (value == NULL && strcmp(f->type, "array") == 0) {
+            buf_puts(out, "[]"); /* optional arrays (field_provenance, other_names): none */
         } else if (f->subfields) {
             if (!cJSON_IsObject(value)) {
                 buf_puts(out, "null");

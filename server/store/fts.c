@@ -78,9 +78,14 @@ static int fts_rows(struct fts_builder *b, sqlite3_stmt *stmt)
 
         buf_reset(&aliases);
         buf_reset(&text);
-        if (has_aliases(c))
+        if (has_aliases(c)) {
             cJSON_ArrayForEach(alias, array_of(e->record, "aliases")) if (cJSON_IsString(alias))
                 buf_printf(&aliases, "%s%s", aliases.len ? " " : "", alias->valuestring);
+            /* background names ("United States", "Avaza") are found like the article's */
+            cJSON_ArrayForEach(alias,
+                               array_of(e->record, "other_names")) if (text_of(alias, "name"))
+                buf_printf(&aliases, "%s%s", aliases.len ? " " : "", text_of(alias, "name"));
+        }
         searchable_text(c, e->record, &text);
         if (aliases.failed || text.failed) {
             rc = fts_fail(b, STRATA_ENOMEM);

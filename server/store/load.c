@@ -148,6 +148,32 @@ static const char *verb_of(const char *type)
     return type;
 }
 
+/*
+ * The timeline's order start of every event: its date's start, or the start
+ * of the event its date.after names when that is later ("after the
+ * takeover, within 2021" sorts at the takeover). One level: the bound is the
+ * other event's own start.
+ */
+static void load_date_orders(struct loader *L)
+{
+    for (size_t i = 0; i < L->entries.count; i++) {
+        struct entry *e = ENTRY(L, i);
+        const cJSON *date = cJSON_GetObjectItemCaseSensitive(e->record, "date");
+        const char *start = text_of(date, "start"), *after = text_of(date, "after");
+        size_t other = after ? idmap_record(&L->map, after) : NOT_A_RECORD;
+
+        if (strcmp(catalog_collections[e->collection].name, "events") != 0)
+            continue;
+        e->date_order = start;
+        if (start && other != NOT_A_RECORD) {
+            const char *bound =
+                text_of(cJSON_GetObjectItemCaseSensitive(ENTRY(L, other)->record, "date"), "start");
+            if (bound && strcmp(bound, start) > 0)
+                e->date_order = bound;
+        }
+    }
+}
+
 int load_map(struct loader *L)
 {
     if (catalog_collection_count > STORE_MAX_COLLECTIONS)
@@ -185,6 +211,7 @@ int load_map(struct loader *L)
     L->first[catalog_collection_count] = L->entries.count;
     if (L->entries.count >= (size_t)FTS_PART_MASK)
         return load_fail(L, STRATA_EINVAL, "store: too many records");
+    load_date_orders(L);
     return 0;
 }
 
@@ -292,6 +319,29 @@ static int edge_collision(struct loader *L, const char *id, size_t source, const
 }
 
 /*
+ * The field_provenance note of record about field (the name before any
+ * "[i]" of a layer's mechanisms) and, when the note names one, its item
+ * value; NULL when the field is the article's (docs/MODEL.md, "Provenance").
+ */
+static const cJSON *field_note(const cJSON *record, const char *field, const char *value)
+{
+    size_t len = strcspn(field, "[");
+    const cJSON *note, *whole = NULL;
+
+    cJSON_ArrayForEach(note, array_of(record, "field_provenance"))
+    {
+        const char *name = text_of(note, "field"), *item = text_of(note, "value");
+        if (!name || strlen(name) != len || strncmp(name, field, len) != 0)
+            continue;
+        if (!item)
+            whole = note;
+        else if (strcmp(item, value) == 0)
+            return note;
+    }
+    return whole;
+}
+
+/*
  * The derived edge `source type target` stated by field of the holder, with
  * the id `<source>-<type with - for _>-<target>` (a slug like every id).
  */
@@ -331,6 +381,17 @@ static int add_edge(struct loader *L, const char *source, const char *type, cons
     r->holder = holder;
     r->field = field;
     r->derived = true;
+    {
+        const cJSON *holder_record = ENTRY(L, holder)->record;
+        const cJSON *note = field_note(holder_record, field, holder == s ? target : source);
+        r->provenance = note ? text_of(note, "provenance") : NULL;
+        r->basis = note ? text_of(note, "basis") : NULL;
+        r->certainty = r->hedge = NULL;
+        if (strcmp(type, "about") == 0) { /* a claim's hedge holds for every edge it states */
+            r->certainty = text_of(holder_record, "certainty");
+            r->hedge = text_of(holder_record, "hedge");
+        }
+    }
     r->label =
         arena_printf(&L->arena, "%s %s %s", ENTRY(L, s)->label, verb_of(type), ENTRY(L, t)->label);
     return r->label ? 0 : out_of_memory(L);
@@ -417,6 +478,8 @@ int load_edges(struct loader *L, size_t i)
         x->source = s;
         x->target = t;
         x->holder = i;
+        x->certainty = text_of(r, "certainty");
+        x->hedge = text_of(r, "hedge");
         x->label =
             arena_printf(&L->arena, "%s %s %s", ENTRY(L, s)->label, e->label, ENTRY(L, t)->label);
         if (!x->label)

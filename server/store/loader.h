@@ -40,6 +40,8 @@ struct entry {
     long long position; /* smallest start of its own evidence, or -1 */
     size_t span_first;  /* its spans: spans[span_first .. + span_count) */
     size_t span_count;
+    /* events: the timeline's sort start, the later of date.start and date.after's start */
+    const char *date_order;
 };
 
 /* One evidence span, as a row of `evidence`. */
@@ -59,6 +61,13 @@ struct relation {
     size_t holder;         /* the relation's own entry, or the record stating the edge */
     const char *field;     /* derived: the field that states it */
     bool derived;
+    /*
+     * Where the edge comes from when it is not the holder's own provenance (a
+     * derived edge of a field with a field_provenance note), and how sure the
+     * article is of it (a claim's about edges take the claim's certainty and
+     * hedge); NULL: the holder's provenance and basis, "stated", no hedge.
+     */
+    const char *provenance, *basis, *certainty, *hedge;
     long long rowid;
 };
 

@@ -77,6 +77,11 @@ static bool record_key(const struct entry *e, const char *column, struct key *k)
         k->number = (double)e->position;
         return true;
     }
+    if (strcmp(column, "date_order") == 0) {
+        k->kind = e->date_order ? KEY_TEXT : KEY_NULL;
+        k->text = e->date_order;
+        return true;
+    }
     if (strcmp(column, "date_start") == 0 || strcmp(column, "date_end") == 0)
         item = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "date"),
                                                 column + 5);

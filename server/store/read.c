@@ -59,7 +59,7 @@ static cJSON *evidence_doc(sqlite3_stmt *stmt)
 
 #define RELATION_COLUMNS                                                                           \
     "derived, id, type, source, target, source_type, target_type, derived_from_target, "           \
-    "derived_field, label, explicit, provenance, basis"
+    "derived_field, label, explicit, provenance, basis, certainty, hedge"
 
 /* A derived edge's document from RELATION_COLUMNS (the catalog's field order). */
 static cJSON *derived_doc(sqlite3_stmt *stmt)
@@ -79,6 +79,11 @@ static cJSON *derived_doc(sqlite3_stmt *stmt)
     from = cJSON_AddObjectToObject(doc, "derived_from");
     cJSON_AddStringToObject(from, "record", column_text(stmt, sqlite3_column_int(stmt, 7) ? 4 : 3));
     cJSON_AddStringToObject(from, "field", column_text(stmt, 8));
+    cJSON_AddStringToObject(doc, "certainty", column_text(stmt, 13));
+    if (sqlite3_column_type(stmt, 14) == SQLITE_NULL)
+        cJSON_AddNullToObject(doc, "hedge");
+    else
+        cJSON_AddStringToObject(doc, "hedge", column_text(stmt, 14));
     cJSON_AddStringToObject(doc, "summary", column_text(stmt, 9));
     cJSON_AddBoolToObject(doc, "explicit", sqlite3_column_int(stmt, 10));
     cJSON_AddStringToObject(doc, "provenance", column_text(stmt, 11));
@@ -86,7 +91,9 @@ static cJSON *derived_doc(sqlite3_stmt *stmt)
         cJSON_AddStringToObject(doc, "basis", basis);
     else
         cJSON_AddNullToObject(doc, "basis");
-    if (!cJSON_AddArrayToObject(doc, "evidence")) {
+    /* the edge's provenance is its own: a field note of its holder is already applied */
+    if (!cJSON_AddArrayToObject(doc, "field_provenance") ||
+        !cJSON_AddArrayToObject(doc, "evidence")) {
         cJSON_Delete(doc);
         return NULL;
     }

@@ -84,8 +84,9 @@ static int insert_rows(struct loader *L, const struct entry *e)
                     located ? lon->valuedouble : NAN, explicit, prov, position);
     } else if (strcmp(name, "events") == 0) {
         const cJSON *date = cJSON_GetObjectItemCaseSensitive(r, "date");
-        rc = insert(L, ST_EVENT, "itttttttttbti", rank, id, text_of(r, "title"), text_of(r, "type"),
-                    text_of(date, "text"), text_of(date, "start"), text_of(date, "end"),
+        rc = insert(L, ST_EVENT, "ittttttttttbti", rank, id, text_of(r, "title"),
+                    text_of(r, "type"), text_of(date, "text"), text_of(date, "start"),
+                    text_of(date, "end"), e->date_order,
                     text_of(date, "precision") ? text_of(date, "precision") : "unknown",
                     text_of(r, "place"), text_of(r, "organization"), explicit, prov, position);
         if (!rc)
@@ -207,12 +208,15 @@ static int insert_relations(struct loader *L)
         const struct entry *holder = ENTRY(L, r->holder), *s = ENTRY(L, r->source),
                            *t = ENTRY(L, r->target);
         /* the record stating a derived edge is one of its ends: which one, as 0 or 1 */
+        /* a field's own note (field_provenance) outranks its holder's provenance */
         rc =
-            insert(L, ST_RELATION, "ittttttbbtbttti", r->rowid, r->id, r->type, s->id, t->id,
+            insert(L, ST_RELATION, "ittttttbbtbttttti", r->rowid, r->id, r->type, s->id, t->id,
                    catalog_collections[s->collection].name, catalog_collections[t->collection].name,
                    r->derived, r->derived && r->holder == r->target, r->derived ? r->field : NULL,
-                   bool_of(holder->record, "explicit"), provenance_of(holder->record),
-                   text_of(holder->record, "basis"), r->label,
+                   bool_of(holder->record, "explicit"),
+                   r->provenance ? r->provenance : provenance_of(holder->record),
+                   r->provenance ? r->basis : text_of(holder->record, "basis"),
+                   r->certainty ? r->certainty : "stated", r->hedge, r->label,
                    r->derived ? (long long)-1 : holder->position);
     }
     return rc;

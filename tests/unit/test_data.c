@@ -22,7 +22,10 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "catalog.h"
 #include "model.h"
+#include "query.h"
+#include "store.h"
 
 static const char *const collections[] = {"actors", "layers",  "events", "organizations",
                                           "places", "threats", "claims", "relations"};
@@ -617,6 +620,7 @@ static const struct {
      true},
     {"c5-plus-1-dialogue-2020", "June last year", "2020-06-01", "2020-06-30", "month", true},
     {"lavrov-statement-2021-07-07", "July 7", "2021-07-07", "2021-07-07", "day", true},
+    {"central-asia-russia-joint-exercises", NULL, NULL, NULL, "unknown", false},
     {"russia-uzbekistan-tajikistan-drills-2021", "the first half of August", "2021-08-01",
      "2021-08-15", "part-of-month", true},
     {"putin-statement-blocking-threats", "recently", "2021-01-01", "2021-12-31", "year", true},
@@ -702,6 +706,291 @@ static void reference_year_is_2021(void **state)
                         "Hanyang University Asia-Pacific Research Center");
 }
 
+/* ------------------------------------------------------------------ provenance per fact */
+
+/*
+ * provenance=article keeps what the article names: a record the article
+ * names (explicit) is article as a whole, even when one of its fields is
+ * inferred (that field says so in field_provenance).
+ */
+static void named_records_are_article_records(void **state)
+{
+    struct fixture *f = *state;
+
+    for (size_t i = 0; i < COLLECTION_COUNT; i++) {
+        const cJSON *record;
+        cJSON_ArrayForEach(record, collection(f, collections[i]))
+        {
+            const cJSON *explicit = cJSON_GetObjectItemCaseSensitive(record, "explicit");
+            const char *provenance = string_field(record, "provenance");
+            if (cJSON_IsTrue(explicit) && strcmp(provenance, "article") != 0)
+                fail_msg("%s is named by the article but has provenance %s: provenance=article "
+                         "would drop it",
+                         string_field(record, "id"), provenance);
+        }
+    }
+    assert_string_equal(string_field(find_record(f, "actors", "vladimir-putin"), "provenance"),
+                        "article");
+    assert_string_equal(
+        string_field(find_record(f, "events", "c5-plus-1-dialogue-2020"), "provenance"), "article");
+}
+
+/* Every background or inferred fact anywhere in the model carries its basis. */
+static void walk_bases(const cJSON *node, const char *where, size_t *background)
+{
+    const cJSON *child;
+
+    if (cJSON_IsObject(node)) {
+        const char *provenance = string_field(node, "provenance");
+        if (provenance != NULL && strcmp(provenance, "article") != 0) {
+            const char *basis = string_field(node, "basis");
+            if (basis == NULL || basis[0] == '\0')
+                fail_msg("a %s fact in %s has no basis", provenance, where);
+            *background += strcmp(provenance, "background") == 0;
+        }
+    }
+    cJSON_ArrayForEach(child, node) walk_bases(child, where, background);
+}
+
+static void background_facts_have_a_basis(void **state)
+{
+    struct fixture *f = *state;
+    const cJSON *record;
+    size_t background = 0;
+    const cJSON *us = find_record(f, "actors", "united-states");
+    const cJSON *takeover = find_record(f, "events", "taliban-takeover-of-kabul");
+    const cJSON *tashkent = find_record(f, "places", "tashkent");
+
+    cJSON_ArrayForEach(record, f->model->root) walk_bases(record, record->string, &background);
+    /* the background lane: the takeover's day, US, Avaza, Tashkent, the publisher, ... */
+    assert_true(background >= 6);
+    assert_string_equal(
+        string_field(cJSON_GetObjectItemCaseSensitive(takeover, "background_date"), "start"),
+        "2021-08-15");
+    assert_string_equal(
+        string_field(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(us, "other_names"), 0),
+                     "name"),
+        "United States");
+    assert_string_equal(
+        string_field(cJSON_GetObjectItemCaseSensitive(tashkent, "capital_of"), "provenance"),
+        "background");
+    assert_string_equal(string_field(tashkent, "kind"), "city"); /* the article's, unchanged */
+}
+
+static bool has_field_note(const cJSON *record, const char *field, const char *value)
+{
+    const cJSON *note;
+
+    cJSON_ArrayForEach(note, cJSON_GetObjectItemCaseSensitive(record, "field_provenance"))
+    {
+        const char *v = string_field(note, "value");
+        if (strcmp(string_field(note, "field"), field) == 0 &&
+            (value == NULL ? v == NULL : (v != NULL && strcmp(v, value) == 0)))
+            return true;
+    }
+    return false;
+}
+
+/* The defects of issue 15, each fixed as docs/DATA-NOTES.md argues from the text. */
+static void second_reading_fixes(void **state)
+{
+    struct fixture *f = *state;
+    const cJSON *contact =
+        find_record(f, "events", "sco-afghanistan-contact-group-meeting-2021-07-14");
+    const cJSON *proposal = find_record(f, "events", "xi-jinping-proposal-sco-summit-2021");
+    const cJSON *etim = find_record(f, "threats", "threat-etim-attacks-on-china");
+    const cJSON *uavs = find_record(f, "claims", "claim-importance-of-uavs");
+    const cJSON *effects = find_record(f, "claims", "claim-preventive-effects");
+    const cJSON *layer = find_record(f, "layers", "layer-4-sco");
+    const cJSON *inferred = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(proposal, "date"), "inferred");
+    const cJSON *item;
+    size_t exercises = 0;
+
+    assert_string_equal(string_field(contact, "organization"), "sco");
+    assert_string_equal(string_field(proposal, "organization"), "sco");
+    assert_int_equal(cJSON_GetArraySize(inferred), 1); /* the year only */
+    assert_true(array_has_string(inferred, "year"));
+    assert_false(array_has_string(cJSON_GetObjectItemCaseSensitive(etim, "sources"), "taliban"));
+    assert_string_equal(string_field(uavs, "kind"), "recommendation");
+    assert_null(strstr(string_field(effects, "text"), "so far"));
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(layer, "goals"))
+    {
+        const char *text = string_field(item, "text");
+        if (strstr(text, "ETIM") || strstr(text, "narcotics") || strstr(text, "terrorism"))
+            assert_non_null(strstr(text, "Xi Jinping"));
+    }
+    cJSON_ArrayForEach(item, collection(f, "relations"))
+    {
+        if (strcmp(string_field(item, "source"), "vladimir-putin") == 0)
+            assert_false(strcmp(string_field(item, "target"), "afghan-refugees") == 0);
+        if (strcmp(string_field(item, "type"), "format_of") == 0)
+            assert_string_equal(string_field(item, "target"), "sco");
+    }
+    cJSON_ArrayForEach(item, collection(f, "events")) exercises +=
+        strcmp(string_field(item, "type"), "exercise") == 0;
+    assert_int_equal(exercises, 2);
+    for (int i = 0; i < 2; i++) {
+        const char *id = i ? "threat-narcotics-trafficking" : "threat-terrorism-from-afghanistan";
+        const cJSON *threat = find_record(f, "threats", id);
+        assert_true(array_has_string(cJSON_GetObjectItemCaseSensitive(threat, "targets"), "china"));
+        assert_true(has_field_note(threat, "targets", "china"));
+    }
+    assert_true(has_field_note(find_record(f, "actors", "vladimir-putin"), "country", NULL));
+    assert_string_equal(
+        string_field(
+            cJSON_GetObjectItemCaseSensitive(
+                find_record(f, "events", "taliban-statement-open-islamic-government"), "date"),
+            "after"),
+        "taliban-takeover-of-kabul");
+}
+
+/* ------------------------------------------------------------------ the model as served */
+
+static struct store *open_store(const struct fixture *f)
+{
+    struct store *store = NULL;
+    struct model_error err;
+
+    if (store_open(f->model, &store, &err) != 0)
+        fail_msg("store_open: %s", err.message);
+    return store;
+}
+
+/* The ids a store query of collection returns with one filter name=value. */
+static cJSON *select_ids(struct store *store, const char *collection, const char *name,
+                         const char *value)
+{
+    struct query q;
+    struct store_page page = {NULL, 0};
+    struct store_error error;
+
+    query_init(&q, catalog_find(collection));
+    q.limit = 0; /* every record, not a page */
+    assert_int_equal(query_add_filter(&q, name, value), 0);
+    assert_int_equal(store_select(store, &q, &page, &error), 0);
+    return page.records;
+}
+
+static bool page_has(const cJSON *records, const char *id)
+{
+    const cJSON *r;
+
+    cJSON_ArrayForEach(r, records) if (strcmp(string_field(r, "id"), id) == 0) return true;
+    return false;
+}
+
+/*
+ * provenance=article returns every record the article names (explicit), and
+ * background=false every record that is not background: a record with an
+ * article quote is never filtered out because one of its fields is not the
+ * article's.
+ */
+static void article_filters_keep_stated_records(void **state)
+{
+    struct fixture *f = *state;
+    struct store *store = open_store(f);
+
+    for (size_t i = 0; i < COLLECTION_COUNT; i++) {
+        cJSON *article = select_ids(store, collections[i], "provenance", "article");
+        cJSON *stated = select_ids(store, collections[i], "background", "false");
+        const cJSON *record;
+        cJSON_ArrayForEach(record, collection(f, collections[i]))
+        {
+            const char *id = string_field(record, "id");
+            bool named = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(record, "explicit"));
+            bool background = strcmp(string_field(record, "provenance"), "background") == 0;
+            if (named && !page_has(article, id))
+                fail_msg("%s %s is named by the article but provenance=article drops it",
+                         collections[i], id);
+            if (page_has(stated, id) == background)
+                fail_msg("%s %s: background=false %s it", collections[i], id,
+                         background ? "keeps" : "drops");
+        }
+        cJSON_Delete(article);
+        cJSON_Delete(stated);
+    }
+    store_free(store);
+}
+
+/*
+ * Edges the store derives keep what their source says: an edge derived from
+ * a claim has the claim's certainty and hedge; an edge derived from a field
+ * with a field_provenance note has the note's provenance and basis.
+ */
+static void derived_edges_keep_hedges_and_provenance(void **state)
+{
+    struct fixture *f = *state;
+    struct store *store = open_store(f);
+    const struct catalog_collection *relations = catalog_find("relations");
+    const cJSON *claim, *about;
+    size_t hedged = 0;
+    cJSON *edge = NULL;
+
+    cJSON_ArrayForEach(claim, collection(f, "claims"))
+    {
+        const char *hedge = string_field(claim, "hedge");
+        cJSON_ArrayForEach(about, cJSON_GetObjectItemCaseSensitive(claim, "about"))
+        {
+            char id[512];
+            snprintf(id, sizeof(id), "%s-about-%s", string_field(claim, "id"), about->valuestring);
+            assert_int_equal(store_get(store, relations, id, &edge), 0);
+            assert_string_equal(string_field(edge, "certainty"), string_field(claim, "certainty"));
+            if (hedge == NULL ? !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(edge, "hedge"))
+                              : string_field(edge, "hedge") == NULL ||
+                                    strcmp(string_field(edge, "hedge"), hedge) != 0)
+                fail_msg("%s drops the hedge of its claim", id);
+            hedged += hedge != NULL;
+            cJSON_Delete(edge);
+        }
+    }
+    assert_true(hedged > 0);
+    assert_int_equal(store_get(store, relations, "vladimir-putin-official-of-russia", &edge), 0);
+    assert_string_equal(string_field(edge, "provenance"), "inferred");
+    assert_non_null(string_field(edge, "basis"));
+    cJSON_Delete(edge);
+    assert_int_equal(
+        store_get(store, relations, "threat-narcotics-trafficking-threatens-china", &edge), 0);
+    assert_string_equal(string_field(edge, "provenance"), "inferred");
+    cJSON_Delete(edge);
+    assert_int_equal(
+        store_get(store, relations, "threat-narcotics-trafficking-threatens-russia", &edge), 0);
+    assert_string_equal(string_field(edge, "provenance"), "article");
+    cJSON_Delete(edge);
+    store_free(store);
+}
+
+/* The timeline orders by date.after: the Taliban's statements follow the takeover. */
+static void timeline_orders_by_lower_bounds(void **state)
+{
+    struct fixture *f = *state;
+    struct store *store = open_store(f);
+    struct query q;
+    struct store_page page = {NULL, 0};
+    struct store_error error;
+    const cJSON *r;
+    int takeover = -1, lavrov = -1, statement = -1, i = 0;
+
+    query_init(&q, catalog_find("events"));
+    q.limit = 0;
+    q.dated = QUERY_DATED_ONLY;
+    assert_int_equal(store_select(store, &q, &page, &error), 0);
+    cJSON_ArrayForEach(r, page.records)
+    {
+        const char *id = string_field(r, "id");
+        if (strcmp(id, "taliban-takeover-of-kabul") == 0)
+            takeover = i;
+        else if (strcmp(id, "lavrov-statement-2021-07-07") == 0)
+            lavrov = i;
+        else if (strcmp(id, "taliban-statement-open-islamic-government") == 0)
+            statement = i;
+        i++;
+    }
+    cJSON_Delete(page.records);
+    store_free(store);
+    assert_true(lavrov >= 0 && takeover > lavrov && statement > takeover);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -717,6 +1006,12 @@ int main(void)
         cmocka_unit_test(four_strategy_layers),
         cmocka_unit_test(every_event_has_its_exact_date),
         cmocka_unit_test(reference_year_is_2021),
+        cmocka_unit_test(named_records_are_article_records),
+        cmocka_unit_test(background_facts_have_a_basis),
+        cmocka_unit_test(second_reading_fixes),
+        cmocka_unit_test(article_filters_keep_stated_records),
+        cmocka_unit_test(derived_edges_keep_hedges_and_provenance),
+        cmocka_unit_test(timeline_orders_by_lower_bounds),
     };
 
     return cmocka_run_group_tests(tests, load_fixture, free_fixture);

@@ -278,6 +278,15 @@ static const struct broken_case broken_cases[] = {
      "line 206, column 19",
      "escaped NUL (\\u0000) in a string, which would cut the string there; expected text "
      "without NUL characters"},
+    /* a field note must name a field the record has (and an item it holds) */
+    {"field-note-missing-item", STRATA_EINVAL,
+     "tests/fixtures/broken/field-note-missing-item/model.json", "$.actors[2].field_provenance[0]",
+     "field_provenance is about \"kazakhstan\" of \"members\", which does not hold it; expected "
+     "an item of that array field (or no \"value\")"},
+    {"field-note-unknown-field", STRATA_EINVAL,
+     "tests/fixtures/broken/field-note-unknown-field/model.json", "$.actors[0].field_provenance[0]",
+     "field_provenance names \"capital\", which the record does not have; expected the name of "
+     "one of its fields"},
     {"impossible-day", STRATA_EINVAL, "tests/fixtures/broken/impossible-day/model.json",
      "$.events[2].date.end",
      "impossible date \"2021-09-31\": September 2021 has 30 days; expected a real calendar date "

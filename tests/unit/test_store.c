@@ -130,12 +130,15 @@ static void every_record_round_trips(void **state)
                     assert_int_equal(cJSON_GetArraySize(got), cJSON_GetArraySize(field));
                     continue;
                 }
-                if (strcmp(field->string, "date") == 0) {
-                    /* the date object gains the keys it lacked, as null */
+                if (cJSON_IsObject(field)) {
+                    /* an object (date, capital_of, ...) gains the keys it lacked, as null */
                     const cJSON *part;
                     cJSON_ArrayForEach(part, field) assert_true(
                         cJSON_Compare(cJSON_GetObjectItem(got, part->string), part, true));
-                    assert_int_equal(cJSON_GetArraySize(got), 6);
+                    cJSON_ArrayForEach(part, got) assert_true(
+                        cJSON_GetObjectItem(field, part->string) != NULL || cJSON_IsNull(part));
+                    if (strcmp(field->string, "date") == 0)
+                        assert_int_equal(cJSON_GetArraySize(got), 7);
                     continue;
                 }
                 if (!cJSON_Compare(got, field, true))
