@@ -281,7 +281,7 @@ static const struct broken_case broken_cases[] = {
     /* a field note must name a field the record has (and an item it holds) */
     {"field-note-missing-item", STRATA_EINVAL,
      "tests/fixtures/broken/field-note-missing-item/model.json", "$.actors[2].field_provenance[0]",
-     "field_provenance is about \"kazakhstan\" of \"members\", which does not hold it; expected "
+     "field_provenance is about \"awaza\" of \"members\", which does not hold it; expected "
      "an item of that array field (or no \"value\")"},
     {"field-note-unknown-field", STRATA_EINVAL,
      "tests/fixtures/broken/field-note-unknown-field/model.json", "$.actors[0].field_provenance[0]",

@@ -47,11 +47,12 @@ static void background_members_and_items_go(void **state)
 {
     (void)state;
     /* a flagged object becomes null (its key stays); flagged items leave their array */
-    strips_to("{\"id\": \"tashkent\", \"kind\": \"city\", \"capital_of\": {\"country\": \"uzbekistan\", "
-              "\"provenance\": \"background\", \"basis\": \"b\"}, \"coordinates\": {\"lat\": 1, "
-              "\"lon\": 2, \"provenance\": \"background\", \"basis\": \"c\"}}",
-              "{\"id\": \"tashkent\", \"kind\": \"city\", \"capital_of\": null, \"coordinates\": "
-              "null}");
+    strips_to(
+        "{\"id\": \"tashkent\", \"kind\": \"city\", \"capital_of\": {\"country\": \"uzbekistan\", "
+        "\"provenance\": \"background\", \"basis\": \"b\"}, \"coordinates\": {\"lat\": 1, "
+        "\"lon\": 2, \"provenance\": \"background\", \"basis\": \"c\"}}",
+        "{\"id\": \"tashkent\", \"kind\": \"city\", \"capital_of\": null, \"coordinates\": "
+        "null}");
     strips_to("{\"other_names\": [{\"name\": \"Avaza\", \"provenance\": \"background\", \"basis\": "
               "\"b\"}], \"aliases\": [\"Awaza\"], \"evidence\": [{\"start\": 1, \"end\": 2}]}",
               "{\"other_names\": [], \"aliases\": [\"Awaza\"], \"evidence\": [{\"start\": 1, "
