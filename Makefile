@@ -76,7 +76,6 @@ $(BUILD)/libstrata.a: $(LIB_OBJ)
 $(BUILD)/strata: $(BUILD)/obj/main.o $(BUILD)/libstrata.a
 	$(CC) $(ALL_CFLAGS) $(filter %.o %.a,$^) $(LIBS) -o $@
 
-# filter-out %.h: the .d files make headers prerequisites too; they are not inputs to cc
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libstrata.a | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(DEPFLAGS) -Itests $(ALL_CFLAGS) $(filter %.c %.o %.a,$^) $(LIBS) $(TEST_LIBS) -o $@
 
