@@ -114,8 +114,17 @@ struct store_search {
  * Ranked hits (best first, then collection, then id): {type, id, label,
  * href, score, snippet} and, for evidence, record {type, id, label, href},
  * start, end, paragraph and highlights [{start, end}] (code-point offsets in
- * the article of the matched terms). The score is FTS5's bm25 with the
- * label, aliases, summary and text columns weighted 10, 6, 3 and 1.
+ * the article of the matched terms); for a record, evidence [{id, start,
+ * end, paragraph}]: its spans that match too, in article order, or else its
+ * first span. The score is FTS5's bm25 with the label, aliases, summary and
+ * text columns weighted 10, 6, 3 and 1.
+ *
+ * Cost: one pass over the matches counts them and keeps the best offset +
+ * limit rows (a page deeper than 1000 rows takes two passes: the first
+ * finds where the page starts); snippets and highlights are made only for
+ * rows that enter the kept set, never by matching again per hit. The
+ * caller's budget (budget.h) bounds the pass: past it the statement stops
+ * and an error is returned.
  */
 int store_search(struct store *store, const struct store_search *s, cJSON **hits, long long *total,
                  struct store_error *error);

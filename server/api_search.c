@@ -2,9 +2,10 @@
  * api_search.c - GET /v1/search?q=: ranked full-text hits over every record
  * and evidence span (SQLite FTS5, bm25 with names weighing most), with
  * snippets and, for evidence, the span's and the matched terms' offsets.
- * A record hit carries `evidence`: the spans of that record that match q
- * too, or else its first span in article order, so that a client can
- * highlight every hit in the article without fetching its item.
+ * A record hit carries `evidence` (from the store's ranking pass): the
+ * spans of that record that match q too, or else its first span in article
+ * order, so that a client can highlight every hit in the article without
+ * fetching its item.
  */
 #include "api.h"
 
@@ -16,109 +17,6 @@
 #include "search_text.h"
 #include "search_plain.h"
 #include "store.h"
-
-/* {id, start, end, paragraph} of an evidence record, appended to list. */
-static int add_span(cJSON *list, const cJSON *span)
-{
-    static const char *const keys[] = {"id", "start", "end", "paragraph"};
-    cJSON *copy = cJSON_CreateObject();
-
-    if (!copy)
-        return STRATA_ENOMEM;
-    cJSON_AddItemToArray(list, copy);
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        cJSON *value = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(span, keys[i]), 1);
-        if (!value)
-            return STRATA_ENOMEM;
-        cJSON_AddItemToObject(copy, keys[i], value);
-    }
-    return 0;
-}
-
-/*
- * The spans supporting the records of hits[0..n) in article order, those
- * matching text when text is set; each span whose record's hit wants[] is
- * added to the hit's `evidence` (all of them with text, only the first
- * without).
- */
-static int spans_of(struct store *store, cJSON **hits, const bool *wants, size_t n,
-                    const char *text)
-{
-    const struct catalog_collection *evidence = catalog_find("evidence");
-    struct store_error error = {{0}};
-    struct store_page page = {NULL, 0};
-    struct query *q = calloc(1, sizeof(*q));
-    const cJSON *span;
-    int rc;
-
-    if (!q)
-        return STRATA_ENOMEM;
-    query_init(q, evidence);
-    q->limit = 0; /* every span */
-    q->text = text;
-    q->filter_count = 1;
-    q->filters[0].filter = catalog_filter_find(evidence, "record");
-    for (size_t i = 0; i < n; i++)
-        if (wants[i])
-            q->filters[0].values[q->filters[0].value_count++] =
-                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(hits[i], "id"));
-    rc = q->filters[0].value_count ? store_select(store, q, &page, &error) : 0;
-    cJSON_ArrayForEach(span, page.records)
-    {
-        const char *record = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(span, "record"));
-        for (size_t i = 0; i < n && !rc; i++) {
-            cJSON *list = cJSON_GetObjectItemCaseSensitive(hits[i], "evidence");
-            const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(hits[i], "id"));
-            if (!wants[i] || !record || strcmp(record, id) != 0 ||
-                (!text && cJSON_GetArraySize(list) > 0))
-                continue;
-            rc = add_span(list, span);
-        }
-    }
-    cJSON_Delete(page.records);
-    query_release(q);
-    free(q);
-    return rc;
-}
-
-/* Give the record hits of hits[0..n) their `evidence` (matching spans, or the first). */
-static int evidence_of_batch(struct store *store, cJSON **hits, size_t n, const char *text)
-{
-    bool wants[QUERY_MAX_VALUES] = {false};
-    int rc;
-
-    for (size_t i = 0; i < n; i++)
-        wants[i] = true;
-    rc = spans_of(store, hits, wants, n, text);
-    for (size_t i = 0; i < n && !rc; i++)
-        wants[i] = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(hits[i], "evidence")) == 0;
-    return rc ? rc : spans_of(store, hits, wants, n, NULL);
-}
-
-/* `evidence` for every record hit, QUERY_MAX_VALUES records per store query. */
-static int add_evidence(struct store *store, cJSON *hits, const char *text)
-{
-    cJSON *batch[QUERY_MAX_VALUES], *hit;
-    size_t n = 0;
-    int rc = 0;
-
-    cJSON_ArrayForEach(hit, hits)
-    {
-        const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(hit, "type"));
-        if (!type || strcmp(type, "evidence") == 0)
-            continue;
-        if (!cJSON_AddArrayToObject(hit, "evidence"))
-            return STRATA_ENOMEM;
-        batch[n++] = hit;
-        if (n == QUERY_MAX_VALUES) {
-            rc = evidence_of_batch(store, batch, n, text);
-            if (rc)
-                return rc;
-            n = 0;
-        }
-    }
-    return n ? evidence_of_batch(store, batch, n, text) : rc;
-}
 
 void api_search(const struct request *req, struct response *res)
 {
@@ -219,12 +117,6 @@ void api_search(const struct request *req, struct response *res)
     rc = store_search(api_store(req), &s, &hits, &total, &error);
     if (rc) {
         api_store_problem(res, rc, &error, typed);
-        goto done;
-    }
-    rc = add_evidence(api_store(req), hits, s.text);
-    if (rc) {
-        cJSON_Delete(hits);
-        api_fail(res, rc, "reading the evidence of the hits");
         goto done;
     }
     body = cJSON_CreateObject();

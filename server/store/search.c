@@ -94,38 +94,174 @@ static int rank_data(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_
 }
 
 /*
- * strata_rank(fts, weight...): FTS5's bm25() to the last digit (k1 1.2,
+ * The score of the current row: FTS5's bm25() to the last digit (k1 1.2,
  * b 0.75, the same IDF and average length), but a row's length comes from
- * the store's arrays instead of a lookup in fts_docsize per match.
+ * the store's arrays instead of a lookup in fts_docsize per match. The
+ * column weights are weights[0..count).
  */
-static void strata_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-                        int argc, sqlite3_value **argv)
+static int rank_score(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_value **weights,
+                      int count, double *out)
 {
     const double k1 = 1.2, b = 0.75;
     const struct store *store = api->xUserData(fts);
     struct rank_data *p = NULL;
     double score = 0.0, length;
-    int rc = rank_data(api, fts, &p), count = 0;
+    int rc = rank_data(api, fts, &p), instances = 0;
 
     if (rc == SQLITE_OK) {
         memset(p->frequency, 0, sizeof(double) * (size_t)p->phrases);
-        rc = api->xInstCount(fts, &count);
+        rc = api->xInstCount(fts, &instances);
     }
-    for (int i = 0; rc == SQLITE_OK && i < count; i++) {
+    for (int i = 0; rc == SQLITE_OK && i < instances; i++) {
         int phrase, column, offset;
         rc = api->xInst(fts, i, &phrase, &column, &offset);
         if (rc == SQLITE_OK)
-            p->frequency[phrase] += argc > column ? sqlite3_value_double(argv[column]) : 1.0;
+            p->frequency[phrase] += count > column ? sqlite3_value_double(weights[column]) : 1.0;
     }
-    if (rc != SQLITE_OK) {
-        sqlite3_result_error_code(ctx, rc);
-        return;
-    }
+    if (rc != SQLITE_OK)
+        return rc;
     length = (double)row_value(store, store->record_tokens, store->span_tokens, api->xRowid(fts));
     for (int i = 0; i < p->phrases; i++)
         score += p->idf[i] * (p->frequency[i] * (k1 + 1.0)) /
                  (p->frequency[i] + k1 * (1 - b + b * length / p->average));
-    sqlite3_result_double(ctx, -1.0 * score);
+    *out = -1.0 * score;
+    return SQLITE_OK;
+}
+
+/* strata_rank(fts, weight...): rank_score as an SQL value (ORDER BY strata_rank(...)). */
+static void strata_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                        int argc, sqlite3_value **argv)
+{
+    double score = 0.0;
+    int rc = rank_score(api, fts, argv, argc, &score);
+
+    if (rc != SQLITE_OK)
+        sqlite3_result_error_code(ctx, rc);
+    else
+        sqlite3_result_double(ctx, score);
+}
+
+/* ------------------------------------------------------------------ */
+/* one ranking pass: count, keep the best rows, snippets only for them */
+
+/* A ranked row: its place in the answer is (score, order), best first. */
+struct ranked {
+    double score; /* strata_rank: lower is better */
+    uint32_t order;
+    sqlite3_int64 rowid;
+    char *snippet, *marks; /* for the rows kept with text (malloc'd), else NULL */
+};
+
+/* Is a better than b (earlier in the answer)? */
+static bool ranked_before(const struct ranked *a, const struct ranked *b)
+{
+    return a->score < b->score || (a->score == b->score && a->order < b->order);
+}
+
+/*
+ * What strata_collect() fills while one statement steps over every match
+ * (bound as a pointer of type "strata_collector"). The heap keeps the
+ * `capacity` best rows seen, the worst on top; a row worse than the heap's
+ * worst (or, with a floor, not worse than the floor) is only counted.
+ * `candidate` is the row being stepped when it will enter the heap: the
+ * caller reads that row's snippet columns and pushes it. Matching evidence
+ * spans (FTS rows with a span part) are listed in rowid order for the
+ * `evidence` of record hits.
+ */
+struct collector {
+    const struct catalog_collection *const *types; /* hits: rows of these; NULL: all */
+    size_t type_count;
+    struct ranked *heap;
+    size_t count, capacity, allocated;
+    bool has_floor;
+    struct ranked floor;
+    bool want_text;
+    sqlite3_int64 hits; /* matching rows that are hits (the total) */
+    struct ranked candidate;
+    sqlite3_int64 *spans; /* matching span rows, ascending */
+    size_t span_count, span_allocated;
+    bool failed; /* out of memory */
+};
+
+/* Is FTS row rowid a hit of the search (its collection asked for)? */
+static bool collector_wants(const struct collector *c, sqlite3_int64 rowid)
+{
+    size_t collection = (size_t)(rowid >> FTS_COLLECTION_SHIFT);
+    bool span = (rowid & FTS_PART_MASK) != 0;
+
+    if (!c->types || c->type_count == 0)
+        return true;
+    for (size_t i = 0; i < c->type_count; i++) {
+        bool evidence = strcmp(c->types[i]->name, "evidence") == 0;
+        if (span ? evidence : (!evidence && catalog_index(c->types[i]) == collection))
+            return true;
+    }
+    return false;
+}
+
+static void span_note(struct collector *c, sqlite3_int64 rowid)
+{
+    if (c->span_count == c->span_allocated) {
+        size_t n = c->span_allocated ? c->span_allocated * 2 : 256;
+        sqlite3_int64 *grown = malloc(n * sizeof(*grown));
+        if (!grown) {
+            c->failed = true;
+            return;
+        }
+        if (c->span_count)
+            memcpy(grown, c->spans, c->span_count * sizeof(*grown));
+        free(c->spans);
+        c->spans = grown;
+        c->span_allocated = n;
+    }
+    c->spans[c->span_count++] = rowid;
+}
+
+/*
+ * strata_collect(fts, collector, weight...): score the row (as strata_rank,
+ * which it returns), count it, and make it the candidate when it belongs
+ * in the heap.
+ */
+static void strata_collect(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                           int argc, sqlite3_value **argv)
+{
+    struct collector *c = argc > 0 ? sqlite3_value_pointer(argv[0], "strata_collector") : NULL;
+    const struct store *store = api->xUserData(fts);
+    struct ranked row = {0.0, 0, api->xRowid(fts), NULL, NULL};
+    int rc;
+
+    if (!c) {
+        sqlite3_result_error(ctx, "strata_collect: no collector", -1);
+        return;
+    }
+    c->candidate.rowid = -1;
+    if (row.rowid & FTS_PART_MASK)
+        span_note(c, row.rowid);
+    if (!collector_wants(c, row.rowid)) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    rc = rank_score(api, fts, argv + 1, argc - 1, &row.score);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    c->hits++;
+    row.order = row_value(store, store->record_order, store->span_order, row.rowid);
+    if ((!c->has_floor || ranked_before(&c->floor, &row)) &&
+        (c->count < c->capacity || ranked_before(&row, &c->heap[0])))
+        c->candidate = row;
+    sqlite3_result_double(ctx, row.score);
+}
+
+/* strata_kept(collector, rowid): is this row the candidate, with its text wanted? */
+static void strata_kept(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct collector *c = sqlite3_value_pointer(argv[0], "strata_collector");
+
+    (void)argc;
+    sqlite3_result_int(ctx, c && c->want_text && c->candidate.rowid >= 0 &&
+                                c->candidate.rowid == sqlite3_value_int64(argv[1]));
 }
 
 int rank_register(struct store *store, sqlite3 *db)
@@ -138,10 +274,13 @@ int rank_register(struct store *store, sqlite3 *db)
     sqlite3_bind_pointer(stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
     sqlite3_step(stmt);
     sqlite3_finalize(stmt);
-    if (!api || api->xCreateFunction(api, "strata_rank", store, strata_rank, NULL) != SQLITE_OK)
+    if (!api || api->xCreateFunction(api, "strata_rank", store, strata_rank, NULL) != SQLITE_OK ||
+        api->xCreateFunction(api, "strata_collect", store, strata_collect, NULL) != SQLITE_OK)
         return STRATA_ESTORE;
     if (sqlite3_create_function_v2(db, "strata_order", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, store,
-                                   strata_order, NULL, NULL, NULL) != SQLITE_OK)
+                                   strata_order, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(db, "strata_kept", 2, SQLITE_UTF8, NULL, strata_kept, NULL, NULL,
+                                   NULL) != SQLITE_OK)
         return STRATA_ESTORE;
     return 0;
 }
@@ -171,78 +310,330 @@ static cJSON *highlight_spans(const char *marked, long long base)
 }
 
 /*
- * ` AND (...)` keeping the FTS rows of some collections: a record
- * collection's own rows lie in its rowid range with no span part; evidence
- * rows are those with a span part.
+ * ` AND (...)` keeping the FTS rows a search with types needs: a record
+ * collection's rows (its records and their spans, for the hits' `evidence`)
+ * lie in its rowid range; evidence rows are those with a span part. Which
+ * of them are hits is collector_wants()'s call.
  */
 static void append_search_types(struct buf *sql, const struct store_search *s)
 {
     if (!s->types || s->type_count == 0)
         return;
-    if (s->type_count == 1 && strcmp(s->types[0]->name, "evidence") != 0) {
-        /* a plain rowid range: FTS5 skips the other collections itself */
-        long long lo = (long long)catalog_index(s->types[0]) << FTS_COLLECTION_SHIFT;
-        buf_printf(sql, " AND fts.rowid BETWEEN %lld AND %lld AND (fts.rowid & %lld) = 0", lo,
-                   lo + (1LL << FTS_COLLECTION_SHIFT) - 1, FTS_PART_MASK);
-        return;
-    }
     buf_puts(sql, " AND (0");
     for (size_t i = 0; i < s->type_count; i++) {
         long long lo = (long long)catalog_index(s->types[i]) << FTS_COLLECTION_SHIFT;
         if (strcmp(s->types[i]->name, "evidence") == 0)
             buf_printf(sql, " OR (fts.rowid & %lld) != 0", FTS_PART_MASK);
         else
-            buf_printf(sql, " OR (fts.rowid BETWEEN %lld AND %lld AND (fts.rowid & %lld) = 0)", lo,
-                       lo + (1LL << FTS_COLLECTION_SHIFT) - 1, FTS_PART_MASK);
+            buf_printf(sql, " OR fts.rowid BETWEEN %lld AND %lld", lo,
+                       lo + (1LL << FTS_COLLECTION_SHIFT) - 1);
     }
     buf_putc(sql, ')');
 }
 
-/* The hit of FTS row rowid with score: who it is, its snippet, for evidence where. */
-static int search_hit(struct slot *slot, const char *text, long long rowid, double score,
+static void ranked_release(struct ranked *r)
+{
+    free(r->snippet);
+    free(r->marks);
+    r->snippet = r->marks = NULL;
+}
+
+static void heap_swap(struct ranked *heap, size_t a, size_t b)
+{
+    struct ranked t = heap[a];
+    heap[a] = heap[b];
+    heap[b] = t;
+}
+
+/* The worst row on top: every parent is worse than its children. */
+static void heap_sift_down(struct collector *c, size_t i)
+{
+    for (;;) {
+        size_t worst = i, l = 2 * i + 1, r = l + 1;
+        if (l < c->count && ranked_before(&c->heap[worst], &c->heap[l]))
+            worst = l;
+        if (r < c->count && ranked_before(&c->heap[worst], &c->heap[r]))
+            worst = r;
+        if (worst == i)
+            return;
+        heap_swap(c->heap, i, worst);
+        i = worst;
+    }
+}
+
+/* Keep row (its strings now the heap's), dropping the worst when the heap is full. */
+static int heap_push(struct collector *c, struct ranked *row)
+{
+    size_t i;
+
+    if (c->count == c->capacity) {
+        ranked_release(&c->heap[0]);
+        c->heap[0] = *row;
+        heap_sift_down(c, 0);
+        return 0;
+    }
+    if (c->count == c->allocated) {
+        size_t n = c->allocated ? c->allocated * 2 : 64;
+        struct ranked *grown;
+        n = n < c->capacity ? n : c->capacity;
+        grown = malloc(n * sizeof(*grown));
+        if (!grown) {
+            ranked_release(row);
+            return STRATA_ENOMEM;
+        }
+        if (c->count)
+            memcpy(grown, c->heap, c->count * sizeof(*grown));
+        free(c->heap);
+        c->heap = grown;
+        c->allocated = n;
+    }
+    i = c->count++;
+    c->heap[i] = *row;
+    while (i > 0 && ranked_before(&c->heap[(i - 1) / 2], &c->heap[i])) {
+        heap_swap(c->heap, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+    return 0;
+}
+
+static void collector_reset(struct collector *c, size_t capacity, bool want_text)
+{
+    for (size_t i = 0; i < c->count; i++)
+        ranked_release(&c->heap[i]);
+    c->count = 0;
+    c->capacity = capacity;
+    c->want_text = want_text;
+    c->hits = 0;
+    c->span_count = 0;
+    c->candidate.rowid = -1;
+}
+
+static void collector_release(struct collector *c)
+{
+    collector_reset(c, 0, false);
+    free(c->heap);
+    free(c->spans);
+}
+
+static int ranked_compare(const void *pa, const void *pb)
+{
+    const struct ranked *a = pa, *b = pb;
+    return ranked_before(a, b) ? -1 : ranked_before(b, a) ? 1 : 0;
+}
+
+static char *copy_column(sqlite3_stmt *stmt, int column, bool *failed)
+{
+    const unsigned char *text = sqlite3_column_text(stmt, column);
+    char *copy;
+
+    if (!text)
+        return NULL;
+    copy = strdup((const char *)text);
+    *failed = *failed || !copy;
+    return copy;
+}
+
+/*
+ * One pass over every match of the search (where: its WHERE clause): count
+ * the hits into c and keep the best c->capacity of them (with their snippet
+ * and highlighted quote when c->want_text). FTS5 expands the expression
+ * once, and snippet()/highlight() run only for rows entering the heap.
+ */
+static int rank_pass(struct slot *slot, const char *where, const char *text, struct collector *c,
+                     struct store_error *error)
+{
+    struct buf sql;
+    sqlite3_stmt *stmt = NULL;
+    int rc, step;
+
+    buf_init(&sql, 0);
+    buf_printf(&sql,
+               "SELECT rowid, strata_collect(fts, ?2, 10.0, 6.0, 3.0, 1.0), CASE WHEN "
+               "strata_kept(?2, rowid) THEN snippet(fts, -1, '<mark>', '</mark>', '\xe2\x80\xa6', "
+               "16) END, CASE WHEN strata_kept(?2, rowid) AND (rowid & %lld) != 0 THEN "
+               "highlight(fts, 3, char(1), char(2)) END FROM fts%s",
+               FTS_PART_MASK, where);
+    rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), NULL, &stmt, error);
+    buf_release(&sql);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+    sqlite3_bind_pointer(stmt, 2, c, "strata_collector", NULL);
+    while (!rc && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct ranked row;
+        bool failed = c->failed;
+        if (c->candidate.rowid < 0 || c->candidate.rowid != sqlite3_column_int64(stmt, 0))
+            continue;
+        row = c->candidate;
+        if (c->want_text) {
+            row.snippet = copy_column(stmt, 2, &failed);
+            row.marks = copy_column(stmt, 3, &failed);
+        }
+        rc = failed ? STRATA_ENOMEM : heap_push(c, &row);
+        if (failed)
+            ranked_release(&row);
+    }
+    if (!rc && c->failed)
+        rc = STRATA_ENOMEM;
+    if (!rc && step != SQLITE_DONE)
+        rc = step_error(slot, step, true, error);
+    statement_done(stmt);
+    return rc;
+}
+
+/* Pages that start this deep take one pass with text for every row kept (cheap), deeper two. */
+#define SEARCH_ONE_PASS_ROWS 1000
+
+/*
+ * The ranked rows of page [offset, offset + limit) into c->heap[0..count),
+ * best first, and the number of hits into *total.
+ */
+static int rank_page(struct slot *slot, const char *where, const struct store_search *s,
+                     struct collector *c, long long *total, struct store_error *error)
+{
+    int rc;
+
+    if (s->offset + s->limit <= SEARCH_ONE_PASS_ROWS) {
+        collector_reset(c, s->offset + s->limit, true);
+        rc = rank_pass(slot, where, s->text, c, error);
+    } else {
+        /* the offset-th best row is the floor of the page: then the page with text */
+        collector_reset(c, s->offset, false);
+        rc = rank_pass(slot, where, s->text, c, error);
+        if (!rc && c->count < s->offset) {
+            *total = c->hits;
+            collector_reset(c, s->limit, false);
+            return 0;
+        }
+        if (!rc) {
+            c->floor = c->heap[0];
+            c->has_floor = true;
+            collector_reset(c, s->limit, true);
+            rc = rank_pass(slot, where, s->text, c, error);
+        }
+    }
+    if (rc)
+        return rc;
+    *total = c->hits;
+    qsort(c->heap, c->count, sizeof(*c->heap), ranked_compare);
+    if (!c->has_floor) { /* one pass: drop the rows before the page */
+        size_t skip = s->offset < c->count ? s->offset : c->count;
+        for (size_t i = 0; i < skip; i++)
+            ranked_release(&c->heap[i]);
+        memmove(c->heap, c->heap + skip, (c->count - skip) * sizeof(*c->heap));
+        c->count -= skip;
+    }
+    return 0;
+}
+
+/* {id, start, end, paragraph} of the evidence row of stmt, appended to list. */
+static int add_span(cJSON *list, sqlite3_stmt *stmt)
+{
+    cJSON *span = cJSON_CreateObject();
+
+    if (!span)
+        return STRATA_ENOMEM;
+    cJSON_AddItemToArray(list, span);
+    cJSON_AddStringToObject(span, "id", column_text(stmt, 0));
+    cJSON_AddNumberToObject(span, "start", (double)sqlite3_column_int64(stmt, 1));
+    cJSON_AddNumberToObject(span, "end", (double)sqlite3_column_int64(stmt, 2));
+    cJSON_AddNumberToObject(span, "paragraph", (double)sqlite3_column_int64(stmt, 3));
+    return 0;
+}
+
+/* The first of c->spans at or after rowid (binary search). */
+static size_t spans_from(const struct collector *c, sqlite3_int64 rowid)
+{
+    size_t lo = 0, hi = c->span_count;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->spans[mid] < rowid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/*
+ * `evidence` of a record hit (FTS row rowid, record id): its spans that
+ * match too, from the ranking pass, in article order; else its first span.
+ */
+static int record_evidence(struct slot *slot, const struct collector *c, sqlite3_int64 rowid,
+                           const char *id, cJSON *hit)
+{
+    cJSON *list = cJSON_AddArrayToObject(hit, "evidence");
+    sqlite3_stmt *stmt = NULL;
+    int rc = list ? 0 : STRATA_ENOMEM;
+
+    for (size_t i = spans_from(c, rowid + 1);
+         !rc && i < c->span_count && c->spans[i] <= (rowid | FTS_PART_MASK); i++) {
+        rc = slot_prepare(slot,
+                          "SELECT id, span_start, span_end, paragraph FROM evidence WHERE rowid = "
+                          "?1",
+                          &stmt);
+        if (rc)
+            break;
+        sqlite3_bind_int64(stmt, 1, c->spans[i] & FTS_PART_MASK);
+        rc = sqlite3_step(stmt) == SQLITE_ROW ? add_span(list, stmt) : STRATA_ESTORE;
+        statement_done(stmt);
+    }
+    if (rc || cJSON_GetArraySize(list) > 0)
+        return rc;
+    rc = slot_prepare(slot,
+                      "SELECT id, span_start, span_end, paragraph FROM evidence WHERE record_id = "
+                      "?1 ORDER BY rowid LIMIT 1",
+                      &stmt);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        rc = add_span(list, stmt);
+    statement_done(stmt);
+    return rc;
+}
+
+/* The hit of ranked row r: who it is, its snippet, for evidence where, for a record its spans. */
+static int search_hit(struct slot *slot, const struct collector *c, const struct ranked *r,
                       cJSON **out)
 {
-    const struct catalog_collection *c =
+    long long rowid = r->rowid;
+    const struct catalog_collection *coll =
         (size_t)(rowid >> FTS_COLLECTION_SHIFT) < catalog_collection_count
             ? &catalog_collections[rowid >> FTS_COLLECTION_SHIFT]
             : NULL;
     long long rank = (rowid >> FTS_RANK_SHIFT) & FTS_PART_MASK, span = rowid & FTS_PART_MASK;
-    sqlite3_stmt *stmt = NULL, *record = NULL, *marks = NULL;
+    double score = round(-r->score * 1e6) / 1e6;
+    sqlite3_stmt *stmt = NULL, *record = NULL;
     cJSON *hit = cJSON_CreateObject();
     char href[1024];
     struct buf label;
     int rc = STRATA_ESTORE;
 
     buf_init(&label, 0);
-    if (!hit || !c)
+    if (!hit || !coll || !r->snippet)
         goto done;
     /* the record itself, or the record of the span */
     if (slot_prepare(slot, "SELECT id, label FROM records WHERE type = ?1 AND rank = ?2",
                      &record) != 0)
         goto done;
-    sqlite3_bind_text(record, 1, c->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(record, 1, coll->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(record, 2, rank);
     if (sqlite3_step(record) != SQLITE_ROW)
         goto done;
-    if (slot_prepare(slot,
-                     "SELECT snippet(fts, -1, '<mark>', '</mark>', '\xe2\x80\xa6', 16), "
-                     "highlight(fts, 3, char(1), char(2)) FROM fts WHERE fts MATCH ?1 AND "
-                     "rowid = ?2",
-                     &marks) != 0)
-        goto done;
-    sqlite3_bind_text(marks, 1, text, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(marks, 2, rowid);
-    if (sqlite3_step(marks) != SQLITE_ROW)
-        goto done;
     if (span == 0) {
         const char *id = column_text(record, 0);
-        snprintf(href, sizeof(href), "/v1/%s/%s", c->name, id);
-        cJSON_AddStringToObject(hit, "type", c->name);
+        snprintf(href, sizeof(href), "/v1/%s/%s", coll->name, id);
+        cJSON_AddStringToObject(hit, "type", coll->name);
         cJSON_AddStringToObject(hit, "id", id);
         cJSON_AddStringToObject(hit, "label", column_text(record, 1));
         cJSON_AddStringToObject(hit, "href", href);
         cJSON_AddNumberToObject(hit, "score", score);
-        cJSON_AddStringToObject(hit, "snippet", column_text(marks, 0));
+        cJSON_AddStringToObject(hit, "snippet", r->snippet);
+        rc = record_evidence(slot, c, rowid, id, hit);
+        if (rc)
+            goto done;
     } else {
         cJSON *owner;
         long long start;
@@ -262,23 +653,22 @@ static int search_hit(struct slot *slot, const char *text, long long rowid, doub
         cJSON_AddStringToObject(hit, "label", buf_str(&label));
         cJSON_AddStringToObject(hit, "href", href);
         cJSON_AddNumberToObject(hit, "score", score);
-        cJSON_AddStringToObject(hit, "snippet", column_text(marks, 0));
+        cJSON_AddStringToObject(hit, "snippet", r->snippet);
         owner = cJSON_AddObjectToObject(hit, "record");
-        snprintf(href, sizeof(href), "/v1/%s/%s", c->name, column_text(record, 0));
-        cJSON_AddStringToObject(owner, "type", c->name);
+        snprintf(href, sizeof(href), "/v1/%s/%s", coll->name, column_text(record, 0));
+        cJSON_AddStringToObject(owner, "type", coll->name);
         cJSON_AddStringToObject(owner, "id", column_text(record, 0));
         cJSON_AddStringToObject(owner, "label", column_text(record, 1));
         cJSON_AddStringToObject(owner, "href", href);
         cJSON_AddNumberToObject(hit, "start", (double)start);
         cJSON_AddNumberToObject(hit, "end", (double)sqlite3_column_int64(stmt, 2));
         cJSON_AddNumberToObject(hit, "paragraph", (double)sqlite3_column_int64(stmt, 3));
-        cJSON_AddItemToObject(hit, "highlights", highlight_spans(column_text(marks, 1), start));
+        cJSON_AddItemToObject(hit, "highlights", highlight_spans(r->marks, start));
     }
     rc = label.failed ? STRATA_ENOMEM : 0;
 done:
     statement_done(stmt);
     statement_done(record);
-    statement_done(marks);
     buf_release(&label);
     if (rc) {
         cJSON_Delete(hit);
@@ -291,18 +681,18 @@ done:
 int store_search(struct store *store, const struct store_search *s, cJSON **hits, long long *total,
                  struct store_error *error)
 {
-    struct buf where, sql;
+    struct collector c;
+    struct buf where;
     struct slot spare, *slot = NULL;
-    sqlite3_stmt *stmt = NULL;
-    struct rowids rows = {NULL, 0, 0};
-    double *scores = NULL;
     cJSON *list = NULL;
-    int rc, step;
+    int rc;
 
-    if (!store || !s || !s->text || !hits || !total)
+    if (!store || !s || !s->text || !hits || !total || s->limit == 0)
         return STRATA_EINVAL;
+    memset(&c, 0, sizeof(c));
+    c.types = s->types;
+    c.type_count = s->type_count;
     buf_init(&where, 0);
-    buf_init(&sql, 0);
     buf_puts(&where, " WHERE fts MATCH ?1");
     append_search_types(&where, s);
     list = cJSON_CreateArray();
@@ -313,63 +703,19 @@ int store_search(struct store *store, const struct store_search *s, cJSON **hits
         if (rc)
             error_from(error, NULL);
     }
-    if (rc)
-        goto done;
-    buf_printf(&sql, "SELECT count(*) FROM fts%s", buf_str(&where));
-    rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), NULL, &stmt, error);
-    if (rc)
-        goto done;
-    sqlite3_bind_text(stmt, 1, s->text, -1, SQLITE_STATIC);
-    step = sqlite3_step(stmt);
-    if (step != SQLITE_ROW) {
-        rc = step_error(slot, step, true, error);
-        goto done;
-    }
-    *total = sqlite3_column_int64(stmt, 0);
-    statement_done(stmt);
-    stmt = NULL;
-    if (*total == 0 || (long long)s->offset >= *total)
-        goto done;
-
-    /* rank every match (strata_rank reads no text), then build the page's hits */
-    buf_reset(&sql);
-    buf_printf(
-        &sql,
-        "SELECT rowid, strata_rank(fts, 10.0, 6.0, 3.0, 1.0) AS score FROM fts%s ORDER BY score, "
-        "strata_order(rowid) LIMIT ?2 OFFSET ?3",
-        buf_str(&where));
-    scores = malloc((s->limit + 1) * sizeof(*scores));
-    rc = (sql.failed || !scores) ? STRATA_ENOMEM
-                                 : prepare_bound(slot, buf_str(&sql), NULL, &stmt, error);
-    if (rc)
-        goto done;
-    sqlite3_bind_text(stmt, 1, s->text, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, (long long)s->limit);
-    sqlite3_bind_int64(stmt, 3, (long long)s->offset);
-    while (!rc && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (rows.count < s->limit)
-            scores[rows.count] = round(-sqlite3_column_double(stmt, 1) * 1e6) / 1e6;
-        rc = rowids_add(&rows, sqlite3_column_int64(stmt, 0));
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = step_error(slot, step, true, error);
-    statement_done(stmt);
-    stmt = NULL;
-    for (size_t i = 0; i < rows.count && !rc; i++) {
+    if (!rc)
+        rc = rank_page(slot, buf_str(&where), s, &c, total, error);
+    for (size_t i = 0; i < c.count && !rc; i++) {
         cJSON *hit;
-        rc = search_hit(slot, s->text, rows.items[i], scores[i], &hit);
+        rc = search_hit(slot, &c, &c.heap[i], &hit);
         if (!rc)
             cJSON_AddItemToArray(list, hit);
         else
             error_from(error, slot->db);
     }
-done:
-    statement_done(stmt);
     slot_release(store, slot);
-    buf_release(&sql);
     buf_release(&where);
-    free(rows.items);
-    free(scores);
+    collector_release(&c);
     if (rc) {
         cJSON_Delete(list);
         return rc;
