@@ -141,6 +141,8 @@ TEST_SUITES :=
 -include tests/fuzz/fuzz.mk
 -include tests/e2e/e2e.mk
 -include bench/bench.mk
+-include tests/coverage/coverage.mk
+-include tests/mutants/mutants.mk
 
 test: deps style test-unit test-http test-asan $(TEST_SUITES)
 	@echo "make test: all suites passed"

@@ -1,0 +1,25 @@
+# tests/coverage/coverage.mk - line and branch coverage of server/ (included by the Makefile).
+#
+#   make coverage   build everything with gcov instrumentation in $(BUILD)/coverage, run
+#                   test-unit and test-http there (the daemon writes its counters when it
+#                   exits), then print the summary and write the HTML report to
+#                   $(BUILD)/coverage/html/index.html (gcovr from Debian, installed if missing)
+#
+# Not part of `make test`: it rebuilds everything without optimisation.
+
+COVERAGE_DIR := $(BUILD)/coverage
+
+.PHONY: coverage coverage-deps
+
+coverage-deps:
+	@command -v gcovr >/dev/null 2>&1 || $(MAKE) --no-print-directory deps DEB_PKGS=gcovr
+
+coverage: deps-check coverage-deps
+	@find $(COVERAGE_DIR) -name '*.gcda' -delete 2>/dev/null || true
+	@$(MAKE) --no-print-directory BUILD=$(COVERAGE_DIR) CFLAGS="-O0 -g --coverage" test-unit test-http
+	@mkdir -p $(COVERAGE_DIR)/html
+	gcovr --root $(CURDIR) --object-directory $(COVERAGE_DIR) --filter 'server/' \
+	  --exclude 'server/model_schema.c' \
+	  --html-details $(COVERAGE_DIR)/html/index.html --print-summary \
+	  --txt $(COVERAGE_DIR)/summary.txt
+	@echo "coverage: $(COVERAGE_DIR)/html/index.html, per file in $(COVERAGE_DIR)/summary.txt"
