@@ -118,6 +118,66 @@ static void collections_default_order_and_envelope(void **state)
     expect_ids("/v1/relations?derived=false", "us-cooperates-five,xi-proposed-joint-efforts");
 }
 
+/*
+ * GET target (sorted by field, descending or not) and check the order: the
+ * field's values in that direction, the id ascending among equal values (the
+ * documented tie-break, in both directions); returns how many ties it saw.
+ */
+static int expect_sorted(const char *target, const char *field, bool descending)
+{
+    cJSON *doc = client_get_json(&daemon_, target, 200);
+    const cJSON *data = cJSON_GetObjectItem(doc, "data"), *prev = NULL, *item;
+    int ties = 0;
+
+    cJSON_ArrayForEach(item, data)
+    {
+        if (prev) {
+            const char *a = cJSON_GetObjectItem(prev, field)->valuestring;
+            const char *b = cJSON_GetObjectItem(item, field)->valuestring;
+            const char *a_id = cJSON_GetObjectItem(prev, "id")->valuestring;
+            const char *b_id = cJSON_GetObjectItem(item, "id")->valuestring;
+            int order = strcmp(a, b);
+            if (descending ? order < 0 : order > 0)
+                fail_msg("GET %s: %s '%s' before '%s'", target, field, a, b);
+            if (order == 0 && strcmp(a_id, b_id) >= 0)
+                fail_msg("GET %s: equal %s '%s', but id %s before %s", target, field, a, a_id,
+                         b_id);
+            ties += order == 0;
+        }
+        prev = item;
+    }
+    cJSON_Delete(doc);
+    return ties;
+}
+
+static void sort_breaks_ties_by_id_both_directions(void **state)
+{
+    (void)state;
+    assert_true(expect_sorted("/v1/actors?sort=kind&fields=id,kind&limit=500", "kind", false) > 0);
+    assert_true(expect_sorted("/v1/actors?sort=-kind&fields=id,kind&limit=500", "kind", true) > 0);
+    assert_true(expect_sorted("/v1/relations?sort=type&fields=id,type&limit=500", "type", false) >
+                0);
+    assert_true(expect_sorted("/v1/relations?sort=-type&fields=id,type&limit=500", "type", true) >
+                0);
+    /* a page of ties: the id decides which records it holds */
+    assert_true(
+        expect_sorted("/v1/actors?sort=-kind&fields=id,kind&limit=2&offset=1", "kind", true) > 0);
+}
+
+/* prev of a page that starts before limit is the first page, not a negative offset */
+static void prev_of_a_short_offset_is_the_first_page(void **state)
+{
+    cJSON *doc = client_get_json(&daemon_, "/v1/actors?limit=5&offset=2", 200);
+    cJSON *links = cJSON_GetObjectItem(doc, "links");
+
+    (void)state;
+    assert_string_equal(cJSON_GetObjectItem(links, "prev")->valuestring,
+                        "/v1/actors?limit=5&offset=0");
+    assert_string_equal(cJSON_GetObjectItem(links, "first")->valuestring,
+                        "/v1/actors?limit=5&offset=0");
+    cJSON_Delete(doc);
+}
+
 static void items_and_not_found(void **state)
 {
     cJSON *doc, *data, *related;
@@ -685,6 +745,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(collections_default_order_and_envelope),
         cmocka_unit_test(items_and_not_found),
+        cmocka_unit_test(sort_breaks_ties_by_id_both_directions),
+        cmocka_unit_test(prev_of_a_short_offset_is_the_first_page),
         cmocka_unit_test(sub_collections),
         cmocka_unit_test(unknown_parameter_names_the_route),
         cmocka_unit_test(paging_and_links),

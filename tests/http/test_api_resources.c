@@ -227,6 +227,44 @@ static void search_hits(void **state)
     expect_problem("/v1/search?q=awaza&sort=id", 400, "unknown_parameter", "sort");
 }
 
+/*
+ * Highlight offsets count code points: the fixture's quote "\u201cjoin forces\u201d"
+ * opens with a three-byte character, so offsets counted in bytes would mark
+ * "rces\u201d " instead of "forces". Every highlight of every evidence hit must
+ * be the term, and that quote must be among them.
+ */
+static void search_highlights_count_code_points(void **state)
+{
+    cJSON *article = client_get_json(&daemon_, "/v1/article?include=text", 200);
+    const char *text =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(article, "data"), "text")->valuestring;
+    cJSON *doc = client_get_json(&daemon_, "/v1/search?q=forces&type=evidence&limit=500", 200);
+    cJSON *hit, *mark;
+    bool after_non_ascii = false;
+
+    (void)state;
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")) > 0);
+    cJSON_ArrayForEach(hit, cJSON_GetObjectItem(doc, "data"))
+    {
+        int start = cJSON_GetObjectItem(hit, "start")->valueint;
+        assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(hit, "highlights")) > 0);
+        cJSON_ArrayForEach(mark, cJSON_GetObjectItem(hit, "highlights"))
+        {
+            int from = cJSON_GetObjectItem(mark, "start")->valueint;
+            const char *marked = slice(text, from, cJSON_GetObjectItem(mark, "end")->valueint);
+            if (strcasecmp(marked, "forces") != 0)
+                fail_msg("%s: highlight [%d, %d) is '%s', not 'forces'",
+                         cJSON_GetObjectItem(hit, "id")->valuestring, from,
+                         cJSON_GetObjectItem(mark, "end")->valueint, marked);
+            for (const char *p = slice(text, start, from); *p; p++)
+                after_non_ascii = after_non_ascii || (unsigned char)*p >= 0x80;
+        }
+    }
+    assert_true(after_non_ascii);
+    cJSON_Delete(doc);
+    cJSON_Delete(article);
+}
+
 /* True when the code points [start, end) of text contain word, ignoring ASCII case. */
 static bool span_has(const char *text, int start, int end, const char *word)
 {
@@ -593,6 +631,7 @@ int main(void)
         cmocka_unit_test(index_lists_every_route),
         cmocka_unit_test(article_with_offsets),
         cmocka_unit_test(search_hits),
+        cmocka_unit_test(search_highlights_count_code_points),
         cmocka_unit_test(search_record_hits_carry_evidence),
         cmocka_unit_test(timeline),
         cmocka_unit_test(graph),

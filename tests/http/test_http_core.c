@@ -318,6 +318,118 @@ static void negotiation_406_and_common_parameters(void **state)
     reply_release(&r);
 }
 
+/* GET CACHEABLE with one Accept header: the status, and the Content-Type's media type. */
+static long accept_gives(const char *accept, const char *media_type)
+{
+    char line[512];
+    const char *headers[] = {line, NULL};
+    struct reply r;
+    long status;
+
+    snprintf(line, sizeof(line), "Accept: %s", accept);
+    assert_int_equal(client_request(&shared, "GET", CACHEABLE, headers, &r), 0);
+    status = r.status;
+    if (status == 200 &&
+        strncmp(reply_header_str(&r, "Content-Type"), media_type, strlen(media_type)) != 0)
+        fail_msg("Accept: %s gave %s, expected %s", accept, reply_header_str(&r, "Content-Type"),
+                 media_type);
+    reply_release(&r);
+    return status;
+}
+
+/*
+ * RFC 9110 12.5.1: the most specific range that matches a type gives its q,
+ * whatever broader ranges say; q=0 means "not acceptable".
+ */
+static void accept_most_specific_range_and_q_zero(void **state)
+{
+    (void)state;
+    assert_int_equal(accept_gives("*/*, application/json;q=0", "text/csv"), 200);
+    assert_int_equal(accept_gives("application/json;q=0, */*", "text/csv"), 200);
+    assert_int_equal(
+        accept_gives("text/*;q=0.1, text/csv;q=0, application/*;q=0.5", "application/json"), 200);
+    assert_int_equal(accept_gives("application/json;q=0.4, text/csv;q=0.9", "text/csv"), 200);
+    assert_int_equal(accept_gives("application/json;q=0", ""), 406);
+    assert_int_equal(accept_gives("*/*;q=0", ""), 406);
+    assert_int_equal(accept_gives("application/json;q=1.5", ""), 406);
+}
+
+/* pretty=false is the compact form; a control character in the query, even %1F, is refused. */
+static void pretty_false_and_control_characters(void **state)
+{
+    struct reply r;
+
+    (void)state;
+    assert_int_equal(client_get(&shared, CACHEABLE "?pretty=false", &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_null(strchr(buf_str(&r.body), '\n'));
+    reply_release(&r);
+    assert_int_equal(client_get(&shared, CACHEABLE "?q=a%1Fb", &r), 0);
+    cJSON_Delete(assert_problem(&r, 400, "invalid_encoding"));
+    reply_release(&r);
+    assert_int_equal(client_get(&shared, CACHEABLE "?q=a%7Fb", &r), 0);
+    cJSON_Delete(assert_problem(&r, 400, "invalid_encoding"));
+    reply_release(&r);
+}
+
+/* If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches the ETag "x". */
+static void weak_etags_match(void **state)
+{
+    char etag[128], weak[200], listed[260];
+    const char *weak_header[] = {weak, NULL};
+    const char *list_header[] = {listed, NULL};
+    struct reply r;
+
+    (void)state;
+    assert_int_equal(client_get(&shared, CACHEABLE "?limit=4", &r), 0);
+    snprintf(etag, sizeof(etag), "%s", reply_header_str(&r, "ETag"));
+    reply_release(&r);
+    snprintf(weak, sizeof(weak), "If-None-Match: W/%s", etag);
+    snprintf(listed, sizeof(listed), "If-None-Match: \"other\", W/%s", etag);
+    assert_int_equal(client_request(&shared, "GET", CACHEABLE "?limit=4", weak_header, &r), 0);
+    assert_int_equal(r.status, 304);
+    reply_release(&r);
+    assert_int_equal(client_request(&shared, "GET", CACHEABLE "?limit=4", list_header, &r), 0);
+    assert_int_equal(r.status, 304);
+    reply_release(&r);
+    /* the same tag for another representation does not match */
+    assert_int_equal(client_request(&shared, "GET", CACHEABLE "?limit=5", weak_header, &r), 0);
+    assert_int_equal(r.status, 200);
+    reply_release(&r);
+}
+
+/*
+ * Two requests whose cache keys (the Accept header, then the target) agree in
+ * their first 16 KiB: an Accept header longer than that, and targets that
+ * differ. Each gets its own answer (a key that would be truncated is not
+ * cached under its prefix).
+ */
+static void long_cache_keys_are_not_confused(void **state)
+{
+    const char *args[] = {"--max-header-bytes", "65536", NULL};
+    char *accept = malloc(20000);
+    const char *headers[] = {accept, NULL};
+    struct daemon_proc d;
+    struct reply first, second;
+    size_t used;
+
+    (void)state;
+    used = (size_t)snprintf(accept, 20000, "Accept: application/json");
+    while (used < 17000)
+        used += (size_t)snprintf(accept + used, 20000 - used, ", x-%zu/y;q=0.1", used);
+    assert_int_equal(client_start(&d, args), 0);
+    assert_int_equal(client_request(&d, "GET", "/v1/actors?fields=id", headers, &first), 0);
+    assert_int_equal(client_request(&d, "GET", "/v1/actors?fields=id,name", headers, &second), 0);
+    assert_int_equal(first.status, 200);
+    assert_int_equal(second.status, 200);
+    assert_null(strstr(buf_str(&first.body), "\"name\""));
+    assert_non_null(strstr(buf_str(&second.body), "\"name\""));
+    reply_release(&first);
+    reply_release(&second);
+    free(accept);
+    assert_int_equal(client_stop(&d, SIGTERM, 10), 0);
+}
+
 static void encoding_and_limits(void **state)
 {
     struct buf target;
@@ -424,6 +536,9 @@ static void cors_allow_list(void **state)
     const char *args[] = {"--cors-origin", "http://a.example, http://b.example", NULL};
     const char *allowed[] = {"Origin: http://b.example", NULL};
     const char *denied[] = {"Origin: http://evil.example", NULL};
+    static const char *const near[] = {"Origin: http://a.example.evil", "Origin: http://b.exampl",
+                                       "Origin: http://a", "Origin: https://a.example",
+                                       "Origin: xhttp://b.example"};
     struct daemon_proc d;
     struct reply r;
 
@@ -436,6 +551,16 @@ static void cors_allow_list(void **state)
     assert_int_equal(r.status, 200);
     assert_null(reply_header_str(&r, "Access-Control-Allow-Origin"));
     reply_release(&r);
+    /* an origin matches an entry whole: not a prefix of it, not one that extends it */
+    for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
+        const char *one[] = {near[i], NULL};
+        assert_int_equal(client_request(&d, "GET", CACHEABLE, one, &r), 0);
+        assert_int_equal(r.status, 200);
+        if (reply_header_str(&r, "Access-Control-Allow-Origin"))
+            fail_msg("%s: allowed as %s", near[i],
+                     reply_header_str(&r, "Access-Control-Allow-Origin"));
+        reply_release(&r);
+    }
     assert_int_equal(client_stop(&d, SIGTERM, 10), 0);
 }
 
@@ -614,15 +739,22 @@ int main(void)
         cmocka_unit_test(etag_gives_304),
         cmocka_unit_test(gzip_when_accepted),
         cmocka_unit_test(negotiation_406_and_common_parameters),
+        cmocka_unit_test(accept_most_specific_range_and_q_zero),
+        cmocka_unit_test(weak_etags_match),
+        cmocka_unit_test(pretty_false_and_control_characters),
         cmocka_unit_test(encoding_and_limits),
         cmocka_unit_test(keep_alive_serves_pipelined_requests),
         cmocka_unit_test(metrics_count_requests),
         cmocka_unit_test(access_log_has_one_line_per_request),
     };
     const struct CMUnitTest own_daemon_tests[] = {
-        cmocka_unit_test(cors_allow_list),           cmocka_unit_test(json_logs_and_no_cache),
-        cmocka_unit_test(idle_connections_time_out), cmocka_unit_test(command_line),
-        cmocka_unit_test(reload_on_sighup),          cmocka_unit_test(sigint_also_drains),
+        cmocka_unit_test(long_cache_keys_are_not_confused),
+        cmocka_unit_test(cors_allow_list),
+        cmocka_unit_test(json_logs_and_no_cache),
+        cmocka_unit_test(idle_connections_time_out),
+        cmocka_unit_test(command_line),
+        cmocka_unit_test(reload_on_sighup),
+        cmocka_unit_test(sigint_also_drains),
     };
     int failed = cmocka_run_group_tests_name("http core", shared_tests, start_shared, stop_shared);
     failed += cmocka_run_group_tests_name("http core, own daemons", own_daemon_tests, NULL, NULL);

@@ -131,6 +131,22 @@ static int read_csv_record(const char **p, char fields[][256], int max)
     }
 }
 
+/* RFC 4180: a field holding a carriage return is quoted too, like one with a line feed. */
+static void csv_quotes_carriage_returns(void **state)
+{
+    const char *columns[] = {"note"};
+    cJSON *r = cJSON_Parse("[{\"note\":\"one\\rtwo\"},{\"note\":\"plain\"}]");
+    struct buf out;
+
+    (void)state;
+    buf_init(&out, 0);
+    assert_int_equal(render_csv(&out, r, columns, 1), 0);
+    assert_non_null(strstr(buf_str(&out), "\"one\rtwo\""));
+    assert_null(strstr(buf_str(&out), "\"plain\""));
+    buf_release(&out);
+    cJSON_Delete(r);
+}
+
 static void csv(void **state)
 {
     const char *columns[] = {"id",       "name",  "aliases",  "coordinates.lat",
@@ -276,6 +292,7 @@ int main(void)
         cmocka_unit_test(json_numbers_read_back_exactly),
         cmocka_unit_test(full_buffer_fails),
         cmocka_unit_test(csv),
+        cmocka_unit_test(csv_quotes_carriage_returns),
         cmocka_unit_test(cells),
         cmocka_unit_test(ndjson),
         cmocka_unit_test(geojson),
