@@ -25,6 +25,11 @@ struct config {
     char cors_origin[1024]; /* "*" or a comma list of allowed origins */
     unsigned cache_max_age; /* Cache-Control max-age seconds */
     size_t cache_size;      /* response cache bytes; 0 disables the cache */
+
+    /* the response cache (cache.h): its entry cap, and the size from which bodies use sendfile */
+    size_t cache_entries;
+    size_t sendfile_min_bytes; /* 0: never */
+
     enum log_format log_format;
     bool access_log;                 /* one line per request on stderr */
     unsigned max_connections;        /* concurrent connections */

@@ -33,6 +33,7 @@ struct snapshot {
 struct snapshot_options {
     size_t cache_max_bytes; /* 0 disables the response cache */
     size_t cache_max_entries;
+    size_t cache_file_min_bytes; /* see struct cache_limits */
 };
 
 /*

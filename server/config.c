@@ -38,7 +38,11 @@ static const struct option options[] = {
     {"cache-max-age", OPT_UINT, FIELD(cache_max_age), 0, 31536000, "SECONDS",
      "Cache-Control max-age of successful responses"},
     {"cache-size", OPT_SIZE, FIELD(cache_size), 0, (unsigned long long)1 << 40, "BYTES",
-     "response cache size; 0 disables the cache"},
+     "response cache memory budget (keys and overhead counted); 0 disables the cache"},
+    {"cache-entries", OPT_SIZE, FIELD(cache_entries), 16, 10000000, "N",
+     "most responses the cache holds"},
+    {"sendfile-min-bytes", OPT_SIZE, FIELD(sendfile_min_bytes), 0, (unsigned long long)1 << 40,
+     "BYTES", "cached bodies this long are kept in a memfd and sent with sendfile; 0: never"},
     {"log-format", OPT_LOG_FORMAT, FIELD(log_format), 0, 0, "text|json", "log line format"},
     {"access-log", OPT_BOOL, FIELD(access_log), 0, 1, "true|false", "one stderr line per request"},
     {"max-connections", OPT_UINT, FIELD(max_connections), 1, 1000000, "N",
@@ -76,6 +80,8 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->cors_origin, sizeof(cfg->cors_origin), "*");
     cfg->cache_max_age = 60;
     cfg->cache_size = (size_t)64 << 20;
+    cfg->cache_entries = 65536;
+    cfg->sendfile_min_bytes = 32768;
     cfg->log_format = LOG_TEXT;
     cfg->access_log = true;
     cfg->max_connections = 4096;

@@ -10,6 +10,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -76,6 +77,14 @@ struct answer {
     const char *body;
     size_t body_len;
     enum MHD_ResponseMemoryMode memory; /* PERSISTENT, MUST_COPY or MUST_FREE */
+    /*
+     * The body belongs to this cache entry, whose reference the answer owns
+     * (the response releases it once sent); fd >= 0: the body is body_len
+     * bytes of the entry's memfd at fd_offset, sent with sendfile.
+     */
+    const struct cache_entry *entry;
+    int fd;
+    uint64_t fd_offset;
     const char *content_type;
     const char *etag;     /* NULL: none */
     const char *encoding; /* "gzip" or NULL */
@@ -411,18 +420,68 @@ static void add_common_headers(const struct http_server *server, struct MHD_Conn
 
 /* ---- sending ------------------------------------------------------------ */
 
+static void release_entry(void *entry)
+{
+    cache_entry_release(entry);
+}
+
+/*
+ * A response for len bytes of file fd at offset: its own descriptor (the
+ * response closes it), so that the entry may be evicted meanwhile; when no
+ * descriptor is left, a copy read from the file.
+ */
+static struct MHD_Response *file_response(int fd, uint64_t offset, size_t len)
+{
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    struct MHD_Response *resp;
+    char *copy;
+
+    if (own >= 0) {
+        resp = MHD_create_response_from_fd_at_offset64(len, own, offset);
+        if (!resp)
+            close(own);
+        return resp;
+    }
+    copy = malloc(len ? len : 1);
+    if (!copy || pread(fd, copy, len, (off_t)offset) != (ssize_t)len) {
+        free(copy);
+        return NULL;
+    }
+    return MHD_create_response_from_buffer(len, copy, MHD_RESPMEM_MUST_FREE);
+}
+
+/* The MHD_Response carrying a's body; takes over what a owns (entry, MUST_FREE). */
+static struct MHD_Response *body_response(const struct answer *a)
+{
+    struct MHD_Response *resp;
+
+    if (a->fd >= 0) {
+        resp = file_response(a->fd, a->fd_offset, a->body_len);
+        cache_entry_release(a->entry);
+        return resp;
+    }
+    if (a->entry) {
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            a->body_len, (void *)(uintptr_t)a->body, release_entry, (void *)(uintptr_t)a->entry);
+        if (!resp)
+            cache_entry_release(a->entry);
+        return resp;
+    }
+    resp = MHD_create_response_from_buffer(a->body_len, (void *)(uintptr_t)a->body, a->memory);
+    if (!resp && a->memory == MHD_RESPMEM_MUST_FREE)
+        free((void *)(uintptr_t)a->body);
+    return resp;
+}
+
 static enum MHD_Result send_answer(const struct http_server *server, struct MHD_Connection *conn,
                                    struct exchange *ex, const struct answer *a)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
-    resp = MHD_create_response_from_buffer(a->body_len, (void *)(uintptr_t)a->body, a->memory);
-    if (!resp) {
-        if (a->memory == MHD_RESPMEM_MUST_FREE)
-            free((void *)(uintptr_t)a->body);
+    resp = body_response(a);
+    if (!resp)
         return MHD_NO;
-    }
     add_common_headers(server, conn, ex, resp);
     if (a->content_type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->content_type);
@@ -459,7 +518,7 @@ static enum MHD_Result send_problem(const struct http_server *server, struct MHD
                                     struct exchange *ex, const struct problem *p, bool pretty)
 {
     struct buf body;
-    struct answer a = {0};
+    struct answer a = {.fd = -1};
 
     buf_init(&body, 1 << 20);
     problem_render(p, ex->target, pretty, &body);
@@ -498,73 +557,100 @@ static bool not_modified(struct MHD_Connection *conn, const struct exchange *ex,
 }
 
 /*
- * Send a 200 (or 304) of entry e with the negotiated encoding. copy: the
- * bodies do not outlive this call (else they live as long as ex->snap);
- * no_store: a dynamic answer that caches must not keep.
+ * Send a (200) answer, or a 304 when the client's copy is current: a 304
+ * carries validators and caching headers, no representation metadata
+ * (RFC 9110 15.4.5).
+ */
+static enum MHD_Result send_validated(const struct http_server *server, struct MHD_Connection *conn,
+                                      struct exchange *ex, struct answer *a)
+{
+    if (not_modified(conn, ex, a->etag)) {
+        /*
+         * libmicrohttpd 0.9.75 writes a Content-Length on every 304 (without
+         * one it would send Transfer-Encoding: chunked or close the
+         * connection), and never its body: it is the length of the 200 this
+         * 304 stands for, as RFC 9110 8.6 requires, never 0. So the body
+         * stays attached (and owned as before); it is not sent.
+         */
+        a->status = MHD_HTTP_NOT_MODIFIED;
+        a->content_type = NULL;
+        a->encoding = NULL;
+        a->link = NULL;
+        a->total_count = -1;
+    }
+    return send_answer(server, conn, ex, a);
+}
+
+/*
+ * Send entry e (a reference the caller hands over) with the negotiated
+ * encoding: its bytes are not copied, the response holds the reference.
  */
 static enum MHD_Result send_entry(const struct http_server *server, struct MHD_Connection *conn,
-                                  struct exchange *ex, const struct cache_entry *e, bool copy,
-                                  bool no_store)
+                                  struct exchange *ex, const struct cache_entry *e)
 {
-    bool gzip = e->gzip && negotiate_gzip(header(conn, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    bool gzip = e->gzip.len && negotiate_gzip(header(conn, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    const struct cache_body *b = gzip ? &e->gzip : &e->body;
     struct answer a = {
         .status = MHD_HTTP_OK,
-        .body = gzip ? e->gzip : e->body,
-        .body_len = gzip ? e->gzip_len : e->body_len,
-        .memory = copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT,
+        .body = b->data,
+        .body_len = b->len,
+        .memory = MHD_RESPMEM_PERSISTENT,
+        .entry = e,
+        .fd = b->data ? -1 : e->fd,
+        .fd_offset = b->offset,
         .content_type = e->content_type,
         .etag = gzip ? e->gzip_etag : e->etag,
         .encoding = gzip ? "gzip" : NULL,
         .link = e->link,
         .total_count = e->total_count,
-        .cacheable = !no_store,
+        .cacheable = true,
     };
-
+    /* the headers are copied by MHD_add_response_header before the reference can go */
     ex->route_index = e->route_index;
-    if (not_modified(conn, ex, a.etag)) {
-        /* RFC 9110 15.4.5: validators and caching headers, no representation metadata */
-        /*
-         * libmicrohttpd 0.9.75 writes a Content-Length on every 304 (without
-         * one it would send Transfer-Encoding: chunked or close the
-         * connection), and never its body: it is the length of the 200 this
-         * 304 stands for, as RFC 9110 8.6 requires, never 0.
-         */
-        a.status = MHD_HTTP_NOT_MODIFIED;
-        a.memory = MHD_RESPMEM_PERSISTENT;
-        a.content_type = NULL;
-        a.encoding = NULL;
-        a.link = NULL;
-        a.total_count = -1;
-    }
-    return send_answer(server, conn, ex, &a);
+    return send_validated(server, conn, ex, &a);
 }
 
-/* Serve a handler result that is not cached: ETag and gzip computed now. */
+/*
+ * Serve a handler result that is not cached: ETag and gzip computed now, and
+ * the rendered buffer handed to the response (never copied).
+ */
 static enum MHD_Result send_fresh(const struct http_server *server, struct MHD_Connection *conn,
                                   struct exchange *ex, const struct route *route,
-                                  const struct response *res, const char *content_type)
+                                  struct response *res, const char *content_type)
 {
-    struct cache_entry e;
+    char etag[32];
+    size_t gzip_len = 0;
     char *gzip = NULL;
-    enum MHD_Result ret;
+    const char *version = ex->snap->model->version;
+    struct answer a = {
+        .status = MHD_HTTP_OK,
+        .body_len = res->body.len,
+        .memory = MHD_RESPMEM_MUST_FREE,
+        .fd = -1,
+        .content_type = content_type,
+        .etag = etag,
+        .link = res->link.len ? buf_str(&res->link) : NULL,
+        .total_count = res->total_count,
+        .cacheable = !res->no_store,
+    };
 
-    memset(&e, 0, sizeof(e));
-    e.body = buf_str(&res->body);
-    e.body_len = res->body.len;
-    e.content_type = content_type;
-    e.link = res->link.len ? buf_str(&res->link) : NULL;
-    e.total_count = res->total_count;
-    e.route_index = router_index(route);
-    cache_etag(ex->snap->model->version, e.body, e.body_len, "", e.etag, sizeof(e.etag));
-    if (negotiate_gzip(header(conn, MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
-        gzip = cache_gzip(e.body, e.body_len, &e.gzip_len);
-        e.gzip = gzip;
-        cache_etag(ex->snap->model->version, e.body, e.body_len, "-gz", e.gzip_etag,
-                   sizeof(e.gzip_etag));
+    ex->route_index = router_index(route);
+    if (negotiate_gzip(header(conn, MHD_HTTP_HEADER_ACCEPT_ENCODING)))
+        gzip = cache_gzip(buf_str(&res->body), res->body.len, &gzip_len);
+    cache_etag(version, buf_str(&res->body), res->body.len, gzip ? "-gz" : "", etag, sizeof(etag));
+    if (gzip) {
+        a.body = gzip;
+        a.body_len = gzip_len;
+        a.encoding = "gzip";
+    } else {
+        a.body = buf_detach(&res->body, NULL);
+        if (!a.body) {
+            a.body = "";
+            a.body_len = 0;
+            a.memory = MHD_RESPMEM_PERSISTENT;
+        }
     }
-    ret = send_entry(server, conn, ex, &e, true, res->no_store);
-    free(gzip);
-    return ret;
+    return send_validated(server, conn, ex, &a);
 }
 
 /* OPTIONS: 204 with Allow, and the CORS preflight answer when asked for one. */
@@ -719,13 +805,21 @@ static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Con
     else if (ex->snap->cache) {
         char key[CACHE_KEY_MAX];
         const struct cache_entry *e = NULL;
-        if (cache_key(conn, ex, key, sizeof(key)))
-            e = cache_put(ex->snap->cache, key, buf_str(&res.body), res.body.len, type,
-                          res.link.len ? buf_str(&res.link) : NULL, res.total_count,
-                          router_index(route), ex->snap->model->version);
+        if (cache_key(conn, ex, key, sizeof(key))) {
+            struct cache_response r = {
+                .body = buf_str(&res.body),
+                .body_len = res.body.len,
+                .content_type = type,
+                .link = res.link.len ? buf_str(&res.link) : NULL,
+                .total_count = res.total_count,
+                .route_index = router_index(route),
+                .etag_seed = ex->snap->model->version,
+            };
+            e = cache_put(ex->snap->cache, key, &r);
+        }
         if (e) {
             response_release(&res);
-            return send_entry(server, conn, ex, e, false, false);
+            return send_entry(server, conn, ex, e);
         }
     }
     ret = send_fresh(server, conn, ex, route, &res, type);
@@ -774,7 +868,7 @@ static enum MHD_Result respond(const struct http_server *server, struct MHD_Conn
         metrics_cache(e != NULL);
         ex->cache_state = e ? "hit" : "miss";
         if (e)
-            return send_entry(server, conn, ex, e, false, false);
+            return send_entry(server, conn, ex, e);
     } else if (!ex->snap || !ex->snap->cache) {
         ex->cache_state = "off";
     }

@@ -33,7 +33,6 @@
 #include "snapshot.h"
 #include "store.h"
 
-#define CACHE_MAX_ENTRIES 200000
 /* after the drain deadline: how long cancelled requests get to answer */
 #define CANCEL_WAIT_MS 300
 /* the watchdog fires this long after the drain deadline */
@@ -42,7 +41,8 @@
 static void snapshot_options_from(const struct config *cfg, struct snapshot_options *options)
 {
     options->cache_max_bytes = cfg->cache_size;
-    options->cache_max_entries = CACHE_MAX_ENTRIES;
+    options->cache_max_entries = cfg->cache_entries;
+    options->cache_file_min_bytes = cfg->sendfile_min_bytes;
 }
 
 static void report_model_error(const struct model_error *err)
@@ -58,7 +58,7 @@ static void report_model_error(const struct model_error *err)
 /* --check and --export-db: load, report, exit. */
 static int run_offline(const struct config *cfg)
 {
-    struct snapshot_options options = {0, 0};
+    struct snapshot_options options = {.cache_max_bytes = 0};
     struct model_error err;
     struct snapshot *snap = NULL;
     int rc;

@@ -133,7 +133,7 @@ static void render_model(struct buf *out, struct snapshot *snap)
 
 static void render_cache(struct buf *out, struct snapshot *snap)
 {
-    struct cache_stats stats = {0, 0};
+    struct cache_stats stats;
 
     if (snap && snap->cache)
         cache_stats(snap->cache, &stats);
@@ -144,9 +144,22 @@ static void render_cache(struct buf *out, struct snapshot *snap)
                "strata_cache_lookups_total{result=\"miss\"} %lu\n"
                "# HELP strata_cache_entries Responses held in the cache.\n"
                "# TYPE strata_cache_entries gauge\nstrata_cache_entries %zu\n"
-               "# HELP strata_cache_bytes Bytes of bodies held in the cache.\n"
-               "# TYPE strata_cache_bytes gauge\nstrata_cache_bytes %zu\n",
-               atomic_load(&cache_hits), atomic_load(&cache_misses), stats.entries, stats.bytes);
+               "# HELP strata_cache_bytes Memory of the cache: entries, keys, bodies (heap and "
+               "memfd), tables.\n"
+               "# TYPE strata_cache_bytes gauge\nstrata_cache_bytes %zu\n"
+               "# HELP strata_cache_evictions_total Entries evicted since the model was loaded.\n"
+               "# TYPE strata_cache_evictions_total counter\nstrata_cache_evictions_total %lu\n"
+               "# HELP strata_cache_rejected_admissions_total Responses too big to admit "
+               "(shared while sent, then freed) since the model was loaded.\n"
+               "# TYPE strata_cache_rejected_admissions_total counter\n"
+               "strata_cache_rejected_admissions_total %lu\n"
+               "# HELP strata_cache_shared_bytes Memory of responses too big to admit, held by "
+               "connections sending them.\n"
+               "# TYPE strata_cache_shared_bytes gauge\nstrata_cache_shared_bytes %zu\n"
+               "# HELP strata_cache_file_entries Entries whose bodies are in a memfd (sendfile).\n"
+               "# TYPE strata_cache_file_entries gauge\nstrata_cache_file_entries %zu\n",
+               atomic_load(&cache_hits), atomic_load(&cache_misses), stats.entries, stats.bytes,
+               stats.evictions, stats.rejected, stats.shared_bytes, stats.file_entries);
 }
 
 static void render_process(struct buf *out)

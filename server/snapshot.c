@@ -61,9 +61,16 @@ int snapshot_create(const char *data, const struct snapshot_options *options,
     }
     malloc_trim(0);
     if (options && options->cache_max_bytes > 0) {
-        snap->cache = cache_new(options->cache_max_bytes, options->cache_max_entries);
+        struct cache_limits limits = {
+            .max_bytes = options->cache_max_bytes,
+            .max_entries = options->cache_max_entries,
+            .file_min_bytes = options->cache_file_min_bytes,
+        };
+        snap->cache = cache_new(&limits);
         if (!snap->cache) {
-            snprintf(err->message, sizeof(err->message), "out of memory creating the cache");
+            snprintf(err->message, sizeof(err->message),
+                     "cannot create the cache (out of memory, or --cache-size too small for "
+                     "the tables of --cache-entries)");
             rc = STRATA_ENOMEM;
             goto fail;
         }

@@ -62,7 +62,8 @@ static double now_seconds(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     const char *root = getenv("STRATA_ROOT");
-    struct snapshot_options options = {(size_t)16 << 20, 100000};
+    struct snapshot_options options = {.cache_max_bytes = (size_t)16 << 20,
+                                       .cache_max_entries = 100000};
     struct snapshot *snap = NULL;
     struct model_error err;
 

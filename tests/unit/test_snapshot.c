@@ -26,7 +26,7 @@ static int find_fixture(void **state)
 
 static void create_publish_release(void **state)
 {
-    struct snapshot_options options = {1 << 20, 100};
+    struct snapshot_options options = {.cache_max_bytes = 1 << 20, .cache_max_entries = 100};
     struct model_error err;
     struct snapshot *snap = NULL, *got;
 
@@ -51,7 +51,7 @@ static void create_publish_release(void **state)
 
 static void bad_model_is_reported(void **state)
 {
-    struct snapshot_options options = {0, 0};
+    struct snapshot_options options = {.cache_max_bytes = 0};
     struct model_error err;
     struct snapshot *snap = NULL;
 
@@ -83,7 +83,7 @@ static void *reader(void *arg)
 
 static void readers_survive_reloads(void **state)
 {
-    struct snapshot_options options = {0, 0};
+    struct snapshot_options options = {.cache_max_bytes = 0};
     pthread_t threads[3];
 
     (void)state;
