@@ -26,6 +26,7 @@
 
 #include "budget.h"
 #include "cache.h"
+#include "canon.h"
 #include "error.h"
 #include "framing.h"
 #include "head_deadline.h"
@@ -41,7 +42,6 @@
 #define EXPOSE "ETag, Link, X-Total-Count, X-Request-Id"
 #define VARY "Accept, Accept-Encoding, Origin"
 #define ALLOW_HEADERS "Accept, Accept-Encoding, If-None-Match, If-Modified-Since, X-Request-Id"
-#define CACHE_KEY_MAX 16384
 /*
  * libmicrohttpd's per-connection pool holds the request line and headers; it
  * is zeroed before every request and mmap'd per connection above 32 KiB, so
@@ -684,16 +684,6 @@ static bool is_get_or_head(const char *method)
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
-/* "Accept\ntarget": the cache key, or false when it would not fit. */
-static bool cache_key(struct MHD_Connection *conn, const struct exchange *ex, char *key,
-                      size_t size)
-{
-    const char *accept = header(conn, MHD_HTTP_HEADER_ACCEPT);
-    int n = snprintf(key, size, "%s\n%s", accept ? accept : "", ex->target);
-
-    return n > 0 && (size_t)n < size;
-}
-
 /* Validate ?pretty= and ?format=, negotiate the representation. */
 static bool common_parameters(struct MHD_Connection *conn, const struct route *route,
                               const struct url *u, struct request *req, struct problem *p)
@@ -772,6 +762,45 @@ static void run_handler(const struct http_server *server, struct MHD_Connection 
                           server->cfg->request_timeout);
 }
 
+/* The route's default representation: the lowest bit of its mask. */
+static enum representation default_representation(const struct route *route)
+{
+    for (unsigned r = 0; r < REPR_COUNT; r++)
+        if (route->representations & REPR_BIT(r))
+            return (enum representation)r;
+    return REPR_JSON;
+}
+
+/*
+ * Look the canonical request up in the cache. On a hit sends the entry
+ * (true, *ret set); on a miss the request is rewritten to its canonical
+ * form (parameters and target) so that what the handler renders is the
+ * answer of every spelling of the key in canon.
+ */
+static bool lookup(const struct http_server *server, struct MHD_Connection *conn,
+                   struct exchange *ex, const struct route *route, const struct url *u,
+                   struct request *req, struct canon *canon, enum MHD_Result *ret)
+{
+    const struct cache_entry *e;
+
+    if (canon_build(canon, canon_rules_for(route->pattern), u->path, u->params, u->param_count,
+                    req->format, default_representation(route), req->pretty) != 0) {
+        ex->cache_state = "bypass";
+        return false;
+    }
+    e = cache_get(ex->snap->cache, canon->key);
+    metrics_cache(e != NULL);
+    ex->cache_state = e ? "hit" : "miss";
+    if (e) {
+        *ret = send_entry(server, conn, ex, e);
+        return true;
+    }
+    req->params = canon->params;
+    req->param_count = canon->param_count;
+    req->raw_target = canon->target;
+    return false;
+}
+
 /* Run the handler of a matched GET/HEAD route and send its answer. */
 static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Connection *conn,
                                 struct exchange *ex, const struct route *route, const struct url *u,
@@ -785,45 +814,46 @@ static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Con
         .param_count = u->param_count,
         .snapshot = ex->snap,
     };
+    struct canon canon = {.key = NULL};
     struct response res;
     struct problem p = {.code = PROBLEM_NONE, .error_count = 0}; /* problem_set() fills the rest */
     enum MHD_Result ret;
     const char *type;
+    const struct cache_entry *e = NULL;
 
     if (!common_parameters(conn, route, u, &req, &p))
         return send_problem(server, conn, ex, &p, false);
+    if (!route->cacheable)
+        ex->cache_state = "bypass";
+    else if (!ex->snap->cache)
+        ex->cache_state = "off";
+    else if (lookup(server, conn, ex, route, u, &req, &canon, &ret)) {
+        canon_release(&canon);
+        return ret;
+    }
     response_init(&res);
     run_handler(server, conn, route, &req, &res);
     if (res.problem.code != PROBLEM_NONE) {
         ret = send_problem(server, conn, ex, &res.problem, req.pretty);
-        response_release(&res);
-        return ret;
+        goto done;
     }
     type = res.content_type ? res.content_type : representation_content_type(req.format);
-    if (!route->cacheable || res.no_store)
-        ex->cache_state = "bypass";
-    else if (ex->snap->cache) {
-        char key[CACHE_KEY_MAX];
-        const struct cache_entry *e = NULL;
-        if (cache_key(conn, ex, key, sizeof(key))) {
-            struct cache_response r = {
-                .body = buf_str(&res.body),
-                .body_len = res.body.len,
-                .content_type = type,
-                .link = res.link.len ? buf_str(&res.link) : NULL,
-                .total_count = res.total_count,
-                .route_index = router_index(route),
-                .etag_seed = ex->snap->model->version,
-            };
-            e = cache_put(ex->snap->cache, key, &r);
-        }
-        if (e) {
-            response_release(&res);
-            return send_entry(server, conn, ex, e);
-        }
+    if (canon.key && !res.no_store) {
+        struct cache_response r = {
+            .body = buf_str(&res.body),
+            .body_len = res.body.len,
+            .content_type = type,
+            .link = res.link.len ? buf_str(&res.link) : NULL,
+            .total_count = res.total_count,
+            .route_index = router_index(route),
+            .etag_seed = ex->snap->model->version,
+        };
+        e = cache_put(ex->snap->cache, canon.key, &r);
     }
-    ret = send_fresh(server, conn, ex, route, &res, type);
+    ret = e ? send_entry(server, conn, ex, e) : send_fresh(server, conn, ex, route, &res, type);
+done:
     response_release(&res);
+    canon_release(&canon);
     return ret;
 }
 
@@ -860,18 +890,8 @@ static enum MHD_Result respond(const struct http_server *server, struct MHD_Conn
         return send_problem(server, conn, ex, &p, false);
     }
     ex->snap = snapshot_acquire();
-    if (is_get_or_head(ex->method) && ex->snap && ex->snap->cache) {
-        char key[CACHE_KEY_MAX];
-        const struct cache_entry *e = NULL;
-        if (cache_key(conn, ex, key, sizeof(key)))
-            e = cache_get(ex->snap->cache, key);
-        metrics_cache(e != NULL);
-        ex->cache_state = e ? "hit" : "miss";
-        if (e)
-            return send_entry(server, conn, ex, e);
-    } else if (!ex->snap || !ex->snap->cache) {
+    if (!ex->snap || !ex->snap->cache)
         ex->cache_state = "off";
-    }
     if (url_parse(ex->target, cfg->max_params, &u, &p))
         return send_problem(server, conn, ex, &p, false);
     route = router_match(u.path, id_buf, sizeof(id_buf), &id);
