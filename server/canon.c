@@ -39,8 +39,7 @@ static void build_rules(void)
         size_t n = 0;
         r->params[n++] = (struct canon_param_rule){"limit", limit_default, false};
         r->params[n++] = (struct canon_param_rule){"offset", "0", false};
-        for (size_t f = 0; f < c->filter_count && n < sizeof(r->params) / sizeof(r->params[0]);
-             f++)
+        for (size_t f = 0; f < c->filter_count && n < sizeof(r->params) / sizeof(r->params[0]); f++)
             r->params[n++] = (struct canon_param_rule){c->filters[f].name, NULL, true};
         r->rules.params = r->params;
         r->rules.count = n;
@@ -62,7 +61,7 @@ static const struct catalog_collection *listed_collection(const char *pattern)
     if (last == pattern + 4)
         return c;
     /* /v1/<parent>/{id}/<c> */
-    if (last - pattern > 6 && strncmp(last - 6, "{id}/", 5) == 0 && last[-1] == '/')
+    if (last - pattern > 10 && strncmp(last - 6, "/{id}/", 6) == 0)
         return c;
     return NULL;
 }
@@ -263,8 +262,8 @@ int canon_build(struct canon *c, const struct canon_rules *rules, const char *pa
             continue;
         slots[n].param = params[i];
         slots[n].position = i;
-        if (merge && !(slots[n].param.value =
-                           merge_list(params, param_count, params[i].name, &next)))
+        if (merge &&
+            !(slots[n].param.value = merge_list(params, param_count, params[i].name, &next)))
             goto fail;
         n++;
     }

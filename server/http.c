@@ -66,6 +66,8 @@ struct exchange {
     size_t route_index;
     const char *cache_state; /* "hit", "miss", "off", "-" */
     struct snapshot *snap;   /* held until the response has been sent */
+    /* the cache entry whose memfd a sendfile response reads, held until it is sent */
+    const struct cache_entry *held;
     char method[16];
     char version[16];
     char request_id[REQUEST_ID_MAX + 1];
@@ -260,6 +262,7 @@ static void exchange_finish(const struct http_server *server, struct MHD_Connect
             log_access(&r);
         }
     }
+    cache_entry_release(ex->held);
     snapshot_release(ex->snap);
     free(ex->target);
     free(ex);
@@ -450,14 +453,22 @@ static struct MHD_Response *file_response(int fd, uint64_t offset, size_t len)
     return MHD_create_response_from_buffer(len, copy, MHD_RESPMEM_MUST_FREE);
 }
 
-/* The MHD_Response carrying a's body; takes over what a owns (entry, MUST_FREE). */
-static struct MHD_Response *body_response(const struct answer *a)
+/*
+ * The MHD_Response carrying a's body; takes over what a owns (entry,
+ * MUST_FREE). A file response cannot call back when it is done, so the
+ * exchange holds its entry until the request completes: an entry too big to
+ * admit stays shared for as long as some connection sends it.
+ */
+static struct MHD_Response *body_response(struct exchange *ex, const struct answer *a)
 {
     struct MHD_Response *resp;
 
     if (a->fd >= 0) {
         resp = file_response(a->fd, a->fd_offset, a->body_len);
-        cache_entry_release(a->entry);
+        if (resp && !ex->held)
+            ex->held = a->entry;
+        else
+            cache_entry_release(a->entry);
         return resp;
     }
     if (a->entry) {
@@ -479,7 +490,7 @@ static enum MHD_Result send_answer(const struct http_server *server, struct MHD_
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
-    resp = body_response(a);
+    resp = body_response(ex, a);
     if (!resp)
         return MHD_NO;
     add_common_headers(server, conn, ex, resp);
