@@ -275,8 +275,8 @@ static void generate_model(char *dir, size_t size)
 
     snprintf(dir, size, "/tmp/strata-cache-model-XXXXXX");
     assert_non_null(mkdtemp(dir));
-    snprintf(command, sizeof(command), "python3 %s/tools/gen-model.py --scale 20 --out %s >/dev/null",
-             client_root(), dir);
+    snprintf(command, sizeof(command),
+             "python3 %s/tools/gen-model.py --scale 20 --out %s >/dev/null", client_root(), dir);
     assert_int_equal(system(command), 0);
 }
 
@@ -334,10 +334,11 @@ static void non_reading_clients_share_one_body(void **state)
     shared = metric("strata_cache_shared_bytes");
     loaded = metric("process_resident_memory_bytes");
     renderings = metric("strata_cache_rejected_admissions_total") - renderings;
-    print_message("16 non-reading clients of %s (%zu bytes): rendered %.0f time(s), shared %.2f MB, "
-                  "RSS idle %.1f MB, loaded %.1f MB\n",
-                  largest, body, renderings, shared / MB, idle / MB, loaded / MB);
-    assert_true(shared >= (double)body);     /* held by the stalled connections... */
+    print_message(
+        "16 non-reading clients of %s (%zu bytes): rendered %.0f time(s), shared %.2f MB, "
+        "RSS idle %.1f MB, loaded %.1f MB\n",
+        largest, body, renderings, shared / MB, idle / MB, loaded / MB);
+    assert_true(shared >= (double)body);      /* held by the stalled connections... */
     assert_true(shared < 2.0 * (double)body); /* ...as one copy */
     assert_true(renderings == 1);
     assert_true(loaded < 2 * idle);

@@ -98,8 +98,8 @@ static void render(const char *target, bool canonical, struct rendered *out)
     req.param_count = u.param_count;
     req.raw_target = target;
     req.pretty = request_param(&req, "pretty") && !strcmp(request_param(&req, "pretty"), "true");
-    assert_true(negotiate_format(request_param(&req, "format"), NULL, route->representations,
-                                 &req.format));
+    assert_true(
+        negotiate_format(request_param(&req, "format"), NULL, route->representations, &req.format));
     while (!(route->representations & REPR_BIT(def)))
         def++;
     assert_int_equal(canon_build(&c, canon_rules_for(route->pattern), u.path, u.params,
@@ -300,7 +300,8 @@ static void generate(const struct catalog_collection *c, struct gen *g)
     }
     if (c->sort_count && pick(2)) {
         char sort[64];
-        snprintf(sort, sizeof(sort), "%s%s", pick(2) ? "-" : "", c->sorts[pick(c->sort_count)].name);
+        snprintf(sort, sizeof(sort), "%s%s", pick(2) ? "-" : "",
+                 c->sorts[pick(c->sort_count)].name);
         add(g, "sort", sort);
     }
     if (pick(2))
@@ -425,7 +426,7 @@ static void same_answer(const char *what, const char *a_target, const struct ren
 
 static void equivalent_spellings_share_a_key_and_an_answer(void **state)
 {
-    static const char *const paths[] = {"/v1/events", "/v1/actors", "/v1/relations",
+    static const char *const paths[] = {"/v1/events", "/v1/actors",   "/v1/relations",
                                         "/v1/places", "/v1/evidence", "/v1/claims"};
     size_t checked = 0, answered = 0;
 
