@@ -399,10 +399,10 @@ static void weak_etags_match(void **state)
 }
 
 /*
- * Two requests whose cache keys (the Accept header, then the target) agree in
- * their first 16 KiB: an Accept header longer than that, and targets that
- * differ. Each gets its own answer (a key that would be truncated is not
- * cached under its prefix).
+ * Two requests with an Accept header longer than 16 KiB and targets that
+ * differ: each gets its own answer (the cache key is the canonical request
+ * and the negotiated representation, never the header, so a long header
+ * cannot make two keys agree).
  */
 static void long_cache_keys_are_not_confused(void **state)
 {
