@@ -255,6 +255,34 @@ async function main() {
       await page.locator('#panel .panel-close').click();
     });
 
+    await check('background facts are marked as such, with their basis on hover and in the detail', async () => {
+      const us = unwrap(await api('/v1/actors/united-states'));
+      const putin = unwrap(await api('/v1/actors/vladimir-putin'));
+      assert.ok(us.other_names.length >= 1, 'the API gives the US no other names');
+      await page.locator('#actor-list .chip[data-id="united-states"]').click();
+      await page.waitForSelector('#panel[data-state="ready"][data-id="united-states"]', { timeout: TIMEOUT });
+      const facts = page.locator('#panel .panel-block[data-block="Not in the article’s words"] li.fact-background');
+      assert.equal(await facts.count(), us.other_names.length, 'one marked fact per other name');
+      for (let i = 0; i < us.other_names.length; i++) {
+        const fact = facts.nth(i);
+        assert.equal(await fact.getAttribute('data-provenance'), 'background');
+        assert.equal((await fact.locator('.badge').textContent()).trim(), 'background');
+        assert.equal(await fact.locator('.badge').getAttribute('title'), us.other_names[i].basis, 'basis on hover');
+        assert.equal((await fact.locator('.basis').textContent()).trim(), us.other_names[i].basis, 'basis in the detail');
+        assert.ok((await fact.locator('.fact-text').textContent()).includes(us.other_names[i].name));
+      }
+      assert.equal(await page.locator('#panel .prov .badge').first().textContent(), 'article', 'the record itself is the article’s');
+      await page.locator('#panel .panel-close').click();
+      // an inferred field is flagged too, and not as background
+      await page.locator('#actor-list .chip[data-id="vladimir-putin"]').click();
+      await page.waitForSelector('#panel[data-state="ready"][data-id="vladimir-putin"]', { timeout: TIMEOUT });
+      const inferred = page.locator('#panel li.fact-inferred[data-field="country"]');
+      assert.equal(await inferred.count(), 1, 'Putin’s country is marked inferred');
+      assert.equal(await inferred.getAttribute('title'), putin.field_provenance[0].basis);
+      assert.equal(await page.locator('#panel li.fact-background').count(), 0);
+      await page.locator('#panel .panel-close').click();
+    });
+
     await check(`a search for "${SEARCH_QUERY}" lists its hits and highlights the evidence in the article`, async () => {
       assert.ok(firstPassage, `the API finds no evidence for "${SEARCH_QUERY}"`);
       await page.locator('#search-input').fill(SEARCH_QUERY);

@@ -24,6 +24,22 @@ const RELATED_TITLE = {
   claims: 'The author’s claims about it',
 };
 
+/**
+ * The facts of a record that are not the article's own words: background
+ * knowledge (other names, a capital, the exact date, coordinates) and the fields
+ * the model infers, each with its provenance and basis.
+ */
+function factsBeyondArticle(r, ctx) {
+  const facts = [];
+  const add = (prov, field, text, basis) => facts.push({ prov, field, text, basis });
+  for (const n of r.other_names ?? []) add(n.provenance, 'other_names', `also called “${n.name}”`, n.basis);
+  if (r.capital_of && r.capital_of.provenance !== 'article') add(r.capital_of.provenance, 'capital_of', `capital of ${ctx.label(r.capital_of.country)}`, r.capital_of.basis);
+  if (r.background_date) add(r.background_date.provenance, 'background_date', `date: ${formatInterval(r.background_date)}`, r.background_date.basis);
+  if (r.coordinates) add(r.coordinates.provenance, 'coordinates', `coordinates ${r.coordinates.lat}, ${r.coordinates.lon}`, r.coordinates.basis);
+  for (const n of r.field_provenance ?? []) add(n.provenance, n.field, `${humanize(n.field)}${n.value ? `: ${ctx.label(n.value)}` : ''}`, n.basis);
+  return facts;
+}
+
 const byDate = (a, b) => (a.date?.start ?? '9999').localeCompare(b.date?.start ?? '9999') || (a.title ?? a.id).localeCompare(b.title ?? b.id);
 
 export class Panel {
@@ -108,6 +124,27 @@ export class Panel {
       r.summary ? h('p', { class: 'panel-summary' }, r.summary) : null,
       r.text && r.text !== r.summary ? h('p', { class: 'panel-summary' }, r.text) : null,
       r.hedge ? h('p', { class: 'basis' }, `Hedged as: “${r.hedge}”`) : null,
+      ((facts) =>
+        facts.length
+          ? this.block(
+              'Not in the article’s words',
+              facts.length,
+              h(
+                'ul',
+                { class: 'facts' },
+                facts.map((f) =>
+                  h(
+                    'li',
+                    { class: `fact fact-${f.prov}`, title: f.basis, dataset: { field: f.field, provenance: f.prov } },
+                    h('span', { class: `badge prov-${f.prov}`, title: f.basis }, f.prov),
+                    ' ',
+                    h('span', { class: 'fact-text' }, f.text),
+                    h('span', { class: 'basis' }, f.basis),
+                  ),
+                ),
+              ),
+            )
+          : null)(factsBeyondArticle(r, ctx)),
       r.country ? h('p', { class: 'acts-for' }, 'Acts for ', ctx.chip(refId(r.country))) : null,
       this.block('Strategy layers', layerRefs.length, chips(layerRefs, 'layers')),
       this.block(
