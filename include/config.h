@@ -21,7 +21,7 @@ struct config {
     char port_file[1024];   /* where to write the bound port, or "" */
     char data[1024];        /* model directory or model JSON file */
     char spec_dir[1024];    /* folder with openapi.yaml, openapi.json and docs */
-    unsigned threads;       /* worker threads; 0 = one per core */
+    unsigned threads;       /* worker threads; 0 = four per core */
     char cors_origin[1024]; /* "*" or a comma list of allowed origins */
     unsigned cache_max_age; /* Cache-Control max-age seconds */
     size_t cache_size;      /* response cache bytes; 0 disables the cache */

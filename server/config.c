@@ -32,7 +32,7 @@ static const struct option options[] = {
     {"data", OPT_STRING, FIELD(data), 0, 0, "PATH", "model directory or model JSON file"},
     {"spec-dir", OPT_STRING, FIELD(spec_dir), 0, 0, "DIR",
      "folder with openapi.yaml, openapi.json and the API reference"},
-    {"threads", OPT_UINT, FIELD(threads), 0, 256, "N", "worker threads; 0 = one per core"},
+    {"threads", OPT_UINT, FIELD(threads), 0, 256, "N", "worker threads; 0 = four per core"},
     {"cors-origin", OPT_STRING, FIELD(cors_origin), 0, 0, "LIST",
      "allowed CORS origins: * or a comma list"},
     {"cache-max-age", OPT_UINT, FIELD(cache_max_age), 0, 31536000, "SECONDS",
