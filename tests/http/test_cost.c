@@ -332,9 +332,9 @@ static void past_the_deadline_is_a_problem_and_the_connection_stays(void **state
             cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0), "parameter")),
         "q");
     cJSON_Delete(doc);
-    /* the same connection answers the next request */
+    /* the same connection answers the next request (one without database work: 2 ms is short) */
     buf_reset(&body);
-    assert_int_equal(fetch(curl, "/v1/actors/russia", 10 * client_time_scale(), &body), 200);
+    assert_int_equal(fetch(curl, "/healthz", 10 * client_time_scale(), &body), 200);
     curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
     assert_int_equal(connects, 0);
     buf_release(&body);
