@@ -681,6 +681,55 @@ for (const operation of operations) {
   });
 }
 
+// The values a sort key orders by (server/catalog.c's columns), read from a record.
+// name and title compare as SQLite's NOCASE does (ASCII letters folded).
+const nocase = (text) => (typeof text === 'string' ? text.replace(/[A-Z]/g, (c) => c.toLowerCase()) : text);
+// position: the first start of the record's own evidence, -1 without any (and for a
+// derived edge), so those come first ascending. date: the start, or the start of the
+// event date.after names when later (starts: every event's start by id).
+const firstStart = (spans) => (Array.isArray(spans) && spans.length ? Math.min(...spans.map((e) => e.start)) : -1);
+const laterOf = (a, b) => (a !== null && b && b > a ? b : a);
+const SORT_VALUES = {
+  name: (r) => [nocase(r.name)],
+  title: (r) => [nocase(r.title)],
+  date: (r, starts) => [laterOf(r.date?.start ?? null, starts.get(r.date?.after)), r.date?.end ?? null],
+  end: (r) => [r.date?.end ?? null, r.date?.start ?? null],
+  start: (r) => [r.start, r.end],
+  certainty: (r) => [{ stated: 1, likely: 2 }[r.certainty] ?? 3],
+  derived: (r) => [r.derived ? 1 : 0],
+  position: (r) => [r.derived ? -1 : firstStart(r.evidence)],
+};
+
+/*
+ * Is records in the order sort=key documents? Each column in the key's direction,
+ * nulls last in both directions, and the id ascending among equal values (the
+ * tie-break, whichever the direction). Returns the first violation or null.
+ */
+function sortProblem(key, records, starts) {
+  const descending = key.startsWith('-');
+  const name = key.replace(/^-/, '');
+  const valuesOf = SORT_VALUES[name] || ((r) => [r[name]]);
+  const compare = (a, b) => {
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] === b[i]) continue;
+      if (a[i] === null) return 1;
+      if (b[i] === null) return -1;
+      const order = a[i] < b[i] ? -1 : 1;
+      return descending ? -order : order;
+    }
+    return 0;
+  };
+  for (let i = 1; i < records.length; i++) {
+    const [a, b] = [valuesOf(records[i - 1], starts), valuesOf(records[i], starts)];
+    if ([...a, ...b].some((v) => v === undefined)) return `record ${records[i].id} has no value for ${name}`;
+    const order = compare(a, b);
+    if (order > 0) return `${records[i - 1].id} (${JSON.stringify(a)}) before ${records[i].id} (${JSON.stringify(b)})`;
+    if (order === 0 && !(records[i - 1].id < records[i].id))
+      return `equal values ${JSON.stringify(a)}, but id ${records[i - 1].id} before ${records[i].id}`;
+  }
+  return null;
+}
+
 // Collection routes: paging, sorting, field selection and embedding in depth.
 describe('collections', () => {
   const lists = operations.filter((o) => o.method === 'get' && o.params.some((p) => p.name === 'limit' && p.in === 'query'));
@@ -718,9 +767,19 @@ describe('collections', () => {
     }
     const sort = operation.params.find((p) => p.name === 'sort');
     if (sort) {
-      test(`${operation.key}: every sort key, both directions`, async () => {
+      test(`${operation.key}: every sort key, both directions, in order`, async () => {
+        const events = await request(daemon.port, { target: '/v1/events?fields=id,date&limit=500' });
+        const starts = new Map(JSON.parse(events.body).data.map((e) => [e.id, e.date?.start]));
         for (const key of enumValues(doc, deref(doc, sort.schema, '')[0].items)) {
           await expectAnswer(operation, { sort: key, limit: 5 }, { status: 200 });
+          const records = [];
+          for (let offset = 0; ; offset += 500) {
+            const page = JSON.parse((await expectAnswer(operation, { sort: key, limit: 500, offset }, { status: 200 })).body);
+            records.push(...page.data);
+            if (records.length >= page.meta.total || page.data.length === 0) break;
+          }
+          const problem = sortProblem(key, records, starts);
+          if (problem) assert.fail(`${operation.key}?sort=${key}: ${problem}`);
         }
       });
     }
