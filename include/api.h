@@ -65,7 +65,7 @@ void api_organizations_events(const struct request *req, struct response *res);
 void api_layers_events(const struct request *req, struct response *res);
 void api_places_events(const struct request *req, struct response *res);
 
-/* ---- helpers shared by the api_*.c files ---- */
+/* ---- helpers shared by the api_*.c files (api.c) ---- */
 
 /* The store being served. */
 struct store *api_store(const struct request *req);
@@ -99,7 +99,10 @@ int api_page_links(const struct request *req, struct response *res, size_t limit
 /* Render value as the JSON body (compact or pretty per the request). */
 void api_send_json(const struct request *req, struct response *res, const cJSON *value);
 
-/* Append the percent-encoded path (keeping '/') to out. */
-int api_encode_path(struct buf *out, const char *path);
+/*
+ * api_record_finish of every record of the page records (a JSON array), their
+ * related lists read in one query (store_related_many) rather than one per record.
+ */
+int api_page_finish(struct store *store, const struct query *q, cJSON *records, bool geojson);
 
 #endif

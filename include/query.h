@@ -169,10 +169,4 @@ int query_integer(const char *name, const char *text, long long minimum, long lo
  */
 int query_date(const char *text, bool end, char out[11]);
 
-/*
- * Append the percent-encoded form of s to out for a query component:
- * unreserved characters and `,` `:` stay, the rest is %XX.
- */
-int query_encode(struct buf *out, const char *s);
-
 #endif

@@ -5,13 +5,15 @@
  * decoder: a `%` not followed by two hex digits, an encoded NUL, a control
  * character or bytes that are not UTF-8 are refused with a problem naming
  * the part at fault. In the query `+` means space; empty pieces (`a=1&&b=2`)
- * are skipped; `name` without `=` has the value "".
+ * are skipped; `name` without `=` has the value "". The other direction,
+ * encoding a link's parts, is here too (url_encode, url_encode_path).
  */
 #ifndef STRATA_URL_H
 #define STRATA_URL_H
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "problem.h"
 #include "request.h"
 
@@ -38,5 +40,15 @@ void url_release(struct url *u);
  * valid UTF-8.
  */
 long url_decode(const char *src, size_t len, int plus_is_space, char *dst);
+
+/*
+ * Append the percent-encoded form of s to out for a query component:
+ * unreserved characters and `,` `:` stay, the rest is %XX. Returns 0, or
+ * STRATA_ENOMEM when out has failed.
+ */
+int url_encode(struct buf *out, const char *s);
+
+/* Append path percent-encoded, keeping its '/', to out; 0 or STRATA_ENOMEM. */
+int url_encode_path(struct buf *out, const char *path);
 
 #endif

@@ -144,19 +144,6 @@ int query_date(const char *text, bool end, char out[11])
     return 0;
 }
 
-int query_encode(struct buf *out, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~,:", *p))
-            buf_putc(out, (char)*p);
-        else
-            buf_printf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
-    }
-    return out->failed ? STRATA_ENOMEM : 0;
-}
-
 /* A slug: lower-case letters and digits in groups joined by single hyphens. */
 static bool is_id(const char *s)
 {

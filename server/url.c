@@ -208,3 +208,28 @@ void url_release(struct url *u)
     free(u->params);
     memset(u, 0, sizeof(*u));
 }
+
+int url_encode(struct buf *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~,:", *p))
+            buf_putc(out, (char)*p);
+        else
+            buf_printf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+    }
+    return out->failed ? STRATA_ENOMEM : 0;
+}
+
+int url_encode_path(struct buf *out, const char *path)
+{
+    for (const char *p = path; *p; p++) {
+        char one[2] = {*p, '\0'};
+        if (*p == '/')
+            buf_putc(out, '/');
+        else
+            url_encode(out, one);
+    }
+    return out->failed ? STRATA_ENOMEM : 0;
+}

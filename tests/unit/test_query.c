@@ -418,16 +418,6 @@ static void integer_helper(void **state)
     assert_int_equal(problem.code, PROBLEM_INVALID_PARAMETER);
 }
 
-static void encode_helper(void **state)
-{
-    struct buf out;
-    (void)state;
-    buf_init(&out, 0);
-    assert_int_equal(query_encode(&out, "a b&c=d,e:f/é%\"~"), 0);
-    assert_string_equal(buf_str(&out), "a%20b%26c%3Dd,e:f%2F%C3%A9%25%22~");
-    buf_release(&out);
-}
-
 static void names_and_singles(void **state)
 {
     static const char *const allowed[] = {"q", "limit", NULL};
@@ -485,7 +475,6 @@ int main(void)
         cmocka_unit_test(dates),
         cmocka_unit_test(date_helper),
         cmocka_unit_test(integer_helper),
-        cmocka_unit_test(encode_helper),
         cmocka_unit_test(names_and_singles),
         cmocka_unit_test(added_filters),
     };

@@ -86,9 +86,23 @@ static void decode_boundaries(void **state)
     url_release(NULL);
 }
 
+static void encode_components_and_paths(void **state)
+{
+    struct buf out;
+    (void)state;
+    buf_init(&out, 0);
+    assert_int_equal(url_encode(&out, "a b&c=d,e:f/é%\"~"), 0);
+    assert_string_equal(buf_str(&out), "a%20b%26c%3Dd,e:f%2F%C3%A9%25%22~");
+    buf_reset(&out);
+    assert_int_equal(url_encode_path(&out, "/v1/actors/a b?"), 0);
+    assert_string_equal(buf_str(&out), "/v1/actors/a%20b%3F");
+    buf_release(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(encode_components_and_paths),
         cmocka_unit_test(parses_path_and_params),
         cmocka_unit_test(skips_empty_pieces_and_decodes_utf8),
         cmocka_unit_test(refuses_bad_encoding),
