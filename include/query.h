@@ -138,35 +138,4 @@ void query_release(struct query *q);
 /* True when field is kept by q's `fields=` (every field when none was given). */
 bool query_keeps_field(const struct query *q, const char *field);
 
-/*
- * Check that every parameter of req is one of allowed (NULL-terminated;
- * `format` and `pretty` are always allowed). Otherwise fills problem with
- * PROBLEM_UNKNOWN_PARAMETER naming each unknown parameter and the allowed
- * ones (route names the route for the message) and returns false.
- */
-bool query_check_names(const struct request *req, const char *route, const char *const *allowed,
-                       struct problem *problem);
-
-/*
- * The value of a parameter that may appear at most once. Returns 0 and sets
- * *value (NULL when absent), or STRATA_EINVAL with problem filled when it is
- * repeated or empty.
- */
-int query_single(const struct request *req, const char *name, const char **value,
-                 struct problem *problem);
-
-/*
- * Parse a decimal integer in [minimum, maximum] (no sign, no spaces, no
- * leading zeros). Returns 0, or STRATA_EINVAL with problem naming name.
- */
-int query_integer(const char *name, const char *text, long long minimum, long long maximum,
-                  long long *out, struct problem *problem);
-
-/*
- * Normalise a date bound: YYYY-MM-DD, YYYY-MM or YYYY (a real date, year
- * 0001-9999) into YYYY-MM-DD in out, the first day named when end is false
- * and the last day when it is true. Returns 0 or STRATA_EPARSE.
- */
-int query_date(const char *text, bool end, char out[11]);
-
 #endif

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "snapshot.h"
+#include "params.h"
 
 /* A new string of the article between two code-point offsets. */
 static cJSON *text_between(const struct model *model, size_t start, size_t end)
@@ -42,8 +43,8 @@ void api_article(const struct request *req, struct response *res)
     bool with_text = false;
     cJSON *body, *data, *paragraphs, *links;
 
-    if (!query_check_names(req, "/v1/article", allowed, &res->problem) ||
-        query_single(req, "include", &include, &res->problem) != 0)
+    if (!params_check_names(req, "/v1/article", allowed, &res->problem) ||
+        params_single(req, "include", &include, &res->problem) != 0)
         return;
     if (include) {
         if (strcmp(include, "text") != 0) {

@@ -13,6 +13,7 @@
 #include "render.h"
 #include "snapshot.h"
 #include "store.h"
+#include "params.h"
 
 #define MAX_COLUMNS 96
 
@@ -185,9 +186,9 @@ static void collection_item(const struct request *req, struct response *res,
     int rc;
 
     snprintf(route, sizeof(route), "%s/{id}", c->path);
-    if (!query_check_names(req, route,
-                           catalog_filter_find(c, "background") ? allowed : allowed_evidence,
-                           &res->problem))
+    if (!params_check_names(req, route,
+                            catalog_filter_find(c, "background") ? allowed : allowed_evidence,
+                            &res->problem))
         return;
     q = calloc(1, sizeof(*q));
     if (!q) {

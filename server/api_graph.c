@@ -20,6 +20,7 @@
 
 #include "error.h"
 #include "store.h"
+#include "params.h"
 
 #define GRAPH_MAX_VALUES 64
 
@@ -200,7 +201,7 @@ void api_graph(const struct request *req, struct response *res)
     cJSON *nodes = NULL, *edges = NULL, *body, *meta, *links;
     int rc;
 
-    if (!query_check_names(req, "/v1/graph", allowed, &res->problem))
+    if (!params_check_names(req, "/v1/graph", allowed, &res->problem))
         return;
     type_count = list_values(req, "type", &storage[0], type_names, GRAPH_MAX_VALUES, &res->problem);
     g.relation_type_count =
@@ -239,10 +240,10 @@ void api_graph(const struct request *req, struct response *res)
     }
     for (size_t i = 0; i < g.layer_count; i++)
         check_node(store, "layer", layers[i], "layers", &res->problem);
-    query_single(req, "derived", &derived, &res->problem);
-    query_single(req, "around", &g.around, &res->problem);
-    query_single(req, "depth", &depth, &res->problem);
-    query_single(req, "shape", &shape, &res->problem);
+    params_single(req, "derived", &derived, &res->problem);
+    params_single(req, "around", &g.around, &res->problem);
+    params_single(req, "depth", &depth, &res->problem);
+    params_single(req, "shape", &shape, &res->problem);
     if (derived) {
         if (strcmp(derived, "true") == 0 || strcmp(derived, "false") == 0)
             g.derived = strcmp(derived, "true") == 0;
@@ -254,7 +255,7 @@ void api_graph(const struct request *req, struct response *res)
     if (depth) {
         if (!g.around)
             invalid(&res->problem, "depth", depth, "only with around=<id>");
-        else if (query_integer("depth", depth, 1, 3, &number, &res->problem) == 0)
+        else if (params_integer("depth", depth, 1, 3, &number, &res->problem) == 0)
             g.depth = (int)number;
     }
     if (shape && strcmp(shape, "default") != 0 && strcmp(shape, "cytoscape") != 0 &&

@@ -12,6 +12,7 @@
 #include "error.h"
 #include "router.h"
 #include "snapshot.h"
+#include "params.h"
 
 #ifndef STRATA_VERSION
 #define STRATA_VERSION "0.0.0"
@@ -24,7 +25,7 @@ void api_index(const struct request *req, struct response *res)
     const cJSON *source = cJSON_GetObjectItemCaseSensitive(model->root, "source");
     cJSON *body, *m, *links, *list;
 
-    if (!query_check_names(req, "/", none, &res->problem))
+    if (!params_check_names(req, "/", none, &res->problem))
         return;
     body = cJSON_CreateObject();
     if (!body) {

@@ -17,6 +17,7 @@
 #include "search_text.h"
 #include "search_plain.h"
 #include "store.h"
+#include "params.h"
 
 void api_search(const struct request *req, struct response *res)
 {
@@ -32,12 +33,12 @@ void api_search(const struct request *req, struct response *res)
     cJSON *hits = NULL, *body, *meta, *links;
     int rc;
 
-    if (!query_check_names(req, "/v1/search", allowed, &res->problem))
+    if (!params_check_names(req, "/v1/search", allowed, &res->problem))
         return;
-    query_single(req, "q", &s.text, &res->problem);
-    query_single(req, "limit", &limit, &res->problem);
-    query_single(req, "offset", &offset, &res->problem);
-    if (query_single(req, "q_mode", &mode_name, &res->problem) == 0)
+    params_single(req, "q", &s.text, &res->problem);
+    params_single(req, "limit", &limit, &res->problem);
+    params_single(req, "offset", &offset, &res->problem);
+    if (params_single(req, "q_mode", &mode_name, &res->problem) == 0)
         search_plain_mode("q_mode", mode_name, &mode, &res->problem);
     if (!s.text && res->problem.code == PROBLEM_NONE) {
         problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
@@ -60,9 +61,10 @@ void api_search(const struct request *req, struct response *res)
     }
     if (s.text && mode == SEARCH_MODE_RAW && res->problem.code == PROBLEM_NONE)
         search_text_check("q", s.text, min_prefix, &res->problem);
-    if (limit && query_integer("limit", limit, 1, QUERY_LIMIT_MAX, &number, &res->problem) == 0)
+    if (limit && params_integer("limit", limit, 1, QUERY_LIMIT_MAX, &number, &res->problem) == 0)
         s.limit = (size_t)number;
-    if (offset && query_integer("offset", offset, 0, QUERY_OFFSET_MAX, &number, &res->problem) == 0)
+    if (offset &&
+        params_integer("offset", offset, 0, QUERY_OFFSET_MAX, &number, &res->problem) == 0)
         s.offset = (size_t)number;
     for (size_t i = 0; i < req->param_count; i++) {
         const char *value = req->params[i].value, *p = value;

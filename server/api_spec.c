@@ -18,6 +18,7 @@
 #include "error.h"
 #include "query.h"
 #include "render.h"
+#include "params.h"
 
 #define PATH_MAX_BYTES 1200
 
@@ -161,7 +162,7 @@ static void serve(const struct request *req, struct response *res, const char *r
     static const char *const none[] = {NULL};
 
     /* format and pretty are the only parameters (http.c validated them) */
-    if (!query_check_names(req, route, none, &res->problem))
+    if (!params_check_names(req, route, none, &res->problem))
         return;
     if (!spec.loaded) {
         problem_set(&res->problem, PROBLEM_INTERNAL,

@@ -6,6 +6,7 @@
 #include "api.h"
 
 #include "store.h"
+#include "params.h"
 
 void api_stats(const struct request *req, struct response *res)
 {
@@ -13,7 +14,7 @@ void api_stats(const struct request *req, struct response *res)
     cJSON *stats = NULL, *body, *links;
     int rc;
 
-    if (!query_check_names(req, "/v1/stats", none, &res->problem))
+    if (!params_check_names(req, "/v1/stats", none, &res->problem))
         return;
     rc = store_stats(api_store(req), &stats);
     if (rc) {

@@ -2,7 +2,7 @@
  * ops.c - liveness, readiness and metrics for operators and orchestrators.
  *
  * They take no parameters of their own: like every route, an unknown query
- * parameter is a 400 unknown_parameter (query_check_names), so a misspelt
+ * parameter is a 400 unknown_parameter (params_check_names), so a misspelt
  * probe is noticed instead of silently answered. `format` and `pretty`
  * belong to the HTTP core, which validated them.
  */
@@ -12,13 +12,14 @@
 #include "metrics.h"
 #include "query.h"
 #include "snapshot.h"
+#include "params.h"
 
 static const char *const no_parameters[] = {NULL};
 
 void ops_healthz(const struct request *req, struct response *res)
 {
     res->no_store = true;
-    if (!query_check_names(req, "/healthz", no_parameters, &res->problem))
+    if (!params_check_names(req, "/healthz", no_parameters, &res->problem))
         return;
     buf_puts(&res->body, "{\"status\":\"ok\"}\n");
 }
@@ -28,7 +29,7 @@ void ops_readyz(const struct request *req, struct response *res)
     const struct snapshot *snap = req->snapshot;
 
     res->no_store = true;
-    if (!query_check_names(req, "/readyz", no_parameters, &res->problem))
+    if (!params_check_names(req, "/readyz", no_parameters, &res->problem))
         return;
     if (http_draining()) {
         problem_set(&res->problem, PROBLEM_UNAVAILABLE,
@@ -44,7 +45,7 @@ void ops_readyz(const struct request *req, struct response *res)
 void ops_metrics(const struct request *req, struct response *res)
 {
     res->no_store = true;
-    if (!query_check_names(req, "/metrics", no_parameters, &res->problem))
+    if (!params_check_names(req, "/metrics", no_parameters, &res->problem))
         return;
     if (metrics_render(&res->body, req->snapshot))
         problem_set(&res->problem, PROBLEM_INTERNAL, "out of memory rendering the metrics");

@@ -15,134 +15,11 @@
 #include "buf.h"
 #include "config.h"
 #include "error.h"
+#include "params.h"
 #include "search_text.h"
 #include "store.h"
 
 #define ID_MAX 200
-
-/* Record a mistake: the first one sets code and detail, every one adds an entry. */
-static void query_fail(struct problem *problem, enum problem_code code, const char *parameter,
-                       const char *value, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void query_fail(struct problem *problem, enum problem_code code, const char *parameter,
-                       const char *value, const char *fmt, ...)
-{
-    char reason[PROBLEM_TEXT_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
-    va_end(ap);
-    if (problem->code == PROBLEM_NONE) {
-        if (code == PROBLEM_UNKNOWN_PARAMETER)
-            problem_set(problem, code, "unknown parameter '%s': %s", parameter, reason);
-        else
-            problem_set(problem, code, "invalid value for parameter '%s': %s", parameter, reason);
-    }
-    problem_add_error(problem, parameter, value, "%s", reason);
-}
-
-static bool is_core_parameter(const char *name)
-{
-    return strcmp(name, "format") == 0 || strcmp(name, "pretty") == 0;
-}
-
-static bool in_list(const char *const *list, const char *name)
-{
-    for (size_t i = 0; list && list[i]; i++)
-        if (strcmp(list[i], name) == 0)
-            return true;
-    return false;
-}
-
-/* "a, b, c" of a NULL-terminated list into out. */
-static void join_list(struct buf *out, const char *const *list)
-{
-    for (size_t i = 0; list && list[i]; i++)
-        buf_printf(out, "%s%s", i ? ", " : "", list[i]);
-}
-
-int query_integer(const char *name, const char *text, long long minimum, long long maximum,
-                  long long *out, struct problem *problem)
-{
-    size_t len = text ? strlen(text) : 0;
-    long long value = 0;
-
-    if (len == 0 || len > 18 || strspn(text, "0123456789") != len || (len > 1 && text[0] == '0'))
-        goto bad;
-    for (size_t i = 0; i < len; i++)
-        value = value * 10 + (text[i] - '0');
-    if (value < minimum || value > maximum)
-        goto bad;
-    *out = value;
-    return 0;
-bad:
-    query_fail(problem, PROBLEM_INVALID_PARAMETER, name, text,
-               "must be a whole number from %lld to %lld", minimum, maximum);
-    return STRATA_EINVAL;
-}
-
-static bool digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
-static int number_of(const char *s, size_t n)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
-static int days_in_month(int year, int month)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return month == 2 && leap ? 29 : days[month - 1];
-}
-
-int query_date(const char *text, bool end, char out[11])
-{
-    size_t len = text ? strlen(text) : 0;
-    int year, month = end ? 12 : 1, day = 1;
-
-    if (len != 4 && len != 7 && len != 10)
-        return STRATA_EPARSE;
-    if (!digits(text, 4))
-        return STRATA_EPARSE;
-    year = number_of(text, 4);
-    if (year < 1)
-        return STRATA_EPARSE;
-    if (len >= 7) {
-        if (text[4] != '-' || !digits(text + 5, 2))
-            return STRATA_EPARSE;
-        month = number_of(text + 5, 2);
-        if (month < 1 || month > 12)
-            return STRATA_EPARSE;
-    }
-    day = end ? days_in_month(year, month) : 1;
-    if (len == 10) {
-        if (text[7] != '-' || !digits(text + 8, 2))
-            return STRATA_EPARSE;
-        day = number_of(text + 8, 2);
-        if (day < 1 || day > days_in_month(year, month))
-            return STRATA_EPARSE;
-    }
-    memcpy(out, text, 4); /* the year as written: four digits */
-    out[4] = '-';
-    out[5] = (char)('0' + month / 10);
-    out[6] = (char)('0' + month % 10);
-    out[7] = '-';
-    out[8] = (char)('0' + day / 10);
-    out[9] = (char)('0' + day % 10);
-    out[10] = '\0';
-    return 0;
-}
 
 /* A slug: lower-case letters and digits in groups joined by single hyphens. */
 static bool is_id(const char *s)
@@ -219,21 +96,21 @@ static void check_id(struct query_filter *f, const char *value, struct store *st
     struct buf list;
 
     if (!is_id(value)) {
-        query_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
-                   "must be a record id (lower-case letters and digits in groups joined by "
-                   "single hyphens)");
+        params_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
+                    "must be a record id (lower-case letters and digits in groups joined by "
+                    "single hyphens)");
         return;
     }
     if (!store || !wanted)
         return;
     buf_init(&list, PROBLEM_TEXT_MAX);
-    join_list(&list, wanted);
+    params_join_list(&list, wanted);
     if (store_record_type(store, value, &type) != 0)
-        query_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
-                   "no record has this id; expected the id of one of: %s", buf_str(&list));
-    else if (!in_list(wanted, type))
-        query_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
-                   "names a record of %s; expected the id of one of: %s", type, buf_str(&list));
+        params_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
+                    "no record has this id; expected the id of one of: %s", buf_str(&list));
+    else if (!params_in_list(wanted, type))
+        params_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
+                    "names a record of %s; expected the id of one of: %s", type, buf_str(&list));
     buf_release(&list);
 }
 
@@ -246,21 +123,21 @@ static void check_value(struct query_filter *f, const char *value, struct store 
 
     switch (filter->value) {
     case CATALOG_VALUE_ENUM:
-        if (!in_list(filter->values, value)) {
+        if (!params_in_list(filter->values, value)) {
             buf_init(&list, PROBLEM_TEXT_MAX);
-            join_list(&list, filter->values);
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, filter->name, value,
-                       "must be one of: %s", buf_str(&list));
+            params_join_list(&list, filter->values);
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, filter->name, value,
+                        "must be one of: %s", buf_str(&list));
             buf_release(&list);
         }
         break;
     case CATALOG_VALUE_BOOL:
         if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, filter->name, value,
-                       "must be true or false");
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, filter->name, value,
+                        "must be true or false");
         break;
     case CATALOG_VALUE_INTEGER:
-        query_integer(filter->name, value, filter->minimum, filter->maximum, &number, problem);
+        params_integer(filter->name, value, filter->minimum, filter->maximum, &number, problem);
         break;
     case CATALOG_VALUE_ID:
         check_id(f, value, store, problem);
@@ -280,13 +157,13 @@ static size_t split(char *value, const char *name, const char *original, char **
         if (comma)
             *comma = '\0';
         if (*p == '\0') {
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, original,
-                       "an empty item in the list");
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, name, original,
+                        "an empty item in the list");
             return 0;
         }
         if (n == max) {
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, original, "at most %zu values",
-                       max);
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, name, original, "at most %zu values",
+                        max);
             return 0;
         }
         items[n++] = p;
@@ -322,24 +199,24 @@ static void parse_sort(struct query *q, char **items, size_t n, const char *orig
             buf_init(&list, PROBLEM_TEXT_MAX);
             for (size_t k = 0; k < c->sort_count; k++)
                 buf_printf(&list, "%s%s", k ? ", " : "", c->sorts[k].name);
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, "sort", original,
-                       "unknown sort key '%s'; allowed: %s (prefix - for descending)", name,
-                       buf_str(&list));
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, "sort", original,
+                        "unknown sort key '%s'; allowed: %s (prefix - for descending)", name,
+                        buf_str(&list));
             buf_release(&list);
             continue;
         }
         for (size_t k = 0; k < q->sort_count; k++)
             if (q->sorts[k].sort == sort) {
-                query_fail(problem, PROBLEM_INVALID_PARAMETER, "sort", original,
-                           "sort key '%s' is given twice", name);
+                params_fail(problem, PROBLEM_INVALID_PARAMETER, "sort", original,
+                            "sort key '%s' is given twice", name);
                 sort = NULL;
                 break;
             }
         if (!sort)
             continue;
         if (q->sort_count == QUERY_MAX_SORTS) {
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, "sort", original, "at most %d sort keys",
-                       QUERY_MAX_SORTS);
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, "sort", original,
+                        "at most %d sort keys", QUERY_MAX_SORTS);
             return;
         }
         q->sorts[q->sort_count].sort = sort;
@@ -360,8 +237,8 @@ static void parse_fields(struct query *q, char **items, size_t n, const char *or
             buf_init(&list, PROBLEM_TEXT_MAX);
             for (size_t k = 0; k < c->field_count; k++)
                 buf_printf(&list, "%s%s", k ? ", " : "", c->fields[k].name);
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, "fields", original,
-                       "unknown field '%s'; allowed: %s", items[i], buf_str(&list));
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, "fields", original,
+                        "unknown field '%s'; allowed: %s", items[i], buf_str(&list));
             buf_release(&list);
             continue;
         }
@@ -383,8 +260,8 @@ static void parse_include(struct query *q, char **items, size_t n, const char *o
             buf_init(&list, PROBLEM_TEXT_MAX);
             for (size_t k = 0; k < catalog_collection_count; k++)
                 buf_printf(&list, "%s%s", k ? ", " : "", catalog_collections[k].name);
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, "include", original,
-                       "unknown collection '%s'; allowed: %s", items[i], buf_str(&list));
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, "include", original,
+                        "unknown collection '%s'; allowed: %s", items[i], buf_str(&list));
             buf_release(&list);
             continue;
         }
@@ -412,8 +289,8 @@ int query_text(struct query *q, const char *text, enum search_mode mode, unsigne
     buf_init(&expression, QUERY_TEXT_MAX * 4);
     rc = search_plain_expression(text, min_prefix, &expression);
     if (rc == STRATA_EINVAL)
-        query_fail(problem, PROBLEM_INVALID_PARAMETER, "q", text,
-                   "has no letter or digit to search for");
+        params_fail(problem, PROBLEM_INVALID_PARAMETER, "q", text,
+                    "has no letter or digit to search for");
     if (rc == 0) {
         free(q->text_expression);
         q->text_expression = buf_detach(&expression, NULL);
@@ -440,32 +317,32 @@ static void parse_single(struct query *q, const struct request *req, size_t inde
     long long number;
 
     if (repeated(req, index)) {
-        query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
-                   "given more than once; it takes one value");
+        params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                    "given more than once; it takes one value");
         return;
     }
     if (strcmp(name, "limit") == 0) {
-        if (query_integer(name, value, 1, QUERY_LIMIT_MAX, &number, problem) == 0)
+        if (params_integer(name, value, 1, QUERY_LIMIT_MAX, &number, problem) == 0)
             q->limit = (size_t)number;
     } else if (strcmp(name, "offset") == 0) {
-        if (query_integer(name, value, 0, QUERY_OFFSET_MAX, &number, problem) == 0)
+        if (params_integer(name, value, 0, QUERY_OFFSET_MAX, &number, problem) == 0)
             q->offset = (size_t)number;
     } else if (strcmp(name, "q") == 0) {
         if (strspn(value, " \t") == strlen(value))
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
-                       "must not be blank: give the words to search for");
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                        "must not be blank: give the words to search for");
         else if (strlen(value) > QUERY_TEXT_MAX)
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "at most %d bytes",
-                       QUERY_TEXT_MAX);
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "at most %d bytes",
+                        QUERY_TEXT_MAX);
         else
             q->text_input = value;
     } else if (strcmp(name, "q_mode") == 0) {
         search_plain_mode(name, value, &q->text_mode, problem);
     } else {
         bool end = strcmp(name, "to") == 0;
-        if (query_date(value, end, end ? q->to : q->from) != 0)
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
-                       "must be a date: YYYY-MM-DD, YYYY-MM or YYYY");
+        if (params_date(value, end, end ? q->to : q->from) != 0)
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                        "must be a date: YYYY-MM-DD, YYYY-MM or YYYY");
     }
 }
 
@@ -502,17 +379,17 @@ int query_parse_route(struct query *q, const struct catalog_collection *c,
         char *items[QUERY_MAX_VALUES];
         size_t n;
 
-        if (is_core_parameter(name))
+        if (params_is_common(name))
             continue;
         if ((paged && !(flags & QUERY_PAGED)) ||
             ((strcmp(name, "q") == 0 || strcmp(name, "q_mode") == 0) && (flags & QUERY_NO_TEXT)) ||
-            (!filter && !in_list(catalog_common_parameters, name) &&
-             !(c->dates && in_list(catalog_date_parameters, name)))) {
+            (!filter && !params_in_list(catalog_common_parameters, name) &&
+             !(c->dates && params_in_list(catalog_date_parameters, name)))) {
             struct buf allowed;
             buf_init(&allowed, PROBLEM_TEXT_MAX * 2);
             allowed_names(c, flags, &allowed);
-            query_fail(problem, PROBLEM_UNKNOWN_PARAMETER, name, value,
-                       "not a parameter of %s; allowed: %s", route, buf_str(&allowed));
+            params_fail(problem, PROBLEM_UNKNOWN_PARAMETER, name, value,
+                        "not a parameter of %s; allowed: %s", route, buf_str(&allowed));
             buf_release(&allowed);
             continue;
         }
@@ -533,14 +410,14 @@ int query_parse_route(struct query *q, const struct catalog_collection *c,
         } else {
             struct query_filter *f = filter_slot(q, filter);
             if (!f) {
-                query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
-                           "too many different filters (at most %d)", QUERY_MAX_FILTERS);
+                params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                            "too many different filters (at most %d)", QUERY_MAX_FILTERS);
                 continue;
             }
             for (size_t k = 0; k < n; k++) {
                 if (f->value_count == QUERY_MAX_VALUES) {
-                    query_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "at most %d values",
-                               QUERY_MAX_VALUES);
+                    params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                                "at most %d values", QUERY_MAX_VALUES);
                     break;
                 }
                 check_value(f, items[k], store, problem);
@@ -556,59 +433,13 @@ int query_parse_route(struct query *q, const struct catalog_collection *c,
         return STRATA_ENOMEM;
     }
     if (problem->code == PROBLEM_NONE && q->from[0] && q->to[0] && strcmp(q->from, q->to) > 0)
-        query_fail(problem, PROBLEM_INVALID_PARAMETER, "to", request_param(req, "to"),
-                   "must not end before from (%s)", request_param(req, "from"));
+        params_fail(problem, PROBLEM_INVALID_PARAMETER, "to", request_param(req, "to"),
+                    "must not end before from (%s)", request_param(req, "from"));
     if (problem->code != PROBLEM_NONE) {
         query_release(q);
         return STRATA_EINVAL;
     }
     return 0;
-}
-
-bool query_check_names(const struct request *req, const char *route, const char *const *allowed,
-                       struct problem *problem)
-{
-    bool ok = true;
-    for (size_t i = 0; i < req->param_count; i++) {
-        const char *name = req->params[i].name;
-        struct buf list;
-        if (is_core_parameter(name) || in_list(allowed, name))
-            continue;
-        buf_init(&list, PROBLEM_TEXT_MAX);
-        join_list(&list, allowed);
-        query_fail(problem, PROBLEM_UNKNOWN_PARAMETER, name, req->params[i].value,
-                   "not a parameter of %s; allowed: %s%sformat, pretty", route, buf_str(&list),
-                   list.len ? ", " : "");
-        buf_release(&list);
-        ok = false;
-    }
-    return ok;
-}
-
-int query_single(const struct request *req, const char *name, const char **value,
-                 struct problem *problem)
-{
-    const char *found = NULL;
-    int rc = 0;
-
-    for (size_t i = 0; i < req->param_count; i++) {
-        if (strcmp(req->params[i].name, name) != 0)
-            continue;
-        if (found) {
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, req->params[i].value,
-                       "given more than once; it takes one value");
-            rc = STRATA_EINVAL;
-            break;
-        }
-        found = req->params[i].value;
-        if (found[0] == '\0') {
-            query_fail(problem, PROBLEM_INVALID_PARAMETER, name, found, "must not be empty");
-            rc = STRATA_EINVAL;
-            break;
-        }
-    }
-    *value = rc ? NULL : found;
-    return rc;
 }
 
 bool query_excludes_background(const struct query *q)

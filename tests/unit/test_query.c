@@ -1,7 +1,7 @@
 /*
  * Unit tests for query.c: every parameter a collection takes, every way it
  * can be wrong (with the problem code, parameter and reason the client
- * gets), and the helpers (dates, integers, encoding, names, singles).
+ * gets). The generic helpers are tested in test_params.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +17,9 @@
 #include "query.h"
 #include "store.h"
 
+#include "fake_request.h"
 #include "fixture.h"
+#include "params.h"
 
 static struct model *model;
 static struct store *store;
@@ -34,37 +36,6 @@ static int teardown(void **state)
     store_free(store);
     model_free(model);
     return 0;
-}
-
-/* A request from "a=1&b=2" (no decoding: the tests use plain values). */
-struct fake {
-    struct request req;
-    struct param params[80];
-    char text[4096];
-};
-
-static void fake_init(struct fake *f, const char *query)
-{
-    char *p;
-    memset(f, 0, sizeof(*f));
-    snprintf(f->text, sizeof(f->text), "%s", query);
-    f->req.path = "/v1/test";
-    f->req.params = f->params;
-    p = f->text;
-    while (*p) {
-        char *amp = strchr(p, '&'), *eq;
-        if (amp)
-            *amp = '\0';
-        eq = strchr(p, '=');
-        f->params[f->req.param_count].name = p;
-        f->params[f->req.param_count].value = eq ? eq + 1 : "";
-        if (eq)
-            *eq = '\0';
-        f->req.param_count++;
-        if (!amp)
-            break;
-        p = amp + 1;
-    }
 }
 
 /* Parse query for collection; returns the rc and leaves q/problem for checks. */
@@ -386,68 +357,6 @@ static void dates(void **state)
             "more than once");
 }
 
-static void date_helper(void **state)
-{
-    char out[11];
-    (void)state;
-    assert_int_equal(query_date("1900-02", true, out), 0);
-    assert_string_equal(out, "1900-02-28");
-    assert_int_equal(query_date("2000-02", true, out), 0);
-    assert_string_equal(out, "2000-02-29");
-    assert_int_equal(query_date("2021-12", false, out), 0);
-    assert_string_equal(out, "2021-12-01");
-    assert_int_equal(query_date("9999", true, out), 0);
-    assert_string_equal(out, "9999-12-31");
-    assert_int_equal(query_date(NULL, true, out), STRATA_EPARSE);
-    assert_int_equal(query_date("2021-04-31", false, out), STRATA_EPARSE);
-}
-
-static void integer_helper(void **state)
-{
-    struct problem problem;
-    long long v = -1;
-    (void)state;
-    memset(&problem, 0, sizeof(problem));
-    assert_int_equal(query_integer("n", "0", 0, 10, &v, &problem), 0);
-    assert_int_equal(v, 0);
-    assert_int_equal(query_integer("n", "10", 0, 10, &v, &problem), 0);
-    assert_int_equal(v, 10);
-    assert_int_equal(query_integer("n", "11", 0, 10, &v, &problem), STRATA_EINVAL);
-    assert_int_equal(query_integer("n", NULL, 0, 10, &v, &problem), STRATA_EINVAL);
-    assert_int_equal(v, 10); /* untouched on failure */
-    assert_int_equal(problem.code, PROBLEM_INVALID_PARAMETER);
-}
-
-static void names_and_singles(void **state)
-{
-    static const char *const allowed[] = {"q", "limit", NULL};
-    struct problem problem;
-    struct fake f;
-    const char *value = "x";
-    (void)state;
-    fake_init(&f, "q=a&limit=3&format=csv&pretty=true");
-    memset(&problem, 0, sizeof(problem));
-    assert_true(query_check_names(&f.req, "/v1/search", allowed, &problem));
-    fake_init(&f, "q=a&colour=red&size=2");
-    assert_false(query_check_names(&f.req, "/v1/search", allowed, &problem));
-    assert_int_equal(problem.code, PROBLEM_UNKNOWN_PARAMETER);
-    assert_int_equal(problem.error_count, 2);
-    assert_string_equal(problem.errors[0].parameter, "colour");
-    assert_non_null(strstr(problem.errors[0].reason, "allowed: q, limit, format, pretty"));
-
-    memset(&problem, 0, sizeof(problem));
-    fake_init(&f, "q=a&limit=3");
-    assert_int_equal(query_single(&f.req, "q", &value, &problem), 0);
-    assert_string_equal(value, "a");
-    assert_int_equal(query_single(&f.req, "offset", &value, &problem), 0);
-    assert_null(value);
-    fake_init(&f, "q=a&q=b");
-    assert_int_equal(query_single(&f.req, "q", &value, &problem), STRATA_EINVAL);
-    assert_null(value);
-    fake_init(&f, "q=");
-    assert_int_equal(query_single(&f.req, "q", &value, &problem), STRATA_EINVAL);
-}
-
 static void added_filters(void **state)
 {
     struct query q;
@@ -473,9 +382,6 @@ int main(void)
         cmocka_unit_test(sorting),
         cmocka_unit_test(fields_and_include),
         cmocka_unit_test(dates),
-        cmocka_unit_test(date_helper),
-        cmocka_unit_test(integer_helper),
-        cmocka_unit_test(names_and_singles),
         cmocka_unit_test(added_filters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
