@@ -115,7 +115,8 @@ test-asan:
 
 style:
 	@files=$$(git ls-files 'server/*.c' 'server/*.h' 'include/*.h' 'tests/*.c' 'tests/*.h' 2>/dev/null); \
-	clang-format --dry-run --Werror $$files && scripts/banned-functions.sh $$files && echo "style: ok"
+	clang-format --dry-run --Werror $$files && scripts/banned-functions.sh $$files && \
+	scripts/check-header-comments.sh && echo "style: ok"
 
 format:
 	clang-format -i $$(git ls-files 'server/*.c' 'server/*.h' 'include/*.h' 'tests/*.c' 'tests/*.h')

@@ -5,8 +5,9 @@
  * of its records (in the order they are rendered), its filters (with the
  * values they accept and the SQL condition they become), its sort keys and
  * default order, and the related collections that `include=` can embed.
- * query.c validates requests against it, server/store/ turns it into SQL, the
- * handlers render with it and the OpenAPI writer documents it: one source.
+ * query.c validates requests against it, server/store/ turns it into SQL and
+ * the handlers render with it: one source. api-spec/openapi.yaml is written
+ * by hand; the contract test (tests/contract) checks it against the server.
  *
  * Everything here is static and read-only.
  */

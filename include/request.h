@@ -5,8 +5,8 @@
  * into a struct request (decoded path, decoded query parameters in their
  * order, the negotiated representation, the model snapshot being served) and
  * turns the struct response a handler fills into HTTP (status, ETag, gzip,
- * CORS, caching). A handler either writes a body (outcome RESPONSE_OK) or
- * describes a problem with problem_set() (problem.h).
+ * CORS, caching). A handler either writes a body (res->body, the problem's
+ * code left PROBLEM_NONE) or describes a problem with problem_set() (problem.h).
  */
 #ifndef STRATA_REQUEST_H
 #define STRATA_REQUEST_H
@@ -55,7 +55,7 @@ struct request {
 
 struct response {
     struct problem problem;   /* set by problem_set(); code PROBLEM_NONE on success */
-    struct buf body;          /* the representation, for outcome OK */
+    struct buf body;          /* the representation, when there is no problem */
     const char *content_type; /* static string; NULL means the format's default */
     struct buf link;          /* RFC 8288 Link header value, empty if none */
     long long total_count;    /* X-Total-Count, or -1 */

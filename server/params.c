@@ -13,7 +13,7 @@
 #include "error.h"
 
 void params_fail(struct problem *problem, enum problem_code code, const char *parameter,
-                       const char *value, const char *fmt, ...)
+                 const char *value, const char *fmt, ...)
 {
     char reason[PROBLEM_TEXT_MAX];
     va_list ap;
@@ -51,7 +51,7 @@ void params_join_list(struct buf *out, const char *const *list)
 }
 
 int params_integer(const char *name, const char *text, long long minimum, long long maximum,
-                  long long *out, struct problem *problem)
+                   long long *out, struct problem *problem)
 {
     size_t len = text ? strlen(text) : 0;
     long long value = 0;
@@ -66,7 +66,7 @@ int params_integer(const char *name, const char *text, long long minimum, long l
     return 0;
 bad:
     params_fail(problem, PROBLEM_INVALID_PARAMETER, name, text,
-               "must be a whole number from %lld to %lld", minimum, maximum);
+                "must be a whole number from %lld to %lld", minimum, maximum);
     return STRATA_EINVAL;
 }
 
@@ -131,7 +131,7 @@ int params_date(const char *text, bool end, char out[11])
     return 0;
 }
 bool params_check_names(const struct request *req, const char *route, const char *const *allowed,
-                       struct problem *problem)
+                        struct problem *problem)
 {
     bool ok = true;
     for (size_t i = 0; i < req->param_count; i++) {
@@ -142,8 +142,8 @@ bool params_check_names(const struct request *req, const char *route, const char
         buf_init(&list, PROBLEM_TEXT_MAX);
         params_join_list(&list, allowed);
         params_fail(problem, PROBLEM_UNKNOWN_PARAMETER, name, req->params[i].value,
-                   "not a parameter of %s; allowed: %s%sformat, pretty", route, buf_str(&list),
-                   list.len ? ", " : "");
+                    "not a parameter of %s; allowed: %s%sformat, pretty", route, buf_str(&list),
+                    list.len ? ", " : "");
         buf_release(&list);
         ok = false;
     }
@@ -151,7 +151,7 @@ bool params_check_names(const struct request *req, const char *route, const char
 }
 
 int params_single(const struct request *req, const char *name, const char **value,
-                 struct problem *problem)
+                  struct problem *problem)
 {
     const char *found = NULL;
     int rc = 0;
@@ -161,7 +161,7 @@ int params_single(const struct request *req, const char *name, const char **valu
             continue;
         if (found) {
             params_fail(problem, PROBLEM_INVALID_PARAMETER, name, req->params[i].value,
-                       "given more than once; it takes one value");
+                        "given more than once; it takes one value");
             rc = STRATA_EINVAL;
             break;
         }
