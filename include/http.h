@@ -26,7 +26,10 @@ struct http_server;
  */
 int http_start(const struct config *cfg, struct http_server **out, unsigned *port);
 
-/* Stop accepting connections and make /readyz answer 503 (SIGTERM). */
+/*
+ * Stop accepting connections and make /readyz answer 503 (SIGTERM): the
+ * requests that follow carry draining = true (request.h).
+ */
 void http_begin_drain(struct http_server *server);
 
 /* Wait until no request is in flight, at most ms milliseconds; true if idle. */
@@ -37,8 +40,5 @@ bool http_wait_idle(struct http_server *server, unsigned ms);
  * close every connection and free the server; NULL is a no-op.
  */
 void http_stop(struct http_server *server);
-
-/* True once draining has begun (for /readyz). */
-bool http_draining(void);
 
 #endif

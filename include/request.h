@@ -51,6 +51,7 @@ struct request {
     struct snapshot *snapshot;   /* the model being served; never NULL in handlers */
     const struct config *config; /* the daemon's flags (limits); NULL in unit tests */
     struct budget *budget;       /* this request's deadline (budget.h); NULL: none */
+    bool draining;               /* the server is draining (SIGTERM): /readyz answers 503 */
 };
 
 struct response {

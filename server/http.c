@@ -52,10 +52,20 @@
  */
 #define CONNECTION_POOL_BYTES ((size_t)32 * 1024)
 
+/*
+ * Everything the server keeps, in one place: the daemon, its flags, and the
+ * counters the drain and the connection cap read (updated from the
+ * libmicrohttpd threads, hence atomic).
+ */
 struct http_server {
     struct MHD_Daemon *daemon;
     const struct config *cfg;
     char cache_control[64];
+    atomic_bool draining;         /* SIGTERM came: /readyz answers 503 */
+    atomic_long in_flight;        /* exchanges between on_uri() and their end */
+    atomic_long connections_open; /* for --max-connections and the metrics */
+    atomic_long backlog_pending;  /* connection_state.waiting ones (see there) */
+    atomic_long drain_admits;     /* connections the drain still admits (see admit()) */
 };
 
 /* One request, from on_uri() to on_completed(). */
@@ -98,10 +108,6 @@ struct answer {
     bool allow;     /* add Allow */
 };
 
-static atomic_bool draining;
-static atomic_long in_flight;
-static atomic_long connections_open;
-
 /*
  * What the daemon knows about one connection (its socket context).
  *
@@ -114,15 +120,13 @@ static atomic_long connections_open;
  * waiting: at drain time the connections still waiting in the listen
  * backlog may have sent their requests already: admit() still lets them in
  * and they are served, and the drain also waits until each of them has
- * started its request (or closed). backlog_pending counts them.
+ * started its request (or closed). server->backlog_pending counts them.
  */
 struct connection_state {
     struct exchange *open;   /* between on_uri() and on_completed() */
     bool waiting;            /* taken from the backlog; no request started yet */
     struct head_watch *head; /* armed while a request head is awaited */
 };
-static atomic_long backlog_pending;
-
 static struct connection_state *connection_state(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *info =
@@ -130,21 +134,16 @@ static struct connection_state *connection_state(struct MHD_Connection *conn)
     return info ? info->socket_context : NULL;
 }
 
-static void connection_settle(struct connection_state *c)
+static void connection_settle(struct http_server *server, struct connection_state *c)
 {
     if (c && c->waiting) {
         c->waiting = false;
-        atomic_fetch_sub(&backlog_pending, 1);
+        atomic_fetch_sub(&server->backlog_pending, 1);
     }
 }
 
-static void exchange_finish(const struct http_server *server, struct MHD_Connection *conn,
+static void exchange_finish(struct http_server *server, struct MHD_Connection *conn,
                             struct exchange *ex);
-
-bool http_draining(void)
-{
-    return atomic_load(&draining);
-}
 
 /* ---- per-request bookkeeping ------------------------------------------ */
 
@@ -198,7 +197,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     struct exchange *ex = calloc(1, sizeof(*ex));
     struct connection_state *c = connection_state(conn);
 
-    connection_settle(c);
+    connection_settle(cls, c);
     if (!ex)
         return NULL;
     ex->target = origin_form(uri ? uri : "");
@@ -206,7 +205,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     clock_gettime(CLOCK_MONOTONIC, &ex->started);
     ex->route_index = METRICS_UNMATCHED;
     ex->cache_state = "-";
-    atomic_fetch_add(&in_flight, 1);
+    atomic_fetch_add(&((struct http_server *)cls)->in_flight, 1);
     if (c) {
         if (c->open) /* the previous request never completed */
             exchange_finish(cls, conn, c->open);
@@ -239,7 +238,7 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t size)
 }
 
 /* Count, log and free an exchange. */
-static void exchange_finish(const struct http_server *server, struct MHD_Connection *conn,
+static void exchange_finish(struct http_server *server, struct MHD_Connection *conn,
                             struct exchange *ex)
 {
     if (ex->status) {
@@ -268,7 +267,7 @@ static void exchange_finish(const struct http_server *server, struct MHD_Connect
     snapshot_release(ex->snap);
     free(ex->target);
     free(ex);
-    atomic_fetch_sub(&in_flight, 1);
+    atomic_fetch_sub(&server->in_flight, 1);
 }
 
 /*
@@ -302,15 +301,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode code)
 {
     struct connection_state *c = *socket_context;
+    struct http_server *server = cls;
 
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const struct http_server *server = cls;
         const union MHD_ConnectionInfo *fd =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         c = calloc(1, sizeof(*c));
-        if (c && atomic_load(&draining)) {
+        if (c && atomic_load(&server->draining)) {
             c->waiting = true;
-            atomic_fetch_add(&backlog_pending, 1);
+            atomic_fetch_add(&server->backlog_pending, 1);
         }
         if (c && fd) {
             c->head = head_deadline_watch(fd->connect_fd);
@@ -319,7 +318,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = c;
     } else if (c) {
         /* libmicrohttpd has called on_completed() already if it ever will */
-        connection_settle(c);
+        connection_settle(server, c);
         if (c->open)
             exchange_finish(cls, conn, c->open);
         /* before libmicrohttpd closes the socket (it notifies first) */
@@ -328,8 +327,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = NULL;
     }
     metrics_connections(code == MHD_CONNECTION_NOTIFY_STARTED
-                            ? atomic_fetch_add(&connections_open, 1) + 1
-                            : atomic_fetch_sub(&connections_open, 1) - 1);
+                            ? atomic_fetch_add(&server->connections_open, 1) + 1
+                            : atomic_fetch_sub(&server->connections_open, 1) - 1);
 }
 
 /*
@@ -343,21 +342,20 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 #define CONNECTION_SLACK 16
 
 /*
- * Connections the drain still admits: those that were waiting in the listen
- * backlog when SIGTERM came (their requests may already be sent). Later ones
- * are closed at once while the in-flight requests finish.
+ * Connections the drain still admits (server->drain_admits): those that were
+ * waiting in the listen backlog when SIGTERM came (their requests may already
+ * be sent). Later ones are closed at once while the in-flight requests finish.
  */
-static atomic_long drain_admits;
-
 static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
-    const struct http_server *server = cls;
+    struct http_server *server = cls;
 
     (void)addr;
     (void)addrlen;
-    if (atomic_load(&draining))
-        return atomic_fetch_sub(&drain_admits, 1) > 0 ? MHD_YES : MHD_NO;
-    return atomic_load(&connections_open) < (long)server->cfg->max_connections ? MHD_YES : MHD_NO;
+    if (atomic_load(&server->draining))
+        return atomic_fetch_sub(&server->drain_admits, 1) > 0 ? MHD_YES : MHD_NO;
+    return atomic_load(&server->connections_open) < (long)server->cfg->max_connections ? MHD_YES
+                                                                                       : MHD_NO;
 }
 
 /* ---- headers ---------------------------------------------------------- */
@@ -826,6 +824,7 @@ static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Con
         .params = u->params,
         .param_count = u->param_count,
         .snapshot = ex->snap,
+        .draining = atomic_load(&server->draining),
     };
     struct canon canon = {.key = NULL};
     struct response res;
@@ -1142,8 +1141,8 @@ static long listen_backlog(const struct http_server *server)
  */
 void http_begin_drain(struct http_server *server)
 {
-    atomic_store(&drain_admits, server && server->daemon ? listen_backlog(server) : 0);
-    atomic_store(&draining, true);
+    atomic_store(&server->drain_admits, server->daemon ? listen_backlog(server) : 0);
+    atomic_store(&server->draining, true);
 }
 
 bool http_wait_idle(struct http_server *server, unsigned ms)
@@ -1152,7 +1151,7 @@ bool http_wait_idle(struct http_server *server, unsigned ms)
 
     (void)server;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    while (atomic_load(&in_flight) > 0 || atomic_load(&backlog_pending) > 0) {
+    while (atomic_load(&server->in_flight) > 0 || atomic_load(&server->backlog_pending) > 0) {
         if (seconds_since(&start) * 1000 >= ms)
             return false;
         usleep(10000);

@@ -8,7 +8,6 @@
  */
 #include "ops.h"
 
-#include "http.h"
 #include "metrics.h"
 #include "query.h"
 #include "snapshot.h"
@@ -31,7 +30,7 @@ void ops_readyz(const struct request *req, struct response *res)
     res->no_store = true;
     if (!params_check_names(req, "/readyz", no_parameters, &res->problem))
         return;
-    if (http_draining()) {
+    if (req->draining) {
         problem_set(&res->problem, PROBLEM_UNAVAILABLE,
                     "the server is draining: it finishes in-flight requests and stops");
         return;
