@@ -72,6 +72,11 @@ struct catalog_collection {
     size_t sort_count;
     const char *default_sort; /* a `sort=` value: the documented default order */
     const char *description;
+    /*
+     * The events filter naming a record of this collection ("actor"), when it
+     * has the sub-route /v1/<name>/{id}/events; NULL when it has none.
+     */
+    const char *events_filter;
 };
 
 /* Every collection, in the order the index and the docs list them. */

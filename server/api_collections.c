@@ -224,8 +224,7 @@ static void collection_item(const struct request *req, struct response *res,
     snprintf(href, sizeof(href), "%s/%s", c->path, req->id);
     cJSON_AddStringToObject(links, "self", href);
     cJSON_AddStringToObject(links, "collection", c->path);
-    if (strcmp(c->name, "actors") == 0 || strcmp(c->name, "organizations") == 0 ||
-        strcmp(c->name, "layers") == 0 || strcmp(c->name, "places") == 0) {
+    if (c->events_filter) {
         snprintf(href, sizeof(href), "%s/%s/events", c->path, req->id);
         cJSON_AddStringToObject(links, "events", href);
     }
@@ -257,13 +256,14 @@ COLLECTION_HANDLERS(claims)
 COLLECTION_HANDLERS(evidence)
 COLLECTION_HANDLERS(relations)
 
-#define EVENTS_OF(name, filter)                                                                    \
+#define EVENTS_OF(name)                                                                            \
     void api_##name##_events(const struct request *req, struct response *res)                      \
     {                                                                                              \
-        collection_list(req, res, catalog_find("events"), catalog_find(#name), filter);            \
+        const struct catalog_collection *parent = catalog_find(#name);                             \
+        collection_list(req, res, catalog_find("events"), parent, parent->events_filter);          \
     }
 
-EVENTS_OF(actors, "actor")
-EVENTS_OF(organizations, "organization")
-EVENTS_OF(layers, "layer")
-EVENTS_OF(places, "place")
+EVENTS_OF(actors)
+EVENTS_OF(organizations)
+EVENTS_OF(layers)
+EVENTS_OF(places)

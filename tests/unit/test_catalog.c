@@ -105,6 +105,24 @@ static const char *some_id(const char *name)
     return id;
 }
 
+/* A collection with an events sub-route names a filter of events (the parent's id). */
+static void events_sub_routes_name_an_events_filter(void **state)
+{
+    const struct catalog_collection *events = catalog_find("events");
+    size_t with = 0;
+
+    (void)state;
+    for (size_t i = 0; i < catalog_collection_count; i++) {
+        const struct catalog_collection *c = &catalog_collections[i];
+        if (!c->events_filter)
+            continue;
+        with++;
+        if (!catalog_filter_find(events, c->events_filter))
+            fail_msg("%s: events has no filter '%s'", c->name, c->events_filter);
+    }
+    assert_int_equal(with, 4); /* actors, organizations, layers, places */
+}
+
 static void every_filter_runs(void **state)
 {
     (void)state;
@@ -207,6 +225,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table_is_consistent),
+        cmocka_unit_test(events_sub_routes_name_an_events_filter),
         cmocka_unit_test(every_filter_runs),
         cmocka_unit_test(every_sort_runs),
         cmocka_unit_test(model_values_are_in_the_enumerations),
