@@ -109,6 +109,18 @@ int query_parse_route(struct query *q, const struct catalog_collection *c,
                       struct store *store, struct problem *problem);
 
 /*
+ * query_parse_route() into a new heap query: the query (free it with
+ * query_free), or NULL with problem filled: the request's mistakes (a 400),
+ * or a 500 internal problem when memory ran out.
+ */
+struct query *query_new(const struct catalog_collection *c, const struct request *req,
+                        const char *route, unsigned flags, struct store *store,
+                        struct problem *problem);
+
+/* query_release() and free a query_new() query; NULL is a no-op. */
+void query_free(struct query *q);
+
+/*
  * Prepare q for c with no parameters (the default query): every record in
  * the default order, the default limit. Used by handlers that add their own
  * filters with query_add_filter().

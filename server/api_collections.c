@@ -117,14 +117,10 @@ static void collection_list(const struct request *req, struct response *res,
     struct store *store = api_store(req);
     struct store_error error = {{0}};
     struct store_page page = {NULL, 0};
-    struct query *q = calloc(1, sizeof(*q));
+    struct query *q;
     char route[128];
     int rc;
 
-    if (!q) {
-        api_fail(res, STRATA_ENOMEM, "parsing the query");
-        return;
-    }
     /* the route requested, for the unknown_parameter message */
     if (parent)
         snprintf(route, sizeof(route), "%s/{id}/%s", parent->path, c->name);
@@ -136,41 +132,35 @@ static void collection_list(const struct request *req, struct response *res,
         cJSON_Delete(found);
         if (rc == STRATA_ENOTFOUND) {
             not_found(res, parent, req->id, store);
-            free(q);
             return;
         }
         if (rc) {
             api_fail(res, rc, "looking up the parent record");
-            free(q);
             return;
         }
     }
-    rc = query_parse_route(q, c, req, route, QUERY_PAGED, store, &res->problem);
-    if (rc) {
-        if (rc != STRATA_EINVAL)
-            api_fail(res, rc, "parsing the query");
-        free(q);
+    q = query_new(c, req, route, QUERY_PAGED, store, &res->problem);
+    if (!q)
         return;
-    }
     if (parent && query_add_filter(q, filter, req->id) != 0) {
         api_fail(res, STRATA_EINVAL, "adding the parent filter");
-        goto done;
+        goto free_query;
     }
     rc = store_select(store, q, &page, &error);
     if (rc) {
         api_store_problem(res, rc, &error, q->text_input);
-        goto done;
+        goto free_page;
     }
     rc = api_page_finish(store, q, page.records, req->format == REPR_GEOJSON);
     if (rc) {
         api_fail(res, rc, "reading related records");
-        goto done;
+        goto free_page;
     }
     send_page(req, res, q, page.records, page.total);
-done:
+free_page:
     cJSON_Delete(page.records);
-    query_release(q);
-    free(q);
+free_query:
+    query_free(q);
 }
 
 static void collection_item(const struct request *req, struct response *res,
@@ -190,33 +180,24 @@ static void collection_item(const struct request *req, struct response *res,
                             catalog_filter_find(c, "background") ? allowed : allowed_evidence,
                             &res->problem))
         return;
-    q = calloc(1, sizeof(*q));
-    if (!q) {
-        api_fail(res, STRATA_ENOMEM, "parsing the query");
+    q = query_new(c, req, route, QUERY_NO_TEXT, store, &res->problem);
+    if (!q)
         return;
-    }
-    rc = query_parse_route(q, c, req, route, QUERY_NO_TEXT, store, &res->problem);
-    if (rc) {
-        if (rc != STRATA_EINVAL)
-            api_fail(res, rc, "parsing the query");
-        free(q);
-        return;
-    }
     rc = store_get(store, c, req->id, &record);
     if (rc == STRATA_ENOTFOUND) {
         not_found(res, c, req->id, store);
-        goto done;
+        goto free_record;
     }
     if (!rc)
         rc = api_record_finish(store, q, record, false);
     if (rc) {
         api_fail(res, rc, "reading the record");
-        goto done;
+        goto free_record;
     }
     body = cJSON_CreateObject();
     if (!body) {
         api_fail(res, STRATA_ENOMEM, "rendering the record");
-        goto done;
+        goto free_record;
     }
     cJSON_AddItemToObject(body, "data", record);
     record = NULL;
@@ -230,10 +211,9 @@ static void collection_item(const struct request *req, struct response *res,
     }
     api_send_json(req, res, body);
     cJSON_Delete(body);
-done:
+free_record:
     cJSON_Delete(record);
-    query_release(q);
-    free(q);
+    query_free(q);
 }
 
 #define COLLECTION_HANDLERS(name)                                                                  \

@@ -209,7 +209,7 @@ void api_graph(const struct request *req, struct response *res)
     g.layer_count = list_values(req, "layer", &storage[2], layers, GRAPH_MAX_VALUES, &res->problem);
     if (!storage[0] || !storage[1] || !storage[2]) {
         api_fail(res, STRATA_ENOMEM, "parsing the query");
-        goto done;
+        goto free_lists;
     }
     for (size_t i = 0; i < type_count; i++) {
         const struct catalog_collection *c = catalog_find(type_names[i]);
@@ -262,18 +262,18 @@ void api_graph(const struct request *req, struct response *res)
         strcmp(shape, "vis") != 0)
         invalid(&res->problem, "shape", shape, "must be one of: default, cytoscape, vis");
     if (res->problem.code != PROBLEM_NONE)
-        goto done;
+        goto free_lists;
 
     rc = store_graph(store, &g, &nodes, &edges);
     if (rc) {
         api_fail(res, rc, "building the graph");
-        goto done;
+        goto free_lists;
     }
     if (shape && strcmp(shape, "default") != 0 && reshape(&nodes, &edges, shape) != 0) {
         cJSON_Delete(nodes);
         cJSON_Delete(edges);
         api_fail(res, STRATA_ENOMEM, "shaping the graph");
-        goto done;
+        goto free_lists;
     }
     body = cJSON_CreateObject();
     meta = cJSON_CreateObject();
@@ -289,7 +289,7 @@ void api_graph(const struct request *req, struct response *res)
     cJSON_AddStringToObject(links, "relations", "/v1/relations");
     api_send_json(req, res, body);
     cJSON_Delete(body);
-done:
+free_lists:
     for (int i = 0; i < 3; i++)
         free(storage[i]);
 }

@@ -113,13 +113,13 @@ void api_search(const struct request *req, struct response *res)
             api_fail(res, rc, "reading q");
         }
         if (rc)
-            goto done;
+            goto release_expression;
         s.text = buf_str(&expression);
     }
     rc = store_search(api_store(req), &s, &hits, &total, &error);
     if (rc) {
         api_store_problem(res, rc, &error, typed);
-        goto done;
+        goto release_expression;
     }
     body = cJSON_CreateObject();
     cJSON_AddItemToObject(body, "data", hits);
@@ -138,6 +138,6 @@ void api_search(const struct request *req, struct response *res)
     else
         api_send_json(req, res, body);
     cJSON_Delete(body);
-done:
+release_expression:
     buf_release(&expression);
 }

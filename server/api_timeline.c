@@ -69,23 +69,14 @@ void api_timeline(const struct request *req, struct response *res)
 {
     const struct catalog_collection *events = catalog_find("events");
     struct store *store = api_store(req);
-    struct query *q = calloc(1, sizeof(*q));
+    struct query *q;
     cJSON *dated = NULL, *undated = NULL, *body, *data, *meta, *links;
     char start[11] = "", end[11] = "";
     struct buf self;
-    int rc;
 
-    if (!q) {
-        api_fail(res, STRATA_ENOMEM, "parsing the query");
+    q = query_new(events, req, "/v1/timeline", 0, store, &res->problem);
+    if (!q)
         return;
-    }
-    rc = query_parse_route(q, events, req, "/v1/timeline", 0, store, &res->problem);
-    if (rc) {
-        if (rc != STRATA_EINVAL)
-            api_fail(res, rc, "parsing the query");
-        free(q);
-        return;
-    }
     q->limit = 0;
     q->dated = QUERY_DATED_ONLY;
     dated = timeline_list(res, store, q, start, end);
@@ -97,7 +88,7 @@ void api_timeline(const struct request *req, struct response *res)
         undated = timeline_list(res, store, q, NULL, NULL);
     }
     if (!dated || !undated)
-        goto done;
+        goto free_lists;
     body = cJSON_CreateObject();
     data = cJSON_AddObjectToObject(body, "data");
     cJSON_AddItemToObject(data, "dated", dated);
@@ -124,9 +115,8 @@ void api_timeline(const struct request *req, struct response *res)
     dated = undated = NULL;
     api_send_json(req, res, body);
     cJSON_Delete(body);
-done:
+free_lists:
     cJSON_Delete(dated);
     cJSON_Delete(undated);
-    query_release(q);
-    free(q);
+    query_free(q);
 }

@@ -346,6 +346,27 @@ static void parse_single(struct query *q, const struct request *req, size_t inde
     }
 }
 
+struct query *query_new(const struct catalog_collection *c, const struct request *req,
+                        const char *route, unsigned flags, struct store *store,
+                        struct problem *problem)
+{
+    struct query *q = calloc(1, sizeof(*q));
+    int rc = q ? query_parse_route(q, c, req, route, flags, store, problem) : STRATA_ENOMEM;
+
+    if (rc == 0)
+        return q;
+    if (rc != STRATA_EINVAL)
+        problem_set(problem, PROBLEM_INTERNAL, "parsing the query failed: %s", strata_strerror(rc));
+    query_free(q);
+    return NULL;
+}
+
+void query_free(struct query *q)
+{
+    query_release(q);
+    free(q);
+}
+
 int query_parse(struct query *q, const struct catalog_collection *c, const struct request *req,
                 unsigned flags, struct store *store, struct problem *problem)
 {
