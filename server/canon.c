@@ -13,6 +13,7 @@
 #include "catalog.h"
 #include "error.h"
 #include "query.h"
+#include "url.h"
 
 #define CANON_KEY_MAX ((size_t)64 * 1024)
 
@@ -216,16 +217,16 @@ static int write_key(struct canon *c, const char *path, enum representation form
             size_t take = len < sizeof(part) - 1 ? len : sizeof(part) - 1;
             memcpy(part, segment, take);
             part[take] = '\0';
-            query_encode(&key, part);
+            url_encode(&key, part);
             segment += take;
             len -= take;
         }
     }
     for (size_t i = 0; i < n; i++) {
         buf_putc(&key, i ? '&' : '?');
-        query_encode(&key, slots[i].param.name);
+        url_encode(&key, slots[i].param.name);
         buf_putc(&key, '=');
-        query_encode(&key, slots[i].param.value);
+        url_encode(&key, slots[i].param.value);
     }
     if (key.failed) {
         buf_release(&key);
