@@ -127,6 +127,8 @@ clean:
 # Container image targets (test-docker, docker-setup, docker-clean): see
 # tests/docker/docker.mk. Optional, because the image build copies no tests/.
 -include tests/docker/docker.mk
+# Kubernetes manifests (test-kube, kube-validate, kube-render): tests/kube/kube.mk.
+-include tests/kube/kube.mk
 
 # ---- loader: the model schema compiled into the binary (owner: loader) ----
 # server/model_schema.c is generated from api-spec/model.schema.json and committed, so
