@@ -140,11 +140,13 @@ struct store_graph_query {
     size_t layer_count;
     const char *around; /* keep records within depth edges of this one */
     int depth;          /* 1-3 */
+    bool no_background; /* leave out background records and background edges */
 };
 
 /*
- * Nodes [{id, type, kind, label}] (collections order, then default order) and
- * edges [{id, source, target, type, derived}] between kept nodes.
+ * Nodes [{id, type, kind, label, provenance}] (collections order, then default
+ * order) and edges [{id, source, target, type, derived, provenance}] between
+ * kept nodes; provenance is the record's (or the edge's) own.
  */
 int store_graph(struct store *store, const struct store_graph_query *g, cJSON **nodes,
                 cJSON **edges);

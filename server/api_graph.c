@@ -185,16 +185,16 @@ static void check_node(struct store *store, const char *name, const char *value,
 
 void api_graph(const struct request *req, struct response *res)
 {
-    static const char *const allowed[] = {"type",   "relation", "derived", "layer",
-                                          "around", "depth",    "shape",   NULL};
+    static const char *const allowed[] = {"type",  "relation", "derived",    "layer", "around",
+                                          "depth", "shape",    "background", NULL};
     const struct catalog_collection *types[QUERY_MAX_INCLUDES];
     const char *type_names[GRAPH_MAX_VALUES], *relations[GRAPH_MAX_VALUES],
         *layers[GRAPH_MAX_VALUES];
     const struct catalog_filter *relation_filter =
         catalog_filter_find(catalog_find("relations"), "type");
-    struct store_graph_query g = {types, 0, relations, 0, -1, layers, 0, NULL, 1};
+    struct store_graph_query g = {types, 0, relations, 0, -1, layers, 0, NULL, 1, false};
     struct store *store = api_store(req);
-    const char *derived = NULL, *depth = NULL, *shape = NULL;
+    const char *derived = NULL, *depth = NULL, *shape = NULL, *background = NULL;
     char *storage[3] = {NULL, NULL, NULL};
     size_t type_count;
     long long number;
@@ -244,6 +244,13 @@ void api_graph(const struct request *req, struct response *res)
     params_single(req, "around", &g.around, &res->problem);
     params_single(req, "depth", &depth, &res->problem);
     params_single(req, "shape", &shape, &res->problem);
+    params_single(req, "background", &background, &res->problem);
+    if (background) {
+        if (strcmp(background, "true") == 0 || strcmp(background, "false") == 0)
+            g.no_background = strcmp(background, "false") == 0;
+        else
+            invalid(&res->problem, "background", background, "must be true or false");
+    }
     if (derived) {
         if (strcmp(derived, "true") == 0 || strcmp(derived, "false") == 0)
             g.derived = strcmp(derived, "true") == 0;

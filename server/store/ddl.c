@@ -14,7 +14,7 @@
  */
 const char schema_sql[] =
     "CREATE TABLE records (id TEXT NOT NULL, type TEXT NOT NULL, kind TEXT, label TEXT NOT "
-    "NULL, rank INTEGER NOT NULL);"
+    "NULL, rank INTEGER NOT NULL, provenance TEXT NOT NULL);"
     "CREATE TABLE docs (doc BLOB NOT NULL);"
     "CREATE TABLE actors (id TEXT NOT NULL REFERENCES records(id), name TEXT NOT NULL COLLATE "
     "NOCASE, kind TEXT NOT NULL, country TEXT REFERENCES records(id), role TEXT, explicit "
@@ -153,7 +153,7 @@ const char index_sql[] =
     "CREATE INDEX evidence_paragraph ON evidence(paragraph);";
 
 const char *const insert_sql[ST_COUNT] = {
-    [ST_RECORD] = "INSERT INTO records VALUES (?,?,?,?,?)",
+    [ST_RECORD] = "INSERT INTO records VALUES (?,?,?,?,?,?)",
     [ST_DOC] = "INSERT INTO docs (rowid, doc) VALUES (?,?)",
     [ST_ACTOR] = "INSERT INTO actors (rowid, id, name, kind, country, role, explicit, provenance, "
                  "position) VALUES (?,?,?,?,?,?,?,?,?)",

@@ -64,6 +64,10 @@ static void graph_conditions(struct builder *b, const struct store_graph_query *
     }
     if (g->derived >= 0)
         buf_printf(edge, " AND e.derived = %d", g->derived ? 1 : 0);
+    if (g->no_background) { /* background=false: the article and what follows from it */
+        buf_puts(kept, " AND k.provenance <> 'background'");
+        buf_puts(edge, " AND e.provenance <> 'background'");
+    }
 }
 
 /*
@@ -125,7 +129,7 @@ int store_graph(struct store *store, const struct store_graph_query *g, cJSON **
     if (rc)
         goto done;
 
-    buf_printf(&sql, "%s SELECT r.id, r.type, r.kind, r.label, ", buf_str(&b.sql));
+    buf_printf(&sql, "%s SELECT r.id, r.type, r.kind, r.label, r.provenance, ", buf_str(&b.sql));
     append_type_order(&sql, "r.type");
     buf_puts(&sql, " AS type_order FROM records r WHERE r.id IN nodes ORDER BY type_order, "
                    "r.rank, r.id");
@@ -142,6 +146,7 @@ int store_graph(struct store *store, const struct store_graph_query *g, cJSON **
         else
             cJSON_AddNullToObject(node, "kind");
         cJSON_AddStringToObject(node, "label", column_text(stmt, 3));
+        cJSON_AddStringToObject(node, "provenance", column_text(stmt, 4));
         cJSON_AddItemToArray(node_list, node);
     }
     statement_done(stmt);
@@ -153,7 +158,8 @@ int store_graph(struct store *store, const struct store_graph_query *g, cJSON **
 
     buf_reset(&sql);
     buf_printf(&sql,
-               "%s SELECT e.id, e.source, e.target, e.type, e.derived FROM relations e WHERE "
+               "%s SELECT e.id, e.source, e.target, e.type, e.derived, e.provenance FROM "
+               "relations e WHERE "
                "e.source IN nodes AND e.target IN nodes AND %s ORDER BY e.id",
                buf_str(&b.sql), buf_str(&edge));
     rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), &b, &stmt, NULL);
@@ -166,6 +172,7 @@ int store_graph(struct store *store, const struct store_graph_query *g, cJSON **
         cJSON_AddStringToObject(e, "target", column_text(stmt, 2));
         cJSON_AddStringToObject(e, "type", column_text(stmt, 3));
         cJSON_AddBoolToObject(e, "derived", sqlite3_column_int(stmt, 4));
+        cJSON_AddStringToObject(e, "provenance", column_text(stmt, 5));
         cJSON_AddItemToArray(edge_list, e);
     }
     if (step != SQLITE_DONE)

@@ -140,8 +140,9 @@ static int insert_record(struct loader *L, const struct entry *e, const char *la
     const struct catalog_collection *c = &catalog_collections[e->collection];
     int rc;
 
-    rc = insert(L, ST_RECORD, "tttti", e->id, c->name, c->kind ? text_of(e->record, c->kind) : NULL,
-                label, e->rank);
+    rc =
+        insert(L, ST_RECORD, "ttttit", e->id, c->name, c->kind ? text_of(e->record, c->kind) : NULL,
+               label, e->rank, provenance_of(e->record));
     if (!rc)
         rc = insert_rows(L, e);
     if (!rc && has_aliases(c))

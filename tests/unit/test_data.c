@@ -960,6 +960,41 @@ static void derived_edges_keep_hedges_and_provenance(void **state)
     store_free(store);
 }
 
+/* The graph carries each node's and edge's own provenance; background=false drops the lane. */
+static void graph_keeps_provenance(void **state)
+{
+    struct fixture *f = *state;
+    struct store *store = open_store(f);
+    struct store_graph_query g = {NULL, 0, NULL, 0, -1, NULL, 0, NULL, 1, false};
+    cJSON *nodes = NULL, *edges = NULL;
+    const cJSON *n;
+    bool kazakhstan = false, putin_article = false;
+
+    assert_int_equal(store_graph(store, &g, &nodes, &edges), 0);
+    cJSON_ArrayForEach(n, nodes)
+    {
+        const char *id = string_field(n, "id");
+        if (strcmp(id, "kazakhstan") == 0)
+            kazakhstan = strcmp(string_field(n, "provenance"), "background") == 0;
+        if (strcmp(id, "vladimir-putin") == 0)
+            putin_article = strcmp(string_field(n, "provenance"), "article") == 0;
+    }
+    assert_true(kazakhstan);
+    assert_true(putin_article);
+    cJSON_Delete(nodes);
+    cJSON_Delete(edges);
+    g.no_background = true;
+    assert_int_equal(store_graph(store, &g, &nodes, &edges), 0);
+    cJSON_ArrayForEach(n, nodes)
+        assert_string_not_equal(string_field(n, "provenance"), "background");
+    cJSON_ArrayForEach(n, edges)
+        assert_string_not_equal(string_field(n, "provenance"), "background");
+    assert_true(cJSON_GetArraySize(nodes) > 0);
+    cJSON_Delete(nodes);
+    cJSON_Delete(edges);
+    store_free(store);
+}
+
 /* The timeline orders by date.after: the Taliban's statements follow the takeover. */
 static void timeline_orders_by_lower_bounds(void **state)
 {
@@ -1012,6 +1047,7 @@ int main(void)
         cmocka_unit_test(article_filters_keep_stated_records),
         cmocka_unit_test(derived_edges_keep_hedges_and_provenance),
         cmocka_unit_test(timeline_orders_by_lower_bounds),
+        cmocka_unit_test(graph_keeps_provenance),
     };
 
     return cmocka_run_group_tests(tests, load_fixture, free_fixture);

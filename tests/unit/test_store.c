@@ -687,7 +687,7 @@ static bool has_id(const cJSON *list, const char *id)
 
 static void graph_views(void **state)
 {
-    struct store_graph_query g = {NULL, 0, NULL, 0, -1, NULL, 0, NULL, 1};
+    struct store_graph_query g = {NULL, 0, NULL, 0, -1, NULL, 0, NULL, 1, false};
     cJSON *nodes, *edges, *edge;
     struct store_page relations = run("relations", NULL, NULL, false, NULL);
     (void)state;
