@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "provenance.h"
 #include "snapshot.h"
 #include "params.h"
 
@@ -33,19 +34,26 @@ static cJSON *text_between(const struct model *model, size_t start, size_t end)
 
 void api_article(const struct request *req, struct response *res)
 {
-    static const char *const allowed[] = {"include", NULL};
+    static const char *const allowed[] = {"include", "background", NULL};
     static const char *const keys[] = {"title",          "author",           "affiliation",
                                        "publication",    "publisher",        "language",
                                        "reference_year", "field_provenance", NULL};
     const struct model *model = req->snapshot->model;
     const cJSON *source = cJSON_GetObjectItemCaseSensitive(model->root, "source");
-    const char *include = NULL;
+    const char *include = NULL, *background = NULL;
     bool with_text = false;
     cJSON *body, *data, *paragraphs, *links;
 
     if (!params_check_names(req, "/v1/article", allowed, &res->problem) ||
-        params_single(req, "include", &include, &res->problem) != 0)
+        params_single(req, "include", &include, &res->problem) != 0 ||
+        params_single(req, "background", &background, &res->problem) != 0)
         return;
+    if (background && strcmp(background, "true") != 0 && strcmp(background, "false") != 0) {
+        problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
+                    "invalid value for parameter 'background': must be true or false");
+        problem_add_error(&res->problem, "background", background, "must be true or false");
+        return;
+    }
     if (include) {
         if (strcmp(include, "text") != 0) {
             problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
@@ -65,6 +73,9 @@ void api_article(const struct request *req, struct response *res)
                               : list ? cJSON_CreateArray()
                                      : cJSON_CreateNull());
     }
+    /* background=false: the source as the article gives it (the publisher goes) */
+    if (background && strcmp(background, "false") == 0)
+        provenance_strip_background(data);
     cJSON_AddStringToObject(data, "offsets",
                             "Unicode code points from the start of the text; end exclusive");
     cJSON_AddNumberToObject(data, "characters", (double)model->article_chars);

@@ -1,6 +1,7 @@
 /*
- * api_timeline.c - GET /v1/timeline: the events in date order (start, then
- * end, then id), each with its date object (wording, interval, precision),
+ * api_timeline.c - GET /v1/timeline: the events in date order (the order
+ * start: date.start, or the start of the event date.after names when later;
+ * then end, then id), each with its date object (wording, interval, precision),
  * and the undated events apart in article order. It takes the filters of
  * /v1/events (with from/to, q, fields and include) but no paging: a
  * timeline is drawn whole.

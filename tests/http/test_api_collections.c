@@ -710,6 +710,34 @@ static void geojson_representation(void **state)
     reply_release(&r);
 }
 
+/* background=false: the same records (none is background here), without background facts */
+static void background_false_strips_the_lane(void **state)
+{
+    cJSON *all, *stated, *one;
+    const cJSON *r;
+    int located = 0;
+    (void)state;
+    all = client_get_json(&daemon_, "/v1/places", 200);
+    stated = client_get_json(&daemon_, "/v1/places?background=false", 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(all, "data")),
+                     cJSON_GetArraySize(cJSON_GetObjectItem(stated, "data")));
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(all, "data")) located +=
+        cJSON_IsObject(cJSON_GetObjectItem(r, "coordinates"));
+    assert_true(located > 0);
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(stated, "data"))
+    {
+        assert_true(cJSON_IsNull(cJSON_GetObjectItem(r, "coordinates")));
+        assert_true(cJSON_IsArray(cJSON_GetObjectItem(r, "other_names")));
+    }
+    one = client_get_json(&daemon_, "/v1/places/awaza?background=false", 200);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(one, "data"), "coordinates")));
+    cJSON_Delete(all);
+    cJSON_Delete(stated);
+    cJSON_Delete(one);
+    expect_problem("/v1/places?background=maybe", 400, "invalid_parameter", "background");
+    expect_problem("/v1/evidence/x?background=false", 400, "unknown_parameter", "background");
+}
+
 static void etag_on_parameterised_urls(void **state)
 {
     static const char *const targets[] = {"/v1/events?actor=united-states&fields=id",
@@ -758,6 +786,7 @@ int main(void)
         cmocka_unit_test(ndjson_representation),
         cmocka_unit_test(geojson_representation),
         cmocka_unit_test(etag_on_parameterised_urls),
+        cmocka_unit_test(background_false_strips_the_lane),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
