@@ -515,6 +515,8 @@ static int rank_page(struct slot *slot, const char *where, const struct store_se
     if (rc)
         return rc;
     *total = c->hits;
+    if (c->count == 0)
+        return 0; /* no hit: the heap may be NULL, which qsort and memmove must not get */
     qsort(c->heap, c->count, sizeof(*c->heap), ranked_compare);
     if (!c->has_floor) { /* one pass: drop the rows before the page */
         size_t skip = s->offset < c->count ? s->offset : c->count;
