@@ -43,7 +43,9 @@ struct config {
     unsigned request_timeout;        /* ms a request's database work may take; 0: no limit */
     unsigned search_min_prefix;      /* characters a prefix term (abc*) needs before its '*' */
     bool check;                      /* --check: validate the model and exit */
-    char export_db[1024];            /* --export-db FILE: write the database and exit */
+    char export_db[1024];            /* --export-db FILE: write the compiled model and exit */
+    bool compile;                    /* --compile: compile into the cache folder and exit */
+    char cache_dir[1024]; /* compile cache folder; "" the default (compile.h), "off" none */
 };
 
 enum config_result {

@@ -14,6 +14,7 @@
 #define STRATA_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -44,7 +45,8 @@ struct model {
     size_t article_chars;                        /* its length in code points */
     struct model_paragraph *paragraphs;          /* owned */
     size_t paragraph_count;
-    char version[17]; /* 16 hex digits: hash of both files */
+    char version[17];   /* 16 hex digits: hash of both files */
+    uint64_t file_hash; /* model_hash(MODEL_HASH_SEED, the model file): the compile cache key */
     char model_path[512];
     char article_path[512];
 };
@@ -84,6 +86,35 @@ int model_load_with(const char *data, model_work work, void *arg, struct model *
  * out.
  */
 int model_release_tree(struct model *model);
+
+/* An empty model (every field zero) for another loader (a compiled file); model_free frees it. */
+struct model *model_new(void);
+
+/*
+ * Give model the article text (bytes long, NUL-terminated, malloc'ed: model
+ * owns it from here): its length in code points and the offset index that
+ * model_byte_offset() reads. STRATA_ENOMEM leaves article owned by model.
+ */
+int model_adopt_article(struct model *model, char *article, size_t bytes, struct model_error *err);
+
+/*
+ * Fill model->article_path from source.article_file (model->root) beside
+ * model->model_path, refusing what model_load refuses: an absolute path, a
+ * ".." above the model directory, a symbolic link out of it.
+ */
+int model_locate_article(struct model *model, struct model_error *err);
+
+/* FNV-1a over len bytes, from hash; a model's version is model_hash(model_hash(MODEL_HASH_SEED,
+ * model file), article) as 16 hex digits. */
+#define MODEL_HASH_SEED UINT64_C(0xcbf29ce484222325)
+uint64_t model_hash(uint64_t hash, const void *data, size_t len);
+
+/*
+ * The hash of the model file of data (a directory holding model.json, or the
+ * file) without parsing it: *hash and the file's path. For the compile cache.
+ */
+int model_file_hash(const char *data, uint64_t *hash, char *path, size_t path_size,
+                    struct model_error *err);
 
 /* Free a model; NULL is a no-op. */
 void model_free(struct model *model);

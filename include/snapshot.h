@@ -34,10 +34,13 @@ struct snapshot_options {
     size_t cache_max_bytes; /* 0 disables the response cache */
     size_t cache_max_entries;
     size_t cache_file_min_bytes; /* see struct cache_limits */
+    const char *cache_dir; /* compile cache folder (compile.h); NULL or "": compile into memory */
+    bool full_check;       /* every check of a compiled file (--check) */
 };
 
 /*
- * Load data (see model_load), build its store and an empty cache. On success
+ * Open data (compile_open: a compiled file, or a model compiled through the
+ * cache folder or into memory) and make an empty cache. On success
  * *out holds a snapshot with one reference (the caller's) and 0 is returned.
  * On failure err says why.
  */

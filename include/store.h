@@ -57,8 +57,45 @@ int store_open(const struct model *model, struct store **out, struct model_error
 /* Free a store and every connection to it; NULL is a no-op. */
 void store_free(struct store *store);
 
-/* Write the whole database to an SQLite file at path (replaced). */
+/*
+ * The compiled model file: one SQLite database holding everything the server
+ * needs (every table, the FTS5 index, one plain JSON document per record in
+ * `docs`, and in `strata_meta` the model version, the model file's hash,
+ * source, article, paragraphs and counts). PRAGMA application_id is
+ * STORE_APPLICATION_ID and PRAGMA user_version STORE_FILE_FORMAT.
+ */
+#define STORE_APPLICATION_ID 0x53747261 /* "Stra" */
+#define STORE_FILE_FORMAT 1
+
+/*
+ * Write a store built by store_open() and its model as a compiled model file
+ * at path: written to a temporary file in the same folder, ANALYZEd,
+ * VACUUMed, sealed (the change counter it will have is recorded, so that a
+ * later write is seen), synced, then renamed over path. STRATA_EIO with
+ * error->message on failure (nothing is left at path or beside it).
+ */
 int store_export(struct store *store, const char *path, struct store_error *error);
+
+/*
+ * Open a compiled model file read-only (mode=ro, immutable, memory-mapped):
+ * no JSON is parsed or validated. Before anything is served it checks the
+ * SQLite header (size against the page count: truncation), the
+ * application_id (a foreign file), the format version, that nothing wrote
+ * to it after it was sealed (tampering), the tables, and that the recorded
+ * model version is the hash of the recorded model hash and article. On
+ * success *out is the store and *model the model it holds (source, article,
+ * paragraphs, counts, version; model_free); on failure err->file is path
+ * and err->message names the failed check. full (--check), and any file
+ * of at most 16 MiB, also gets PRAGMA integrity_check over every page; a
+ * larger file is opened in milliseconds and its pages are read when a
+ * request needs them (check it once with --check where it is built).
+ */
+int store_open_file(const char *path, bool full, struct store **out, struct model **model,
+                    struct model_error *err);
+
+/* True when the file at path starts with the SQLite header (a compiled model or a foreign
+ * database). */
+bool store_is_file(const char *path);
 
 /* Seconds store_open() took to build the database (for logs and metrics). */
 double store_load_seconds(const struct store *store);

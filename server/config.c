@@ -65,7 +65,12 @@ static const struct option options[] = {
      "letters a full-text prefix (abc*) needs before the *"},
     {"check", OPT_FLAG, FIELD(check), 0, 1, NULL, "validate the model, print the result, exit"},
     {"export-db", OPT_STRING, FIELD(export_db), 0, 0, "FILE",
-     "write the loaded model as a SQLite database file and exit"},
+     "compile the model into a SQLite file (serve it with --data FILE) and exit"},
+    {"compile", OPT_FLAG, FIELD(compile), 0, 1, NULL,
+     "compile the model into --cache-dir (what a start would open) and exit"},
+    {"cache-dir", OPT_STRING, FIELD(cache_dir), 0, 0, "DIR",
+     "where a model directory is compiled once (default $XDG_CACHE_HOME/strata, else "
+     "~/.cache/strata); off: compile into memory at every start"},
 };
 
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))

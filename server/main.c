@@ -25,6 +25,7 @@
 
 #include "api_spec.h"
 #include "budget.h"
+#include "compile.h"
 #include "config.h"
 #include "error.h"
 #include "http.h"
@@ -38,11 +39,21 @@
 /* the watchdog fires this long after the drain deadline */
 #define WATCHDOG_GRACE_MS 800
 
+static char cache_dir[1024];
+
 static void snapshot_options_from(const struct config *cfg, struct snapshot_options *options)
 {
+    memset(options, 0, sizeof(*options));
     options->cache_max_bytes = cfg->cache_size;
     options->cache_max_entries = cfg->cache_entries;
     options->cache_file_min_bytes = cfg->sendfile_min_bytes;
+    if (strcmp(cfg->cache_dir, "off") == 0)
+        cache_dir[0] = '\0';
+    else if (cfg->cache_dir[0])
+        snprintf(cache_dir, sizeof(cache_dir), "%s", cfg->cache_dir);
+    else
+        compile_default_cache_dir(cache_dir, sizeof(cache_dir));
+    options->cache_dir = cache_dir;
 }
 
 static void report_model_error(const struct model_error *err)
@@ -55,7 +66,10 @@ static void report_model_error(const struct model_error *err)
     buf_release(&text);
 }
 
-/* --check and --export-db: load, report, exit. */
+/*
+ * --check and --export-db: load, report, exit. Both compile into memory (no
+ * cache folder is written); --check runs every check of a compiled file.
+ */
 static int run_offline(const struct config *cfg)
 {
     struct snapshot_options options = {.cache_max_bytes = 0};
@@ -64,6 +78,13 @@ static int run_offline(const struct config *cfg)
     int rc;
 
     memset(&err, 0, sizeof(err));
+    options.full_check = cfg->check;
+    if (cfg->export_db[0] && store_is_file(cfg->data)) {
+        fprintf(stderr,
+                "strata: --export-db: %s is already a compiled model; copy the file instead\n",
+                cfg->data);
+        return 1;
+    }
     rc = snapshot_create(cfg->data, &options, 1, &snap, &err);
     if (rc) {
         struct buf text;
@@ -86,6 +107,39 @@ static int run_offline(const struct config *cfg)
     }
     snapshot_release(snap);
     return rc ? 1 : 0;
+}
+
+/* --compile: what a start would do to --data, then exit (0 only when a compiled file serves). */
+static int run_compile(const struct config *cfg)
+{
+    struct snapshot_options options;
+    struct compile_result r;
+    struct model_error err;
+
+    snapshot_options_from(cfg, &options);
+    if (!options.cache_dir[0]) {
+        fprintf(stderr, "strata: --compile: no cache folder (--cache-dir is off, and neither "
+                        "XDG_CACHE_HOME nor HOME is set)\n");
+        return 1;
+    }
+    if (compile_open(cfg->data, options.cache_dir, false, &r, &err) != 0) {
+        struct buf text;
+        buf_init(&text, 8192);
+        model_error_format(&err, &text);
+        fprintf(stderr, "strata: %s\n", buf_str(&text));
+        buf_release(&text);
+        return 1;
+    }
+    if (r.how == COMPILE_MEMORY)
+        fprintf(stderr, "strata: --compile: %s\n", r.note);
+    else if (r.how == COMPILE_FILE)
+        printf("%s is a compiled model already (model %s)\n", cfg->data, r.model->version);
+    else
+        printf("model %s %s: %s\n", r.model->version,
+               r.how == COMPILE_CACHED ? "was compiled already" : "compiled", r.cache_file);
+    store_free(r.store);
+    model_free(r.model);
+    return r.how == COMPILE_MEMORY ? 1 : 0;
 }
 
 static int write_port_file(const char *path, unsigned port)
@@ -128,6 +182,16 @@ static void reload_once(struct reloader *r)
     pthread_mutex_unlock(&r->lock);
     memset(&err, 0, sizeof(err));
     snapshot_options_from(r->cfg, &options);
+    snap = snapshot_acquire();
+    if (snap && compile_unchanged(r->cfg->data, snap->model)) {
+        log_message(LOG_INFO, "reload: model %s is unchanged; still serving generation %lu",
+                    snap->model->version, generation);
+        snapshot_release(snap);
+        pthread_mutex_lock(&r->lock);
+        return;
+    }
+    snapshot_release(snap);
+    snap = NULL;
     rc = snapshot_create(r->cfg->data, &options, generation + 1, &snap, &err);
     pthread_mutex_lock(&r->lock);
     if (r->abandoned) {
@@ -326,6 +390,8 @@ int main(int argc, char **argv)
     if (parsed != CONFIG_RUN)
         return parsed == CONFIG_EXIT ? 0 : 2;
     log_set_format(cfg.log_format);
+    if (cfg.compile)
+        return run_compile(&cfg);
     if (cfg.check || cfg.export_db[0])
         return run_offline(&cfg);
     /* block before any thread starts, so that only sigwait() sees them */

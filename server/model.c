@@ -1270,7 +1270,8 @@ static int model_check_all(struct model_state *state, const char *text, size_t t
         for (size_t i = 0; i < model_collection_count && i < MODEL_MAX_COLLECTIONS; i++)
             m->record_counts[i] = (size_t)cJSON_GetArraySize(
                 cJSON_GetObjectItemCaseSensitive(m->root, model_collections[i]));
-        hash = model_fnv1a(UINT64_C(0xcbf29ce484222325), text, text_len);
+        hash = model_fnv1a(MODEL_HASH_SEED, text, text_len);
+        m->file_hash = hash;
         hash = model_fnv1a(hash, m->article, m->article_bytes);
         snprintf(m->version, sizeof(m->version), "%016llx", (unsigned long long)hash);
     }
@@ -1407,4 +1408,56 @@ void model_free(struct model *model)
     free(model->paragraphs);
     free(state->index);
     free(state);
+}
+
+/* ---- for other loaders (the compiled model file) ---- */
+
+struct model *model_new(void)
+{
+    struct model_state *state = calloc(1, sizeof(*state));
+    return state ? &state->model : NULL;
+}
+
+uint64_t model_hash(uint64_t hash, const void *data, size_t len)
+{
+    return model_fnv1a(hash, data, len);
+}
+
+int model_file_hash(const char *data, uint64_t *hash, char *path, size_t path_size,
+                    struct model_error *err)
+{
+    struct model_state *state = calloc(1, sizeof(*state));
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (state == NULL)
+        return model_fail(err, STRATA_ENOMEM, data, "", "out of memory");
+    rc = model_resolve_path(&state->model, data, err);
+    if (rc == STRATA_OK)
+        rc = model_read_file(state->model.model_path, "model", &text, &len, err);
+    if (rc == STRATA_OK) {
+        *hash = model_fnv1a(MODEL_HASH_SEED, text, len);
+        snprintf(path, path_size, "%s", state->model.model_path);
+    }
+    free(text);
+    free(state);
+    return rc;
+}
+
+int model_adopt_article(struct model *model, char *article, size_t bytes, struct model_error *err)
+{
+    struct model_state *state = (struct model_state *)model;
+
+    free(model->article);
+    free(state->index);
+    state->index = NULL;
+    model->article = article;
+    model->article_bytes = bytes;
+    return model_index_article(state, err);
+}
+
+int model_locate_article(struct model *model, struct model_error *err)
+{
+    return model_resolve_article(model, err);
 }

@@ -7,14 +7,15 @@
  */
 #include "snapshot.h"
 
-#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
+#include "compile.h"
 #include "error.h"
+#include "log.h"
 #include "store.h"
 
 static pthread_rwlock_t current_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -28,16 +29,36 @@ static void snapshot_free(struct snapshot *snap)
     free(snap);
 }
 
-static int snapshot_build_store(const struct model *model, void *arg, struct model_error *err)
+/* One log line: where the store came from. */
+static void snapshot_log(const struct compile_result *r)
 {
-    struct snapshot *snap = arg;
-    return store_open(model, &snap->store, err);
+    switch (r->how) {
+    case COMPILE_FILE:
+        log_message(LOG_INFO, "opened the compiled model %s (model %s) in %.1f ms",
+                    r->model->model_path, r->model->version, store_load_seconds(r->store) * 1e3);
+        break;
+    case COMPILE_CACHED:
+        log_message(LOG_INFO, "opened the cached compile %s of %s (model %s) in %.1f ms",
+                    r->cache_file, r->model->model_path, r->model->version,
+                    store_load_seconds(r->store) * 1e3);
+        break;
+    case COMPILE_COMPILED:
+        log_message(LOG_INFO, "compiled %s (model %s) into the cache: %s%s%s", r->model->model_path,
+                    r->model->version, r->cache_file, r->note[0] ? "; " : "", r->note);
+        break;
+    case COMPILE_MEMORY:
+        if (r->note[0])
+            log_message(LOG_WARN, "compiled %s (model %s) into memory: %s", r->model->model_path,
+                        r->model->version, r->note);
+        break;
+    }
 }
 
 int snapshot_create(const char *data, const struct snapshot_options *options,
                     unsigned long generation, struct snapshot **out, struct model_error *err)
 {
     struct snapshot *snap = calloc(1, sizeof(*snap));
+    struct compile_result opened;
     struct tm tm;
     int rc;
 
@@ -45,21 +66,13 @@ int snapshot_create(const char *data, const struct snapshot_options *options,
         snprintf(err->message, sizeof(err->message), "out of memory creating a snapshot");
         return STRATA_ENOMEM;
     }
-    /* the store is built from the parsed model while the model is validated */
-    rc = model_load_with(data, snapshot_build_store, snap, &snap->model, err);
+    rc = compile_open(data, options ? options->cache_dir : NULL, options && options->full_check,
+                      &opened, err);
+    snap->model = opened.model;
+    snap->store = opened.store;
     if (rc)
         goto fail;
-    /*
-     * The store holds its own copy of every record: keep only what the
-     * handlers read (source, the counts) and give the parsed tree's pages
-     * back to the system, so that a large model does not stay resident twice.
-     */
-    rc = model_release_tree(snap->model);
-    if (rc) {
-        snprintf(err->message, sizeof(err->message), "out of memory releasing the model tree");
-        goto fail;
-    }
-    malloc_trim(0);
+    snapshot_log(&opened);
     if (options && options->cache_max_bytes > 0) {
         struct cache_limits limits = {
             .max_bytes = options->cache_max_bytes,

@@ -39,14 +39,22 @@ void slot_close(struct slot *slot)
 }
 
 /*
- * A read-only connection over the writer's image: no copy of the bytes
- * (SQLITE_DESERIALIZE_READONLY without FREEONCLOSE), pages read in place
- * (mmap_size), a small page cache for what is not mapped.
+ * A read-only connection to a compiled file, or over the writer's image: no
+ * copy of the bytes (SQLITE_DESERIALIZE_READONLY without FREEONCLOSE), pages
+ * read in place (mmap_size), a small page cache for what is not mapped.
  */
 static int slot_connect(struct store *store, struct slot *slot)
 {
     char pragmas[200];
 
+    slot->plain_docs = store->plain_docs;
+    if (store->file_uri) {
+        if (store_connect_file(store, &slot->db) != 0)
+            goto fail;
+        if (rank_register(store, slot->db) != 0)
+            goto fail;
+        return 0;
+    }
     if (sqlite3_open_v2(":memory:", &slot->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK)
         goto fail;

@@ -72,20 +72,12 @@ static int store_tokens(struct store *store, struct loader *L)
     return step == SQLITE_DONE ? 0 : STRATA_ESTORE;
 }
 
-/* What the queries need to know of the built database. */
-static int store_describe(struct store *store, struct loader *L)
+/* The nullable columns of every collection's table (see struct store). */
+int store_nullable(struct store *store, sqlite3 *db)
 {
     sqlite3_stmt *stmt = NULL;
-    size_t relations = catalog_index(catalog_find("relations"));
-    size_t evidence = catalog_index(catalog_find("evidence"));
 
-    for (size_t i = 0; i < catalog_collection_count; i++)
-        store->counts[i] = (long long)(L->first[i + 1] - L->first[i]);
-    store->counts[relations] = (long long)L->relations.count;
-    store->counts[evidence] = (long long)L->spans.count;
-    if (store_tokens(store, L) != 0)
-        return STRATA_ESTORE;
-    if (sqlite3_prepare_v2(store->writer,
+    if (sqlite3_prepare_v2(db,
                            "SELECT group_concat(name, ',') FROM pragma_table_info(?1) WHERE "
                            "\"notnull\" = 0",
                            -1, &stmt, NULL) != SQLITE_OK)
@@ -102,6 +94,23 @@ static int store_describe(struct store *store, struct loader *L)
         sqlite3_reset(stmt);
     }
     sqlite3_finalize(stmt);
+    return 0;
+}
+
+/* What the queries need to know of the built database. */
+static int store_describe(struct store *store, struct loader *L)
+{
+    size_t relations = catalog_index(catalog_find("relations"));
+    size_t evidence = catalog_index(catalog_find("evidence"));
+
+    for (size_t i = 0; i < catalog_collection_count; i++)
+        store->counts[i] = (long long)(L->first[i + 1] - L->first[i]);
+    store->counts[relations] = (long long)L->relations.count;
+    store->counts[evidence] = (long long)L->spans.count;
+    if (store_tokens(store, L) != 0)
+        return STRATA_ESTORE;
+    if (store_nullable(store, store->writer) != 0)
+        return STRATA_ESTORE;
     store->image =
         sqlite3_serialize(store->writer, "main", &store->image_size, SQLITE_SERIALIZE_NOCOPY);
     if (!store->image)
@@ -149,6 +158,8 @@ int store_open(const struct model *model, struct store **out, struct model_error
     if (!store)
         return STRATA_ENOMEM;
     pthread_mutex_init(&store->stats_lock, NULL);
+    pthread_mutex_init(&store->arrays_lock, NULL);
+    atomic_init(&store->arrays_ready, true);
     store->model = model;
     snprintf(store->uri, sizeof(store->uri), "file:strata-%ld-%lu?vfs=memdb", (long)getpid(),
              atomic_fetch_add(&counter, 1) + 1);
@@ -196,7 +207,9 @@ void store_free(struct store *store)
     free(store->span_tokens);
     free(store->record_order);
     free(store->span_order);
+    free(store->file_uri);
     pthread_mutex_destroy(&store->stats_lock);
+    pthread_mutex_destroy(&store->arrays_lock);
     free(store);
 }
 

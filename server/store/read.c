@@ -142,6 +142,23 @@ static int fetch_doc(struct slot *slot, const struct catalog_collection *c, long
         if (derived)
             return *out ? 0 : STRATA_ENOMEM;
     }
+    if (slot->plain_docs) {
+        /* a compiled file: one JSON text per record */
+        if (rowid < 1)
+            return STRATA_ENOTFOUND;
+        rc = slot_prepare(slot, "SELECT doc FROM docs WHERE rowid = ?1", &stmt);
+        if (rc)
+            return rc;
+        sqlite3_bind_int64(stmt, 1, ((long long)ci << DOC_SHIFT) | rowid);
+        step = sqlite3_step(stmt);
+        if (step == SQLITE_ROW)
+            *out = cJSON_ParseWithLength((const char *)sqlite3_column_text(stmt, 0),
+                                         (size_t)sqlite3_column_bytes(stmt, 0));
+        statement_done(stmt);
+        if (step != SQLITE_ROW)
+            return step == SQLITE_DONE ? STRATA_ENOTFOUND : STRATA_ESTORE;
+        return *out ? 0 : STRATA_ENOMEM;
+    }
     /* a record's document: from the slot's last block, or its block inflated */
     {
         long long key = ((long long)ci << DOC_SHIFT) | ((rowid - 1) / DOC_BLOCK);

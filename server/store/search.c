@@ -705,6 +705,10 @@ int store_search(struct store *store, const struct store_search *s, cJSON **hits
         if (rc)
             error_from(error, NULL);
     }
+    if (!rc && store_arrays(store, slot) != 0) {
+        rc = STRATA_ESTORE;
+        error_from(error, slot->db);
+    }
     if (!rc)
         rc = rank_page(slot, buf_str(&where), s, &c, total, error);
     for (size_t i = 0; i < c.count && !rc; i++) {

@@ -86,7 +86,8 @@ struct slot {
     atomic_int busy;
     sqlite3 *db;
     struct statement statements[STORE_STATEMENTS];
-    size_t next; /* the cache entry replaced next */
+    size_t next;     /* the cache entry replaced next */
+    bool plain_docs; /* its store's docs are one JSON text per record (a compiled file) */
     /* the last document block inflated (a page reads neighbours in default order) */
     long long block_key;
     char *block_text;
@@ -115,6 +116,17 @@ struct store {
     uint32_t *record_order, *span_order;
     size_t record_base[STORE_MAX_COLLECTIONS + 1];
     size_t span_count;
+    /*
+     * A compiled model file (store_open_file): connections open file_uri
+     * read-only; `docs` holds one plain JSON text per record; the four
+     * arrays above are read from strata_meta on the first search
+     * (store_arrays), so that a start maps the file and reads almost nothing.
+     */
+    char *file_uri;
+    sqlite3_int64 file_size;
+    bool plain_docs;
+    pthread_mutex_t arrays_lock;
+    atomic_bool arrays_ready; /* always true for a store built in memory */
     struct slot slots[STORE_SLOTS];
 };
 
@@ -248,6 +260,28 @@ const char *collection_name(const unsigned char *type);
 
 /* The first `max` code points of s, with "…" when cut, into out. */
 void shorten(const char *s, size_t max, struct buf *out);
+
+/* ---- file.c and export.c: the compiled model file ---- */
+
+/* The tables a compiled file must hold (NULL-terminated; FTS5's shadow tables included). */
+extern const char *const store_file_tables[];
+
+/* count uint32 values as a little-endian blob (malloc'ed, 4 * count bytes). */
+unsigned char *store_pack_u32(const uint32_t *values, size_t count);
+
+/* A read-only connection to the compiled file of store (mmap, small page cache, query_only). */
+int store_connect_file(const struct store *store, sqlite3 **db);
+
+/*
+ * Load the FTS rows' token counts and tie order of a compiled file once
+ * (search.c calls it before ranking); 0 at once for a store built in memory.
+ */
+int store_arrays(struct store *store, struct slot *slot);
+
+/* ---- open.c ---- */
+
+/* store->nullable from the tables of db. */
+int store_nullable(struct store *store, sqlite3 *db);
 
 /* ---- search.c ---- */
 

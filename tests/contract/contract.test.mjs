@@ -26,7 +26,7 @@ import YAML from 'yaml';
 import { buildJson, buildYaml } from './build-spec.mjs';
 import {
   FORMAT_MEDIA, closeConnections, deref, enumValues, escapePointer, loadSpec, makeValidator, objectProperties,
-  parseRoutes, pointer, request, root, specDir, startDaemon,
+  parseRoutes, pointer, request as rawRequest, root, specDir, startDaemon,
 } from './lib.mjs';
 
 const { doc, yamlText } = loadSpec();
@@ -37,6 +37,13 @@ const FRAMING = new Set(['content-length', 'content-type', 'date', 'connection',
 const coverage = new Map(); // "GET /path" -> Set of statuses seen
 
 let daemon;
+
+// Every request sent to the daemon, replayed at the end against the compiled model file.
+const sent = new Map();
+function request(port, req) {
+  if (daemon && port === daemon.port) sent.set(JSON.stringify([req.method, req.target, req.headers || {}]), req);
+  return rawRequest(port, req);
+}
 
 // ---- helpers --------------------------------------------------------------------
 
@@ -820,5 +827,40 @@ describe('coverage', () => {
       }
     }
     assert.deepEqual(missing, []);
+  });
+});
+
+/*
+ * The same model served from its compiled file (--export-db, then --data FILE)
+ * answers every request above exactly as the JSON path (compiled into memory)
+ * does: status, ETag and body byte for byte. Only what is about the process
+ * rather than the model may differ: /metrics (counters, load time) and
+ * Last-Modified (when each daemon loaded it).
+ */
+describe('the compiled model file', () => {
+  test('serves every request of this suite with the JSON path\'s status, ETag and body', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-compiled-'));
+    const file = join(dir, 'model.strata');
+    const bin = process.env.STRATA_BIN || join(root, 'build', 'strata');
+    execFileSync(bin, ['--data', join(root, 'data'), '--export-db', file], { stdio: 'pipe' });
+    const compiled = await startDaemon(['--data', file]);
+    try {
+      const differences = [];
+      let compared = 0;
+      for (const req of sent.values()) {
+        if (req.target.startsWith('/metrics')) continue;
+        const [a, b] = [await rawRequest(daemon.port, req), await rawRequest(compiled.port, req)];
+        compared++;
+        const what = `${req.method} ${req.target} ${JSON.stringify(req.headers || {})}`;
+        if (a.status !== b.status) differences.push(`${what}: status ${a.status} vs ${b.status}`);
+        else if (a.headers.etag !== b.headers.etag) differences.push(`${what}: ETag ${a.headers.etag} vs ${b.headers.etag}`);
+        else if (!a.body.equals(b.body)) differences.push(`${what}: bodies differ`);
+      }
+      assert.ok(compared > 100, `only ${compared} requests to compare`);
+      assert.deepEqual(differences.slice(0, 20), []);
+    } finally {
+      await compiled.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -170,8 +170,10 @@ export async function startDaemon(extraArgs = []) {
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`make\` first (or set STRATA_BIN)`);
   const dir = mkdtempSync(join(tmpdir(), 'strata-contract-'));
   const portFile = join(dir, 'port');
+  // the model compiled into memory at start (no cache folder): the JSON path; extraArgs may
+  // give --data a compiled model file instead
   const args = ['--port', '0', '--port-file', portFile, '--data', join(root, 'data'), '--spec-dir', specDir,
-    '--access-log', 'false', ...extraArgs];
+    '--access-log', 'false', '--cache-dir', 'off', ...extraArgs];
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => {

@@ -157,6 +157,10 @@ else
     no "container starts read-only with --cap-drop=ALL, /readyz 200"
     logs_tail "$c1"
 fi
+# The bundled model was compiled in the build stage: the start opens that file.
+opened=$("$E" logs "$c1" 2>&1 | grep -o 'opened the cached compile [^ ]* .* in [0-9.]* ms' | head -n 1)
+check "starts from the model compiled at build time (${opened:-no such log line})" \
+    test -n "$opened"
 if [ "$E" = podman ]; then
     check "podman healthcheck run succeeds" quiet podman healthcheck run "$c1"
 else
@@ -269,6 +273,32 @@ if start "$c2" -v "$mdir:/srv/strata/data:ro" && wait_ready; then
 else
     no "container serves a mounted model directory"
     logs_tail "$c2"
+fi
+
+# ---- a mounted compiled model file ----------------------------------------
+# Compiled by the image itself (--export-db), served with STRATA_DATA.
+mkdir -p "$tmp/compiled"
+chmod 777 "$tmp/compiled"
+if "$E" run --rm --cap-drop=ALL -v "$second:/m:ro" -v "$tmp/compiled:/out" "$IMAGE" \
+    --data /m --export-db /out/model.strata >"$tmp/export.log" 2>&1; then
+    ok "the image compiles a model (--export-db): $(tr -d '\r' <"$tmp/export.log" | tail -n 1)"
+    chmod a+r "$tmp/compiled/model.strata"
+    c4=strata-test-$$-d
+    if start "$c4" -v "$tmp/compiled/model.strata:/srv/model.strata:ro" \
+        -e STRATA_DATA=/srv/model.strata && wait_ready; then
+        v5=$(model_id)
+        check "container serves a mounted compiled file, the second model: ${v5:-?}" \
+            test -n "$v5" -a "$v5" = "${v2:-none}"
+        opened=$("$E" logs "$c4" 2>&1 | grep -o 'opened the compiled model .* in [0-9.]* ms' | head -n 1)
+        check "the compiled file is opened, not compiled (${opened:-no such log line})" test -n "$opened"
+        "$E" stop -t 10 "$c4" >/dev/null 2>&1
+    else
+        no "container serves a mounted compiled file"
+        logs_tail "$c4"
+    fi
+else
+    no "the image compiles a model (--export-db)"
+    sed 's/^/    | /' "$tmp/export.log"
 fi
 
 printf '%s\n' "image $IMAGE: build ${build_s:-?} s, adds $added_mb MB, SIGTERM stop ${stop_s:-?} s, whole test $(($(date +%s) - t_start)) s"

@@ -4,6 +4,7 @@
 #include "client.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -53,10 +54,10 @@ static int read_port(const char *path, unsigned *port)
 int client_start(struct daemon_proc *d, const char *const args[])
 {
     const char *bin = getenv("STRATA_BIN");
-    char port_file[600], data[600], bin_default[600];
+    char port_file[600], data[600], bin_default[600], cache_dir[600];
     const char *argv[64];
     size_t argc = 0;
-    bool has_data = false;
+    bool has_data = false, has_cache_dir = false;
     double deadline;
 
     memset(d, 0, sizeof(*d));
@@ -75,11 +76,19 @@ int client_start(struct daemon_proc *d, const char *const args[])
     for (size_t i = 0; args && args[i] && argc < 60; i++) {
         if (strcmp(args[i], "--data") == 0)
             has_data = true;
+        if (strcmp(args[i], "--cache-dir") == 0)
+            has_cache_dir = true;
         argv[argc++] = args[i];
     }
     if (!has_data) {
         argv[argc++] = "--data";
         argv[argc++] = data;
+    }
+    /* the compile cache in the daemon's own folder, never the user's (~/.cache) */
+    if (!has_cache_dir) {
+        snprintf(cache_dir, sizeof(cache_dir), "%s/cache", d->dir);
+        argv[argc++] = "--cache-dir";
+        argv[argc++] = cache_dir;
     }
     argv[argc] = NULL;
     d->pid = fork();
@@ -120,6 +129,27 @@ int client_start_data(struct daemon_proc *d, const char *relative)
     return client_start(d, args);
 }
 
+/* The daemon's compile cache (its compiled models) once it has exited. */
+static void remove_cache(const struct daemon_proc *d)
+{
+    char path[1200];
+    struct dirent *e;
+    DIR *dir;
+
+    snprintf(path, sizeof(path), "%s/cache", d->dir);
+    dir = opendir(path);
+    while (dir && (e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/cache/%s", d->dir, e->d_name);
+        unlink(path);
+    }
+    if (dir)
+        closedir(dir);
+    snprintf(path, sizeof(path), "%s/cache", d->dir);
+    rmdir(path);
+}
+
 int client_stop(struct daemon_proc *d, int sig, double seconds)
 {
     double deadline = client_now() + seconds;
@@ -131,6 +161,7 @@ int client_stop(struct daemon_proc *d, int sig, double seconds)
     while (client_now() < deadline) {
         if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
             d->pid = 0;
+            remove_cache(d);
             return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         }
         usleep(5000);
@@ -138,6 +169,7 @@ int client_stop(struct daemon_proc *d, int sig, double seconds)
     kill(d->pid, SIGKILL);
     waitpid(d->pid, NULL, 0);
     d->pid = 0;
+    remove_cache(d);
     return -1;
 }
 
