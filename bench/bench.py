@@ -270,9 +270,10 @@ def start_strata(args, data, cache, name, threads=1, timeout=180, binary=None):
     port_file = out / ("%s.port" % name)
     if port_file.exists():
         port_file.unlink()
+    # a model directory is compiled once into the bench's own cache folder (never ~/.cache)
     argv = [binary or args.strata, "--port", "0", "--port-file", str(port_file), "--data", str(data),
             "--threads", str(threads), "--access-log", "false",
-            "--spec-dir", str(ROOT / "api-spec")]
+            "--spec-dir", str(ROOT / "api-spec"), "--cache-dir", str(out / "cache")]
     if not cache:
         argv += ["--cache-size", "0"]
     server = Server("strata", argv, cwd=str(ROOT), log_path=str(out / ("%s.log" % name)))
@@ -606,6 +607,20 @@ def scale_queries(model, scale, count=60):
     }
 
 
+def compile_model(args, data, scale):
+    """--export-db of a model: (seconds, peak RSS kB, file bytes) of the compile."""
+    target = Path(args.out) / "models" / ("x%d.strata" % scale)
+    started = time.monotonic()
+    proc = subprocess.Popen([args.strata, "--data", str(data), "--export-db", str(target)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.monotonic() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise StartFailed("--export-db failed: %s" % proc.stderr.read().decode()[-300:])
+    return target, seconds, usage.ru_maxrss, target.stat().st_size
+
+
 def scale_runs(args, model):
     rows = []
     for scale in args.scales:
@@ -613,8 +628,17 @@ def scale_runs(args, model):
         size = (data / "model.json").stat().st_size + (data / "article.txt").stat().st_size
         started = time.monotonic()
         try:
-            server, load_s = start_strata(args, data, False, "scale-%d" % scale,
-                                          timeout=args.load_timeout)
+            compiled, compile_s, compile_peak, file_bytes = compile_model(args, data, scale)
+            log("%5dx compiled in %.2f s (peak RSS %.0f MB), %.0f MB file" % (
+                scale, compile_s, compile_peak / 1024, file_bytes / 1e6))
+            starts = []
+            for i in range(3):  # the first start of the file may read it from disk
+                server, load_s = start_strata(args, compiled, False, "scale-%d" % scale,
+                                              timeout=args.load_timeout)
+                starts.append(load_s)
+                if i < 2:
+                    server.stop()
+            load_s = statistics.median(starts)
         except StartFailed as e:
             log("%5dx: %s" % (scale, e))
             rows.append({"scale": scale, "bytes": size, "failed": str(e),
@@ -644,11 +668,13 @@ def scale_runs(args, model):
                 log("%5dx %-50s p50 %8.0f us  p99 %8.0f us" % (
                     scale, name, latencies[name]["p50_us"], latencies[name]["p99_us"]))
             rows.append({"scale": scale, "bytes": size, "evidence": evidence, "load_s": load_s,
+                         "starts_s": starts, "compile_s": compile_s,
+                         "compile_peak_kb": compile_peak, "file_bytes": file_bytes,
                          "rss_after_load_kb": after_load, "peak_rss_load_kb": peak_load,
                          "rss_after_queries_kb": server.rss_kb(), "hwm_kb": server.hwm_kb(),
                          "latency": latencies})
-            log("%5dx loaded in %.2f s, RSS %.0f MB (peak %.0f MB)" % (
-                scale, load_s, after_load / 1024, server.hwm_kb() / 1024))
+            log("%5dx started in %.0f ms, RSS %.0f MB after start, %.0f MB after the queries" % (
+                scale, load_s * 1000, after_load / 1024, server.rss_kb() / 1024))
         finally:
             server.stop()
     return rows
@@ -754,21 +780,32 @@ def targets(res):
         if s["scale"] != 1000:
             continue
         if not scale_ok(s):
-            for name in ("loads in < 5 s", "RSS < 500 MB",
-                         "uncached filtered/sorted/paged p99 < 10 ms",
-                         "full-text search p99 < 20 ms"):
-                rows.append(("1000x: " + name, "the model does not load (below)", False))
+            for name in ("compiles in <= 10 s, peak RSS <= 600 MB",
+                         "from the compiled file: /readyz 200 in <= 100 ms, RSS <= 30 MB",
+                         "uncached filtered/sorted/paged p99 <= 10 ms",
+                         "full-text search p99 <= 20 ms"):
+                rows.append(("1000x: " + name, "the model does not compile or start (below)",
+                             False))
             continue
-        rows.append(("1000x: loads in < 5 s", "%.2f s" % s["load_s"], s["load_s"] < 5))
-        peak = max(s["hwm_kb"], s["rss_after_queries_kb"])
-        rows.append(("1000x: RSS < 500 MB", "%s MB after load, %s MB peak" % (
-            fmt_mb(s["rss_after_load_kb"]), fmt_mb(peak)), peak < 500 * 1024))
+        rows.append(("1000x: compiles in <= 10 s, peak RSS <= 600 MB", "%.2f s, %s MB" % (
+            s["compile_s"], fmt_mb(s["compile_peak_kb"])),
+            s["compile_s"] <= 10 and s["compile_peak_kb"] <= 600 * 1024))
+    for s in res.get("scale", []):
+        if not scale_ok(s):
+            continue
+        rows.append(("%dx: from the compiled file, /readyz 200 in <= 100 ms, RSS after start "
+                     "<= 30 MB" % s["scale"], "%.0f ms, %s MB (%s MB after the queries)" % (
+                         s["load_s"] * 1000, fmt_mb(s["rss_after_load_kb"]),
+                         fmt_mb(s["rss_after_queries_kb"])),
+                     s["load_s"] <= 0.1 and s["rss_after_load_kb"] <= 30 * 1024))
+        if s["scale"] != 1000:
+            continue
         worst = worst_latency(s, ("filtered", "paged", "sorted"))
-        rows.append(("1000x: uncached filtered/sorted/paged p99 < 10 ms",
+        rows.append(("1000x: uncached filtered/sorted/paged p99 <= 10 ms",
                      "worst %s us (%s)" % (fmt_us(worst[0]), worst[1].split(":")[0]),
                      worst[0] < 10000))
         worst = worst_latency(s, ("full-text",))
-        rows.append(("1000x: full-text search p99 < 20 ms",
+        rows.append(("1000x: full-text search p99 <= 20 ms",
                      "worst %s us (%s)" % (fmt_us(worst[0]), worst[1].split(":")[0]),
                      worst[0] < 20000))
     return rows
@@ -913,20 +950,23 @@ def render(args, res):
           "article repeated with a fifth of its words varied, evidence offsets that verify). "
           "Cache off, one request at a time (bench/latency.c, %d requests per query after 5 of "
           "warm-up, or as many as fit in %d s, marked `(n=...)`; the targets spread over the "
-          "copies). Load time: exec to the first 200 of `/readyz` (read, parse, validate, build "
-          "the SQLite store)." % (args.scale_requests, args.scale_seconds))
+          "copies). Compile: `--export-db` (read, parse, validate, build, write the compiled "
+          "file; wall time and peak RSS of that process). Start: `--data` the compiled file, exec "
+          "to the first 200 of `/readyz` (median of 3 starts; the queries run on the third)." % (
+              args.scale_requests, args.scale_seconds))
         w("")
-        w("| model | files MB | evidence spans | load s | RSS after load MB | peak RSS MB | "
-          "RSS after queries MB |")
-        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        w("| model | files MB | evidence spans | compile s | compile peak RSS MB | compiled MB | "
+          "start ms | RSS after start MB | RSS after queries MB |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for s in res["scale"]:
             if not scale_ok(s):
-                w("| %dx | %.1f | - | fails | %s | - | - |" % (
+                w("| %dx | %.1f | - | fails | %s | - | - | - | - |" % (
                     s["scale"], s["bytes"] / 1e6, s["failed"].replace("|", "\\|")))
                 continue
-            w("| %dx | %.1f | {:,} | %.2f | %s | %s | %s |".format(s["evidence"]) % (
-                s["scale"], s["bytes"] / 1e6, s["load_s"], fmt_mb(s["rss_after_load_kb"]),
-                fmt_mb(s["hwm_kb"]), fmt_mb(s["rss_after_queries_kb"])))
+            w("| %dx | %.1f | {:,} | %.2f | %s | %.0f | %.0f | %s | %s |".format(s["evidence"]) % (
+                s["scale"], s["bytes"] / 1e6, s["compile_s"], fmt_mb(s["compile_peak_kb"]),
+                s["file_bytes"] / 1e6, s["load_s"] * 1000, fmt_mb(s["rss_after_load_kb"]),
+                fmt_mb(s["rss_after_queries_kb"])))
         w("")
         loaded = [s for s in res["scale"] if scale_ok(s)]
         if loaded:
