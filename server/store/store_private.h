@@ -26,14 +26,19 @@
  * the data. When every slot is busy a temporary connection is opened for
  * the call.
  *
+ * A compiled model file (export.c writes it, file.c opens it) is the same
+ * database with plain JSON documents and strata_meta; its readers open the
+ * file itself read-only and memory-mapped instead of the writer's image.
+ *
  * The files, by job:
- *   opening and connections  open.c (store_open, store_free), conn.c (slots)
+ *   opening and connections  open.c (store_open, store_free), conn.c (slots),
+ *                            file.c (store_open_file: the compiled file's checks)
  *   compiling                loader.h with ddl.c, memory.c, load.c,
  *                            order.c, doc.c, rows.c, fts.c
  *   reading                  sql.c (collection SQL), read.c (records, select),
  *                            related.c, search.c (ranking, search), graph.c,
  *                            stats.c
- *   export                   export.c
+ *   export                   export.c (the compiled model file)
  *
  * Only the files of server/store/ include sqlite3.h.
  */
