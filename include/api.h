@@ -70,6 +70,15 @@ void api_places_events(const struct request *req, struct response *res);
 /* The store being served. */
 struct store *api_store(const struct request *req);
 
+/* What query_parse needs of the store: the collection of a record id (query.h). */
+struct query_ids api_query_ids(struct store *store);
+
+/*
+ * Add "href" (the catalog path of collection, "/", id) to a link object, after
+ * its "label" member: the store's links and hits carry no URL.
+ */
+int api_add_href(cJSON *object, const char *collection, const char *id);
+
 /* A 500 problem for a store or memory failure (code from error.h). */
 void api_fail(struct response *res, int code, const char *what);
 

@@ -26,7 +26,17 @@
 #include "request.h"
 #include "search_plain.h"
 
-struct store;
+/*
+ * What query_parse needs to know of the model: the collection of the record
+ * (or evidence span, or relation) an id names. The API layer hands it a
+ * lookup in the served store (api_query_ids); NULL checks ids for their form
+ * only. The query module does not call into the store.
+ */
+struct query_ids {
+    /* the collection's name ("actors"), or NULL when no record has this id */
+    const char *(*collection_of)(void *context, const char *id);
+    void *context;
+};
 
 #define QUERY_MAX_FILTERS 24
 #define QUERY_MAX_VALUES 64 /* values of one filter (OR) */
@@ -89,14 +99,14 @@ bool query_excludes_background(const struct query *q);
 
 /*
  * Validate the parameters of req for collection c. flags: QUERY_PAGED,
- * QUERY_NO_TEXT. Filter ids are looked up in store (NULL skips that check).
+ * QUERY_NO_TEXT. Filter ids are looked up through ids (NULL skips that check).
  * On success fills q (release with query_release) and returns 0; otherwise
  * fills problem (PROBLEM_UNKNOWN_PARAMETER or PROBLEM_INVALID_PARAMETER,
  * one error per parameter at fault) and returns STRATA_EINVAL, or
  * STRATA_ENOMEM. q is released on failure.
  */
 int query_parse(struct query *q, const struct catalog_collection *c, const struct request *req,
-                unsigned flags, struct store *store, struct problem *problem);
+                unsigned flags, const struct query_ids *ids, struct problem *problem);
 
 /*
  * query_parse() for a route that takes c's parameters but is not c's own
@@ -106,7 +116,7 @@ int query_parse(struct query *q, const struct catalog_collection *c, const struc
  */
 int query_parse_route(struct query *q, const struct catalog_collection *c,
                       const struct request *req, const char *route, unsigned flags,
-                      struct store *store, struct problem *problem);
+                      const struct query_ids *ids, struct problem *problem);
 
 /*
  * query_parse_route() into a new heap query: the query (free it with
@@ -114,7 +124,7 @@ int query_parse_route(struct query *q, const struct catalog_collection *c,
  * or a 500 internal problem when memory ran out.
  */
 struct query *query_new(const struct catalog_collection *c, const struct request *req,
-                        const char *route, unsigned flags, struct store *store,
+                        const char *route, unsigned flags, const struct query_ids *ids,
                         struct problem *problem);
 
 /* query_release() and free a query_new() query; NULL is a no-op. */

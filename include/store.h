@@ -124,7 +124,8 @@ int store_select(struct store *store, const struct query *q, struct store_page *
  * The records joined to id by any edge (explicit or derived relation, its
  * evidence, the relations it is an end of) as an object with one array per
  * collection (every collection present, empty when none): entries
- * {id, label, href}, in each collection's default order.
+ * {id, label}, in each collection's default order (the API layer adds the
+ * hrefs: the store formats no URL).
  */
 int store_related(struct store *store, const char *id, cJSON **out);
 
@@ -149,7 +150,7 @@ struct store_search {
 
 /*
  * Ranked hits (best first, then collection, then id): {type, id, label,
- * href, score, snippet} and, for evidence, record {type, id, label, href},
+ * score, snippet} and, for evidence, record {type, id, label},
  * start, end, paragraph and highlights [{start, end}] (code-point offsets in
  * the article of the matched terms); for a record, evidence [{id, start,
  * end, paragraph}]: its spans that match too, in article order, or else its

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "error.h"
 #include "provenance.h"
 #include "render.h"
@@ -19,6 +20,68 @@
 struct store *api_store(const struct request *req)
 {
     return req->snapshot->store;
+}
+
+static const char *collection_of(void *store, const char *id)
+{
+    const char *collection = NULL;
+    return store_record_type(store, id, &collection) == 0 ? collection : NULL;
+}
+
+struct query_ids api_query_ids(struct store *store)
+{
+    struct query_ids ids = {collection_of, store};
+    return ids;
+}
+
+int api_add_href(cJSON *object, const char *collection, const char *id)
+{
+    const struct catalog_collection *c = catalog_find(collection);
+    char href[1024];
+    cJSON *item, *link;
+
+    if (!c || !id)
+        return STRATA_EINVAL;
+    snprintf(href, sizeof(href), "%s/%s", c->path, id);
+    link = cJSON_CreateString(href);
+    if (!link)
+        return STRATA_ENOMEM;
+    /* appended (which names it), then moved after `label`: the member order of a link */
+    if (!cJSON_AddItemToObject(object, "href", link)) {
+        cJSON_Delete(link);
+        return STRATA_ENOMEM;
+    }
+    for (item = object->child; item && item != link; item = item->next)
+        if (item->string && strcmp(item->string, "label") == 0)
+            break;
+    if (!item || item == link || item->next == link)
+        return 0;
+    cJSON_DetachItemViaPointer(object, link);
+    /* cJSON's list: next runs to the end, child->prev is the last item */
+    link->prev = item;
+    link->next = item->next;
+    item->next->prev = link;
+    item->next = link;
+    return 0;
+}
+
+/* The href of every entry of a related object (store_related: {collection: [{id, label}]}). */
+static int related_hrefs(cJSON *related)
+{
+    cJSON *list, *entry;
+    int rc = 0;
+
+    cJSON_ArrayForEach(list, related)
+    {
+        cJSON_ArrayForEach(entry, list)
+        {
+            if (!rc)
+                rc = api_add_href(
+                    entry, list->string,
+                    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "id")));
+        }
+    }
+    return rc;
 }
 
 void api_fail(struct response *res, int code, const char *what)
@@ -134,6 +197,9 @@ static int record_finish(struct store *store, const struct query *q, cJSON *reco
                 return rc;
         }
         cJSON_AddItemToObject(record, "related", related);
+        rc = related_hrefs(related);
+        if (rc)
+            return rc;
     } else {
         cJSON_Delete(related);
     }

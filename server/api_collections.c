@@ -118,6 +118,7 @@ static void collection_list(const struct request *req, struct response *res,
     struct store_error error = {{0}};
     struct store_page page = {NULL, 0};
     struct query *q;
+    struct query_ids ids;
     char route[128];
     int rc;
 
@@ -139,7 +140,8 @@ static void collection_list(const struct request *req, struct response *res,
             return;
         }
     }
-    q = query_new(c, req, route, QUERY_PAGED, store, &res->problem);
+    ids = api_query_ids(store);
+    q = query_new(c, req, route, QUERY_PAGED, &ids, &res->problem);
     if (!q)
         return;
     if (parent && query_add_filter(q, filter, req->id) != 0) {
@@ -171,6 +173,7 @@ static void collection_item(const struct request *req, struct response *res,
     static const char *const allowed_evidence[] = {"fields", "include", NULL};
     struct store *store = api_store(req);
     struct query *q;
+    struct query_ids ids;
     cJSON *record = NULL, *body, *links;
     char href[1024], route[128];
     int rc;
@@ -180,7 +183,8 @@ static void collection_item(const struct request *req, struct response *res,
                             catalog_filter_find(c, "background") ? allowed : allowed_evidence,
                             &res->problem))
         return;
-    q = query_new(c, req, route, QUERY_NO_TEXT, store, &res->problem);
+    ids = api_query_ids(store);
+    q = query_new(c, req, route, QUERY_NO_TEXT, &ids, &res->problem);
     if (!q)
         return;
     rc = store_get(store, c, req->id, &record);

@@ -19,6 +19,27 @@
 #include "store.h"
 #include "params.h"
 
+/* The href of every hit and of an evidence hit's record (the store formats no URL). */
+static int add_hrefs(cJSON *hits)
+{
+    cJSON *hit;
+    int rc = 0;
+
+    cJSON_ArrayForEach(hit, hits)
+    {
+        cJSON *record = cJSON_GetObjectItemCaseSensitive(hit, "record");
+        if (!rc)
+            rc = api_add_href(hit,
+                              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(hit, "type")),
+                              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(hit, "id")));
+        if (!rc && record)
+            rc = api_add_href(
+                record, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "type")),
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "id")));
+    }
+    return rc;
+}
+
 void api_search(const struct request *req, struct response *res)
 {
     static const char *const allowed[] = {"q", "q_mode", "type", "limit", "offset", NULL};
@@ -119,6 +140,12 @@ void api_search(const struct request *req, struct response *res)
     rc = store_search(api_store(req), &s, &hits, &total, &error);
     if (rc) {
         api_store_problem(res, rc, &error, typed);
+        goto release_expression;
+    }
+    rc = add_hrefs(hits);
+    if (rc) {
+        cJSON_Delete(hits);
+        api_fail(res, rc, "linking the hits");
         goto release_expression;
     }
     body = cJSON_CreateObject();

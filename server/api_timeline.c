@@ -71,11 +71,13 @@ void api_timeline(const struct request *req, struct response *res)
     const struct catalog_collection *events = catalog_find("events");
     struct store *store = api_store(req);
     struct query *q;
+    struct query_ids ids;
     cJSON *dated = NULL, *undated = NULL, *body, *data, *meta, *links;
     char start[11] = "", end[11] = "";
     struct buf self;
 
-    q = query_new(events, req, "/v1/timeline", 0, store, &res->problem);
+    ids = api_query_ids(store);
+    q = query_new(events, req, "/v1/timeline", 0, &ids, &res->problem);
     if (!q)
         return;
     q->limit = 0;

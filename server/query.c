@@ -17,7 +17,6 @@
 #include "error.h"
 #include "params.h"
 #include "search_text.h"
-#include "store.h"
 
 #define ID_MAX 200
 
@@ -88,7 +87,7 @@ static void allowed_names(const struct catalog_collection *c, unsigned flags, st
 }
 
 /* How an id filter value must look and what it must name. */
-static void check_id(struct query_filter *f, const char *value, struct store *store,
+static void check_id(struct query_filter *f, const char *value, const struct query_ids *ids,
                      struct problem *problem)
 {
     const char *const *wanted = f->filter->collections;
@@ -101,11 +100,12 @@ static void check_id(struct query_filter *f, const char *value, struct store *st
                     "single hyphens)");
         return;
     }
-    if (!store || !wanted)
+    if (!ids || !ids->collection_of || !wanted)
         return;
     buf_init(&list, PROBLEM_TEXT_MAX);
     params_join_list(&list, wanted);
-    if (store_record_type(store, value, &type) != 0)
+    type = ids->collection_of(ids->context, value);
+    if (!type)
         params_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
                     "no record has this id; expected the id of one of: %s", buf_str(&list));
     else if (!params_in_list(wanted, type))
@@ -114,7 +114,7 @@ static void check_id(struct query_filter *f, const char *value, struct store *st
     buf_release(&list);
 }
 
-static void check_value(struct query_filter *f, const char *value, struct store *store,
+static void check_value(struct query_filter *f, const char *value, const struct query_ids *ids,
                         struct problem *problem)
 {
     const struct catalog_filter *filter = f->filter;
@@ -140,7 +140,7 @@ static void check_value(struct query_filter *f, const char *value, struct store 
         params_integer(filter->name, value, filter->minimum, filter->maximum, &number, problem);
         break;
     case CATALOG_VALUE_ID:
-        check_id(f, value, store, problem);
+        check_id(f, value, ids, problem);
         break;
     }
 }
@@ -347,11 +347,11 @@ static void parse_single(struct query *q, const struct request *req, size_t inde
 }
 
 struct query *query_new(const struct catalog_collection *c, const struct request *req,
-                        const char *route, unsigned flags, struct store *store,
+                        const char *route, unsigned flags, const struct query_ids *ids,
                         struct problem *problem)
 {
     struct query *q = calloc(1, sizeof(*q));
-    int rc = q ? query_parse_route(q, c, req, route, flags, store, problem) : STRATA_ENOMEM;
+    int rc = q ? query_parse_route(q, c, req, route, flags, ids, problem) : STRATA_ENOMEM;
 
     if (rc == 0)
         return q;
@@ -368,14 +368,14 @@ void query_free(struct query *q)
 }
 
 int query_parse(struct query *q, const struct catalog_collection *c, const struct request *req,
-                unsigned flags, struct store *store, struct problem *problem)
+                unsigned flags, const struct query_ids *ids, struct problem *problem)
 {
-    return query_parse_route(q, c, req, NULL, flags, store, problem);
+    return query_parse_route(q, c, req, NULL, flags, ids, problem);
 }
 
 int query_parse_route(struct query *q, const struct catalog_collection *c,
                       const struct request *req, const char *route, unsigned flags,
-                      struct store *store, struct problem *problem)
+                      const struct query_ids *ids, struct problem *problem)
 {
     size_t size = 1;
     char *next;
@@ -441,7 +441,7 @@ int query_parse_route(struct query *q, const struct catalog_collection *c,
                                 "at most %d values", QUERY_MAX_VALUES);
                     break;
                 }
-                check_value(f, items[k], store, problem);
+                check_value(f, items[k], ids, problem);
                 f->values[f->value_count++] = items[k];
             }
         }

@@ -8,14 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cJSON *link_entry(const char *type, const char *id, const char *label)
+/* {id, label}: the API layer adds its href (api_add_href). */
+static cJSON *link_entry(const char *id, const char *label)
 {
     cJSON *entry = cJSON_CreateObject();
-    char href[1024];
-    snprintf(href, sizeof(href), "/v1/%s/%s", type, id);
     cJSON_AddStringToObject(entry, "id", id);
     cJSON_AddStringToObject(entry, "label", label ? label : id);
-    cJSON_AddStringToObject(entry, "href", href);
     return entry;
 }
 
@@ -28,7 +26,7 @@ static void related_add(cJSON *list, const char *type, const char *other, const 
         shorten(text, LABEL_QUOTE_CHARS, label);
         text = buf_str(label);
     }
-    cJSON_AddItemToArray(list, link_entry(type, other, text));
+    cJSON_AddItemToArray(list, link_entry(other, text));
 }
 
 /*

@@ -609,7 +609,6 @@ static int search_hit(struct slot *slot, const struct collector *c, const struct
     double score = round(-r->score * 1e6) / 1e6;
     sqlite3_stmt *stmt = NULL, *record = NULL;
     cJSON *hit = cJSON_CreateObject();
-    char href[1024];
     struct buf label;
     int rc = STRATA_ESTORE;
 
@@ -626,11 +625,9 @@ static int search_hit(struct slot *slot, const struct collector *c, const struct
         goto done;
     if (span == 0) {
         const char *id = column_text(record, 0);
-        snprintf(href, sizeof(href), "/v1/%s/%s", coll->name, id);
         cJSON_AddStringToObject(hit, "type", coll->name);
         cJSON_AddStringToObject(hit, "id", id);
         cJSON_AddStringToObject(hit, "label", column_text(record, 1));
-        cJSON_AddStringToObject(hit, "href", href);
         cJSON_AddNumberToObject(hit, "score", score);
         cJSON_AddStringToObject(hit, "snippet", r->snippet);
         rc = record_evidence(slot, c, rowid, id, hit);
@@ -649,19 +646,15 @@ static int search_hit(struct slot *slot, const struct collector *c, const struct
             goto done;
         start = sqlite3_column_int64(stmt, 1);
         shorten(column_text(stmt, 4), LABEL_QUOTE_CHARS, &label);
-        snprintf(href, sizeof(href), "/v1/evidence/%s", column_text(stmt, 0));
         cJSON_AddStringToObject(hit, "type", "evidence");
         cJSON_AddStringToObject(hit, "id", column_text(stmt, 0));
         cJSON_AddStringToObject(hit, "label", buf_str(&label));
-        cJSON_AddStringToObject(hit, "href", href);
         cJSON_AddNumberToObject(hit, "score", score);
         cJSON_AddStringToObject(hit, "snippet", r->snippet);
         owner = cJSON_AddObjectToObject(hit, "record");
-        snprintf(href, sizeof(href), "/v1/%s/%s", coll->name, column_text(record, 0));
         cJSON_AddStringToObject(owner, "type", coll->name);
         cJSON_AddStringToObject(owner, "id", column_text(record, 0));
         cJSON_AddStringToObject(owner, "label", column_text(record, 1));
-        cJSON_AddStringToObject(owner, "href", href);
         cJSON_AddNumberToObject(hit, "start", (double)start);
         cJSON_AddNumberToObject(hit, "end", (double)sqlite3_column_int64(stmt, 2));
         cJSON_AddNumberToObject(hit, "paragraph", (double)sqlite3_column_int64(stmt, 3));

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "buf.h"
 #include "catalog.h"
 #include "error.h"
@@ -145,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct url u;
     struct problem p;
     struct request req;
+    struct query_ids ids;
     struct query *q;
     int rc;
 
@@ -170,7 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     q = calloc(1, sizeof(*q));
     CHECK(q != NULL);
     memset(&p, 0, sizeof(p));
-    rc = query_parse(q, c, &req, flags, snap->store, &p);
+    ids = api_query_ids(snap->store);
+    rc = query_parse(q, c, &req, flags, &ids, &p);
     if (rc == STRATA_EINVAL) {
         check_refusal(&u, &p);
     } else {

@@ -181,7 +181,7 @@ static void truncated_is_refused(void **state)
 
 static void corrupted_is_refused(void **state)
 {
-    static const char zeros[4096];
+    static const char zeros[65536];
     char path[64];
     struct stat st;
     (void)state;
@@ -190,10 +190,19 @@ static void corrupted_is_refused(void **state)
     patch(path, 0, "SQLite format 4", 15);
     refused(path, false, "not an SQLite database");
     unlink(path);
-    /* a page in the middle: every page is read (a small file, or full) */
+    /* a whole page in the middle: every page is read (a small file, or full) */
     copy_good(path);
     assert_int_equal(stat(path, &st), 0);
-    patch(path, (st.st_size / 2) & ~(off_t)4095, zeros, sizeof(zeros));
+    {
+        unsigned char size[2];
+        off_t page;
+        int fd = open(path, O_RDONLY);
+        assert_int_equal(pread(fd, size, 2, 16), 2);
+        close(fd);
+        page = size[0] << 8 | size[1];
+        assert_true(page >= 512 && page <= (off_t)sizeof(zeros));
+        patch(path, (st.st_size / page / 2) * page, zeros, (size_t)page);
+    }
     refused(path, true, "corrupt");
     refused(path, false, "corrupt");
     unlink(path);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "api.h"
 #include "error.h"
 #include "query.h"
 #include "store.h"
@@ -42,9 +43,11 @@ static int teardown(void **state)
 static int parse(const char *collection, const char *query, unsigned flags, struct query *q,
                  struct problem *problem, struct fake *f)
 {
+    struct query_ids ids = api_query_ids(store);
+
     fake_init(f, query);
     memset(problem, 0, sizeof(*problem));
-    return query_parse(q, catalog_find(collection), &f->req, flags, store, problem);
+    return query_parse(q, catalog_find(collection), &f->req, flags, &ids, problem);
 }
 
 /* Expect query to be refused with code, naming parameter, reason containing text. */
@@ -197,6 +200,7 @@ static void unknown_parameters(void **state)
     struct query q;
     struct problem problem;
     struct fake f;
+    struct query_ids ids = api_query_ids(store);
     (void)state;
     refused("actors", "colour=red", QUERY_PAGED, PROBLEM_UNKNOWN_PARAMETER, "colour",
             "not a parameter of /v1/actors; allowed: id, kind");
@@ -220,16 +224,15 @@ static void unknown_parameters(void **state)
     fake_init(&f, "colour=red");
     memset(&problem, 0, sizeof(problem));
     assert_int_equal(
-        query_parse_route(&q, catalog_find("events"), &f.req, "/v1/timeline", 0, store, &problem),
+        query_parse_route(&q, catalog_find("events"), &f.req, "/v1/timeline", 0, &ids, &problem),
         STRATA_EINVAL);
     assert_string_equal(problem.errors[0].parameter, "colour");
     assert_non_null(strstr(problem.errors[0].reason, "not a parameter of /v1/timeline; allowed:"));
     assert_null(strstr(problem.errors[0].reason, "/v1/events"));
     /* NULL: the collection's own path */
     memset(&problem, 0, sizeof(problem));
-    assert_int_equal(
-        query_parse_route(&q, catalog_find("events"), &f.req, NULL, 0, store, &problem),
-        STRATA_EINVAL);
+    assert_int_equal(query_parse_route(&q, catalog_find("events"), &f.req, NULL, 0, &ids, &problem),
+                     STRATA_EINVAL);
     assert_non_null(strstr(problem.errors[0].reason, "not a parameter of /v1/events;"));
 }
 

@@ -556,8 +556,8 @@ static void related_records(void **state)
     assert_int_equal(cJSON_GetArraySize(list), 1);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "id")->valuestring,
                         "awaza");
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "href")->valuestring,
-                        "/v1/places/awaza");
+    /* the store formats no URL: the API layer adds the href */
+    assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "href"));
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "label")->valuestring,
                         "Awaza");
     list = cJSON_GetObjectItem(related, "layers");
