@@ -188,3 +188,13 @@ const char *const insert_sql[ST_COUNT] = {
                     "span_start, span_end, paragraph, quote, fts_owner) VALUES "
                     "(?,?,?,?,?,?,?,?,?,?,?)",
 };
+
+uint64_t store_schema_hash(void)
+{
+    uint64_t h =
+        hash_text(schema_sql) ^ (hash_text(index_sql) * 31) ^ (hash_text(fts_schema_sql) * 961);
+
+    for (int i = 0; i < ST_COUNT; i++)
+        h = h * 1099511628211ull ^ hash_text(insert_sql[i]);
+    return h;
+}

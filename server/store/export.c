@@ -119,10 +119,11 @@ static int export_meta(sqlite3 *dest, const struct store *store)
     size_t records = store->record_base[STORE_MAX_COLLECTIONS];
     size_t counts[STORE_MAX_COLLECTIONS];
     sqlite3_stmt *insert = NULL;
-    char hash[17], pragmas[160];
+    char hash[17], schema[17], pragmas[160];
     int rc = source_text ? SQLITE_OK : SQLITE_NOMEM;
 
     snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)m->file_hash);
+    snprintf(schema, sizeof(schema), "%016llx", (unsigned long long)store_schema_hash());
     for (size_t i = 0; i < STORE_MAX_COLLECTIONS; i++)
         counts[i] = (size_t)store->counts[i];
     snprintf(pragmas, sizeof(pragmas),
@@ -137,6 +138,8 @@ static int export_meta(sqlite3 *dest, const struct store *store)
         rc = meta_put(insert, "format", NULL, 0, false, STORE_FILE_FORMAT);
     if (rc == SQLITE_OK)
         rc = meta_put(insert, "compiler", "strata " STRATA_VERSION, -1, false, 0);
+    if (rc == SQLITE_OK)
+        rc = meta_put(insert, "schema", schema, -1, false, 0);
     if (rc == SQLITE_OK)
         rc = meta_put(insert, "version", m->version, -1, false, 0);
     if (rc == SQLITE_OK)

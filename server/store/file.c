@@ -261,6 +261,13 @@ static int check_identity(sqlite3_stmt *meta, uint32_t counter, const char *path
                          "tampered: written after it was compiled (change counter %u, sealed at "
                          "%lld)",
                          counter, v ? (long long)sqlite3_value_int64(v) : -1LL);
+    text = (v = meta_get(meta, "schema")) ? sqlite3_value_text(v) : NULL;
+    snprintf(version, sizeof(version), "%016llx", (unsigned long long)store_schema_hash());
+    if (!text || strcmp((const char *)text, version) != 0)
+        return file_fail(err, path, STRATA_EPARSE,
+                         "compiled by a strata with other tables (schema %s, this strata %s); "
+                         "compile the model again with this strata (--export-db)",
+                         text ? (const char *)text : "none", version);
     text = (v = meta_get(meta, "model_hash")) ? sqlite3_value_text(v) : NULL;
     if (!is_hex16(text))
         return file_fail(err, path, STRATA_EPARSE, "strata_meta: model_hash is missing");

@@ -268,6 +268,12 @@ void shorten(const char *s, size_t max, struct buf *out);
 
 /* ---- file.c and export.c: the compiled model file ---- */
 
+/*
+ * A hash of the store's DDL and inserts (ddl.c): a compiled file records it,
+ * and a strata whose tables differ refuses the file (compile it again).
+ */
+uint64_t store_schema_hash(void);
+
 /* The tables a compiled file must hold (NULL-terminated; FTS5's shadow tables included). */
 extern const char *const store_file_tables[];
 

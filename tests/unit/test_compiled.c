@@ -248,6 +248,29 @@ static void other_format_is_refused(void **state)
     unlink(path);
 }
 
+/* The same format number, other tables (a strata whose DDL changed): refused. */
+static void other_tables_are_refused(void **state)
+{
+    char path[64], sql[300];
+    unsigned char header[28];
+    int fd;
+    (void)state;
+
+    copy_good(path);
+    fd = open(path, O_RDONLY);
+    assert_int_equal(pread(fd, header, sizeof(header), 0), (ssize_t)sizeof(header));
+    close(fd);
+    snprintf(sql, sizeof(sql),
+             "BEGIN; UPDATE strata_meta SET value = '0123456789abcdef' WHERE key = 'schema'; "
+             "UPDATE strata_meta SET value = %u WHERE key = 'sealed'; COMMIT",
+             ((unsigned)header[24] << 24 | (unsigned)header[25] << 16 | (unsigned)header[26] << 8 |
+              header[27]) +
+                 1);
+    write_sql(path, sql);
+    refused(path, false, "compiled by a strata with other tables (schema 0123456789abcdef");
+    unlink(path);
+}
+
 static void written_after_the_seal_is_refused(void **state)
 {
     char path[64];
@@ -308,6 +331,7 @@ int main(void)
         cmocka_unit_test(corrupted_is_refused),
         cmocka_unit_test(foreign_is_refused),
         cmocka_unit_test(other_format_is_refused),
+        cmocka_unit_test(other_tables_are_refused),
         cmocka_unit_test(written_after_the_seal_is_refused),
         cmocka_unit_test(forged_seal_is_refused),
     };
