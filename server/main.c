@@ -66,6 +66,17 @@ static void report_model_error(const struct model_error *err)
     buf_release(&text);
 }
 
+/* A refused model on stderr, for the offline modes. */
+static void print_model_error(const struct model_error *err)
+{
+    struct buf text;
+
+    buf_init(&text, 8192);
+    model_error_format(err, &text);
+    fprintf(stderr, "strata: %s\n", buf_str(&text));
+    buf_release(&text);
+}
+
 /*
  * --check and --export-db: load, report, exit. Both compile into memory (no
  * cache folder is written); --check runs every check of a compiled file.
@@ -87,11 +98,7 @@ static int run_offline(const struct config *cfg)
     }
     rc = snapshot_create(cfg->data, &options, 1, &snap, &err);
     if (rc) {
-        struct buf text;
-        buf_init(&text, 8192);
-        model_error_format(&err, &text);
-        fprintf(stderr, "strata: %s\n", buf_str(&text));
-        buf_release(&text);
+        print_model_error(&err);
         return 1;
     }
     if (cfg->export_db[0]) {
@@ -123,11 +130,7 @@ static int run_compile(const struct config *cfg)
         return 1;
     }
     if (compile_open(cfg->data, options.cache_dir, false, &r, &err) != 0) {
-        struct buf text;
-        buf_init(&text, 8192);
-        model_error_format(&err, &text);
-        fprintf(stderr, "strata: %s\n", buf_str(&text));
-        buf_release(&text);
+        print_model_error(&err);
         return 1;
     }
     if (r.how == COMPILE_MEMORY)

@@ -38,6 +38,17 @@ void slot_close(struct slot *slot)
     slot->block_text = NULL;
 }
 
+int store_reader_settings(sqlite3 *db, sqlite3_int64 bytes)
+{
+    char pragmas[200];
+
+    snprintf(pragmas, sizeof(pragmas),
+             "PRAGMA mmap_size = %lld; PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY; "
+             "PRAGMA query_only = 1",
+             (long long)bytes, READER_CACHE_KIB);
+    return sqlite3_exec(db, pragmas, NULL, NULL, NULL) == SQLITE_OK ? 0 : STRATA_ESTORE;
+}
+
 /*
  * A read-only connection to a compiled file, or over the writer's image: no
  * copy of the bytes (SQLITE_DESERIALIZE_READONLY without FREEONCLOSE), pages
@@ -45,8 +56,6 @@ void slot_close(struct slot *slot)
  */
 static int slot_connect(struct store *store, struct slot *slot)
 {
-    char pragmas[200];
-
     slot->plain_docs = store->plain_docs;
     if (store->file_uri) {
         if (store_connect_file(store, &slot->db) != 0)
@@ -61,11 +70,7 @@ static int slot_connect(struct store *store, struct slot *slot)
     if (sqlite3_deserialize(slot->db, "main", store->image, store->image_size, store->image_size,
                             SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
         goto fail;
-    snprintf(pragmas, sizeof(pragmas),
-             "PRAGMA mmap_size = %lld; PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY; "
-             "PRAGMA query_only = 1",
-             (long long)store->image_size, READER_CACHE_KIB);
-    if (sqlite3_exec(slot->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
+    if (store_reader_settings(slot->db, store->image_size) != 0)
         goto fail;
     if (rank_register(store, slot->db) != 0)
         goto fail;

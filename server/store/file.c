@@ -431,17 +431,11 @@ static int open_checked(sqlite3 *db, uint32_t counter, bool full, const char *pa
 
 int store_connect_file(const struct store *store, sqlite3 **db)
 {
-    char pragmas[160];
-
     if (sqlite3_open_v2(store->file_uri, db,
                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK)
         return STRATA_ESTORE;
-    snprintf(pragmas, sizeof(pragmas),
-             "PRAGMA mmap_size = %lld; PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY; "
-             "PRAGMA query_only = 1",
-             (long long)store->file_size, READER_CACHE_KIB);
-    return sqlite3_exec(*db, pragmas, NULL, NULL, NULL) == SQLITE_OK ? 0 : STRATA_ESTORE;
+    return store_reader_settings(*db, store->file_size);
 }
 
 int store_open_file(const char *path, bool full, struct store **out, struct model **model,

@@ -153,6 +153,9 @@ void slot_release(struct store *store, struct slot *slot);
 /* A prepared statement for sql, from the slot's cache (reset, unbound). */
 int slot_prepare(struct slot *slot, const char *sql, sqlite3_stmt **out);
 
+/* A reader's settings: pages mapped up to bytes, a small page cache, query_only. */
+int store_reader_settings(sqlite3 *db, sqlite3_int64 bytes);
+
 /* Reset a statement and clear its bindings (NULL is a no-op). */
 void statement_done(sqlite3_stmt *stmt);
 

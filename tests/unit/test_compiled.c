@@ -88,6 +88,26 @@ static void write_sql(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+/*
+ * Run sql and forge the seal in the same transaction (what someone who knows
+ * the format could do): the change counter checks pass, the next check must not.
+ */
+static void write_sealed(const char *path, const char *sql)
+{
+    unsigned char header[28];
+    char all[600];
+    int fd = open(path, O_RDONLY);
+
+    assert_int_equal(pread(fd, header, sizeof(header), 0), (ssize_t)sizeof(header));
+    close(fd);
+    snprintf(all, sizeof(all),
+             "BEGIN; %s; UPDATE strata_meta SET value = %u WHERE key = 'sealed'; COMMIT", sql,
+             ((unsigned)header[24] << 24 | (unsigned)header[25] << 16 | (unsigned)header[26] << 8 |
+              header[27]) +
+                 1);
+    write_sql(path, all);
+}
+
 /* The file at path is refused, err.file is path and the message contains want. */
 static void refused(const char *path, bool full, const char *want)
 {
@@ -251,22 +271,11 @@ static void other_format_is_refused(void **state)
 /* The same format number, other tables (a strata whose DDL changed): refused. */
 static void other_tables_are_refused(void **state)
 {
-    char path[64], sql[300];
-    unsigned char header[28];
-    int fd;
+    char path[64];
     (void)state;
 
     copy_good(path);
-    fd = open(path, O_RDONLY);
-    assert_int_equal(pread(fd, header, sizeof(header), 0), (ssize_t)sizeof(header));
-    close(fd);
-    snprintf(sql, sizeof(sql),
-             "BEGIN; UPDATE strata_meta SET value = '0123456789abcdef' WHERE key = 'schema'; "
-             "UPDATE strata_meta SET value = %u WHERE key = 'sealed'; COMMIT",
-             ((unsigned)header[24] << 24 | (unsigned)header[25] << 16 | (unsigned)header[26] << 8 |
-              header[27]) +
-                 1);
-    write_sql(path, sql);
+    write_sealed(path, "UPDATE strata_meta SET value = '0123456789abcdef' WHERE key = 'schema'");
     refused(path, false, "compiled by a strata with other tables (schema 0123456789abcdef");
     unlink(path);
 }
@@ -289,35 +298,15 @@ static void written_after_the_seal_is_refused(void **state)
 /* A write that forges the seal too: the version no longer hashes the article. */
 static void forged_seal_is_refused(void **state)
 {
-    char path[64], sql[300];
-    unsigned char header[28];
-    int fd;
+    char path[64];
     (void)state;
 
     copy_good(path);
-    fd = open(path, O_RDONLY);
-    assert_int_equal(pread(fd, header, sizeof(header), 0), (ssize_t)sizeof(header));
-    close(fd);
-    snprintf(sql, sizeof(sql),
-             "BEGIN; UPDATE strata_meta SET value = value || ' more' WHERE key = 'article'; "
-             "UPDATE strata_meta SET value = %u WHERE key = 'sealed'; COMMIT",
-             ((unsigned)header[24] << 24 | (unsigned)header[25] << 16 | (unsigned)header[26] << 8 |
-              header[27]) +
-                 1);
-    write_sql(path, sql);
+    write_sealed(path, "UPDATE strata_meta SET value = value || ' more' WHERE key = 'article'");
     refused(path, false, "tampered: the recorded model version");
     unlink(path);
     copy_good(path);
-    fd = open(path, O_RDONLY);
-    assert_int_equal(pread(fd, header, sizeof(header), 0), (ssize_t)sizeof(header));
-    close(fd);
-    snprintf(sql, sizeof(sql),
-             "BEGIN; DROP TABLE claim_about; UPDATE strata_meta SET value = %u WHERE key = "
-             "'sealed'; COMMIT",
-             ((unsigned)header[24] << 24 | (unsigned)header[25] << 16 | (unsigned)header[26] << 8 |
-              header[27]) +
-                 1);
-    write_sql(path, sql);
+    write_sealed(path, "DROP TABLE claim_about");
     refused(path, false, "the table claim_about is missing");
     unlink(path);
 }
