@@ -144,6 +144,7 @@ static bool write_cache(const char *cache_dir, struct compile_result *out)
     model_free(out->model);
     out->store = store;
     out->model = model;
+    malloc_trim(0); /* the compile's memory goes back to the system: the file serves now */
     return true;
 }
 
