@@ -371,6 +371,26 @@ if play "$tmp/play-volume/play.yaml" && wait_ready "$url" 60; then
     check "model-volume: flip current + kill -HUP 1 in the pod swaps the model: $v1 -> ${v2:-?}" \
         test -n "$v2" -a "$v2" != "$v1" -a "$v2" = "$(sed -n 's/^model \([0-9a-f]*\) is valid.*/\1/p' <<<"$checked")"
     check "model-volume: still ready after the swap" test "$(get "$url/readyz")" = 200
+    # A compiled model file on the volume: `current` may name one instead of
+    # a directory (strata --export-db writes it; --data takes either).
+    if pm run --rm --user 0 --read-only --network none -v "$models:/m" --entrypoint strata "$IMAGE" \
+        --data /m/v1 --export-db /m/v1.strata >"$tmp/compile.out" 2>&1 &&
+        chmod a+r "$models/v1.strata" &&
+        podman exec "$ctr" strata --check --data /srv/models/v1.strata >>"$tmp/compile.out" 2>&1; then
+        ln -s v1.strata "$models/current.new" && mv -T "$models/current.new" "$models/current"
+        pm exec "$ctr" bash -c 'kill -HUP 1' >/dev/null 2>&1
+        v3=$v2
+        for _ in $(seq 1 50); do
+            v3=$(readyz_version "$url")
+            [ -n "$v3" ] && [ "$v3" != "$v2" ] && break
+            sleep 0.2
+        done
+        check "model-volume: current -> a compiled file (v1.strata) + kill -HUP 1 serves it: $v2 -> ${v3:-?} (v1's version)" \
+            test "$v3" = "$v1"
+    else
+        sed 's/^/    | /' "$tmp/compile.out" | tail -n 3
+        note "model-volume: this image's strata does not serve a compiled model file (--data FILE.strata) yet: that swap is not run"
+    fi
     pm pod stop -t "$grace" "$pod" >/dev/null 2>&1
     check "model-volume: stops with exit code 0" test "$(podman inspect --format '{{.State.ExitCode}}' "$ctr" 2>/dev/null)" = 0
     check "model-volume: podman kube down exits 0" quiet pm kube down "$tmp/play-volume/play.yaml"
