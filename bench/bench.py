@@ -264,7 +264,7 @@ def wait_ready(server, port, path, timeout):
                                                                         server.log_path))
 
 
-def start_strata(args, data, cache, name, threads=1, timeout=180, binary=None):
+def start_strata(args, data, cache, name, threads=1, timeout=180, binary=None, extra=()):
     """Start Strata on a free port; returns (server, seconds from exec to ready)."""
     out = Path(args.out)
     port_file = out / ("%s.port" % name)
@@ -276,6 +276,7 @@ def start_strata(args, data, cache, name, threads=1, timeout=180, binary=None):
             "--spec-dir", str(ROOT / "api-spec"), "--cache-dir", str(out / "cache")]
     if not cache:
         argv += ["--cache-size", "0"]
+    argv += list(extra)
     server = Server("strata", argv, cwd=str(ROOT), log_path=str(out / ("%s.log" % name)))
     started = time.monotonic()
     server.start()
@@ -426,6 +427,11 @@ def nginx_quote(value):
 
 
 def write_nginx(out, port, answers):
+    """nginx as a production site serves static files: sendfile and tcp_nopush on, one worker,
+    no access log, open_file_cache, gzip_static for the .gz files. Each location sends
+    Strata's Content-Type as its default_type (an empty types map, so no extension lookup and
+    no charset filter: the old anchor added "; charset=utf-8" with `charset`), and the same
+    extra headers Strata sends (add_header); nothing else runs per request."""
     www = out / "www"
     if www.exists():
         shutil.rmtree(www)
@@ -437,7 +443,8 @@ def write_nginx(out, port, answers):
         (www / (name + ".json")).write_bytes(a["body"])
         if a["gzip"] is not None:
             (www / (name + ".json.gz")).write_bytes(a["gzip"])
-        adds = ["add_header X-Request-Id $request_id always;"]
+        adds = ["default_type %s;" % nginx_quote(a["content_type"]),
+                "add_header X-Request-Id $request_id always;"]
         adds += ["add_header %s %s always;" % (k, nginx_quote(v)) for k, v in a["headers"]]
         locations.append("    location = /%s.json {\n      %s\n    }" % (name, "\n      ".join(adds)))
     tmp = out / "nginx-tmp"
@@ -462,10 +469,7 @@ http {
   fastcgi_temp_path %(tmp)s/fastcgi;
   uwsgi_temp_path %(tmp)s/uwsgi;
   scgi_temp_path %(tmp)s/scgi;
-  types { application/json json; }
-  default_type application/json;
-  charset utf-8;
-  charset_types application/json;
+  types { }
   gzip off;
   gzip_static on;
   server {
@@ -553,6 +557,239 @@ def uncached_runs(args, server):
         log("uncached %-13s %8.0f req/s, one at a time p50 %.0f us p99 %.0f us" % (
             route, rows[-1]["load"]["rps"], single["p50_us"], single["p99_us"]))
     return rows
+
+
+# Bodies from a few hundred bytes to a third of a megabyte, for the sendfile crossover.
+SENDFILE_TARGETS = ["/v1/actors?limit=1&fields=id", "/v1/stats", "/v1/actors/russia?include=events",
+                    "/v1/search?q=Taliban", "/v1/layers", "/v1/timeline", "/v1/actors",
+                    "/openapi.json"]
+
+
+def sendfile_runs(args):
+    """Cached bodies sent from memory (--sendfile-min-bytes 0) vs from a memfd with sendfile
+    (--sendfile-min-bytes 1), keep-alive, alternating rounds: where the crossover lies."""
+    memory, _ = start_strata(args, ROOT / "data", True, "sendfile-memory",
+                             extra=["--sendfile-min-bytes", "0"])
+    files, _ = start_strata(args, ROOT / "data", True, "sendfile-file",
+                            extra=["--sendfile-min-bytes", "1"])
+    rows = []
+    try:
+        for target in SENDFILE_TARGETS:
+            status, _, body = http_get(memory.port, target)
+            if status != 200:
+                fail("strata answers %d to %s" % (status, target))
+            runs = {"memory": [], "file": []}
+            servers = {"memory": memory, "file": files}
+            for name, server in servers.items():
+                run_wrk(args, server, target, [], 1)
+            for r in range(args.rounds):
+                for name in (("memory", "file") if r % 2 == 0 else ("file", "memory")):
+                    runs[name].append(run_wrk(args, servers[name], target, [], args.duration))
+            row = {"target": target, "bytes": len(body),
+                   "memory": summarise(runs["memory"], memory),
+                   "file": summarise(runs["file"], files),
+                   "file_vs_memory": statistics.median(
+                       f["rps"] / m["rps"] for f, m in zip(runs["file"], runs["memory"]))}
+            log("sendfile %-40s %8d bytes: memory %6.1f us/req, sendfile %6.1f us/req, "
+                "req/s ratio %.2fx" % (target, len(body), row["memory"]["cpu_us"],
+                                       row["file"]["cpu_us"], row["file_vs_memory"]))
+            rows.append(row)
+    finally:
+        memory.stop()
+        files.stop()
+    return rows
+
+
+# ---- floods: the cache under one-off URLs and distinct headers ----------------------------
+
+FLOOD_BUDGET = 8 << 20
+
+
+def dashboard_universe(port):
+    """The URLs the dashboard (examples/dashboard) asks for, in a fixed popularity order."""
+    urls = ["/v1/stats", "/v1/timeline", "/v1/graph", "/v1/graph?type=actors,organizations",
+            "/v1/graph?type=actors,organizations,events,layers,places", "/v1/article",
+            "/v1/article?include=text"]
+    for c in COLLECTIONS:
+        urls += ["/v1/%s" % c, "/v1/%s?offset=50" % c]
+    status, _, body = http_get(port, "/v1/actors?limit=500&fields=id")
+    if status != 200:
+        fail("strata answers %d to /v1/actors" % status)
+    for a in json.loads(body)["data"]:
+        urls += ["/v1/actors/%s" % a["id"], "/v1/actors/%s/events" % a["id"]]
+    for q in ("Taliban", "Russia", "China", "security", "border", "water", "SCO", "Uzbekistan",
+              "Tajikistan", "terrorism"):
+        urls.append("/v1/search?q=%s" % q)
+    order = list(range(len(urls)))
+    seed = 12345
+    for i in range(len(order) - 1, 0, -1):  # a fixed shuffle: popularity is not list order
+        seed = (seed * 1103515245 + 12345) % (1 << 31)
+        j = seed % (i + 1)
+        order[i], order[j] = order[j], order[i]
+    return [urls[i] for i in order]
+
+
+def zipf_sequence(count, n, s=1.0, seed=7):
+    """count ranks in [0, n) drawn from a Zipf(s) distribution (deterministic)."""
+    weights = [1.0 / (k + 1) ** s for k in range(n)]
+    total = sum(weights)
+    cumulative, acc = [], 0.0
+    for w in weights:
+        acc += w / total
+        cumulative.append(acc)
+    out, x = [], seed
+    for _ in range(count):
+        x = (x * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        u = (x >> 11) / float(1 << 53)
+        lo, hi = 0, n - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if cumulative[mid] < u:
+                lo = mid + 1
+            else:
+                hi = mid
+        out.append(lo)
+    return out
+
+
+def metric_values(port):
+    status, _, body = http_get(port, "/metrics")
+    if status != 200:
+        fail("strata answers %d to /metrics" % status)
+    values = {}
+    for line in body.decode().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            try:
+                values[name] = float(value)
+            except ValueError:
+                pass
+    return values
+
+
+class Client:
+    """One keep-alive connection."""
+
+    def __init__(self, port):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def get(self, target, headers=None, must_succeed=True):
+        self.conn.request("GET", target, headers=headers or {})
+        resp = self.conn.getresponse()
+        body = resp.read()
+        if resp.status != 200 and must_succeed:
+            fail("strata answers %d to %s" % (resp.status, target))
+        return body
+
+    def close(self):
+        self.conn.close()
+
+
+def one_off_urls():
+    """Endless distinct valid URLs with large answers (pretty pages of every size)."""
+    n = 0
+    while True:
+        k = n // 3
+        yield ["/v1/relations?limit=%d&offset=%d&pretty=true" % (1 + k % 500, k // 500),
+               "/v1/evidence?limit=%d&offset=%d&pretty=true" % (1 + k % 500, k // 500),
+               "/v1/actors?limit=%d&offset=%d&pretty=true&include=events" % (1 + k % 50, k // 50)
+               ][n % 3]
+        n += 1
+
+
+def zipf_hit_ratio(port, universe, ranks, interleave=None):
+    """Hit ratio of the Zipf requests (a flood request between two when interleave is given)."""
+    client = Client(port)
+    before = metric_values(port)
+    flooded = 0
+    for r in ranks:
+        client.get(universe[r])
+        if interleave is not None:
+            flooded += len(client.get(next(interleave), must_succeed=False))
+    after = metric_values(port)
+    client.close()
+    hits = after['strata_cache_lookups_total{result="hit"}'] - \
+        before['strata_cache_lookups_total{result="hit"}']
+    return hits / len(ranks), flooded
+
+
+def flood(port, budget):
+    """One-off URLs until their answers add up to ten times the budget."""
+    client, total, count = Client(port), 0, 0
+    for target in one_off_urls():
+        total += len(client.get(target, must_succeed=False))
+        count += 1
+        if total >= 10 * budget:
+            break
+    client.close()
+    return count, total
+
+
+ACCEPT_LUA = """
+counter = 0
+pad = string.rep("a", 8150)
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", nil, {["Accept"] = "application/json, text/x-" .. counter .. "-" ..
+                                 pad .. ";q=0.5"})
+end
+"""
+
+
+def flood_runs(args):
+    """The Zipf workload of the dashboard flood-free, after a flood of one-off URLs ten times
+    the cache budget, and with that flood interleaved; then 10 s of distinct 8 KB Accept
+    headers at full speed (wrk) and the RSS they cost."""
+    res = {"budget": FLOOD_BUDGET}
+    # no request deadline: on a busy machine a 500-row pretty page may pass the default one
+    budget_args = ["--cache-size", str(FLOOD_BUDGET), "--request-timeout", "0"]
+    ranks = None
+    for phase in ("flood-free", "after flood", "flood interleaved"):
+        server, _ = start_strata(args, ROOT / "data", True, "flood", extra=budget_args)
+        try:
+            universe = dashboard_universe(server.port)
+            if ranks is None:
+                ranks = zipf_sequence(3000, len(universe))
+            row = {"urls": len(universe), "requests": len(ranks)}
+            if phase == "after flood":
+                row["flood_requests"], row["flood_bytes"] = flood(server.port, FLOOD_BUDGET)
+            interleave = one_off_urls() if phase == "flood interleaved" else None
+            row["hit_ratio"], flooded = zipf_hit_ratio(server.port, universe, ranks, interleave)
+            if interleave is not None:
+                row["flood_requests"], row["flood_bytes"] = len(ranks), flooded
+            m = metric_values(server.port)
+            row["cache_bytes"] = m.get("strata_cache_bytes", 0)
+            row["evictions"] = m.get("strata_cache_evictions_total", 0)
+            row["rss_kb"] = server.rss_kb()
+            res[phase] = row
+            log("flood: %-18s hit ratio %.3f (%d Zipf requests over %d URLs), cache %.1f MB, "
+                "%d evictions" % (phase, row["hit_ratio"], len(ranks), len(universe),
+                                  row["cache_bytes"] / 1048576, row["evictions"]))
+        finally:
+            server.stop()
+    server, _ = start_strata(args, ROOT / "data", True, "accept-flood")
+    try:
+        script = Path(args.out) / "accept.lua"
+        script.write_text(ACCEPT_LUA)
+        http_get(server.port, "/v1/layers")
+        before = server.rss_kb()
+        entries = metric_values(server.port).get("strata_cache_entries", 0)
+        argv = ["wrk", "-t1", "-c32", "-d10s", "-s", str(script),
+                "http://127.0.0.1:%d/v1/layers" % server.port]
+        out = subprocess.run(pin(CLIENT_CPU, argv), capture_output=True, text=True, timeout=120)
+        count = re.search(r"(\d+) requests in", out.stdout)
+        m = metric_values(server.port)
+        res["accept"] = {"requests": int(count.group(1)) if count else 0,
+                         "rss_before_kb": before, "rss_after_kb": server.rss_kb(),
+                         "entries_before": entries, "entries_after": m.get("strata_cache_entries"),
+                         "cache_bytes": m.get("strata_cache_bytes", 0), "budget": 64 << 20}
+        log("flood: %d requests with distinct 8 KB Accept headers in 10 s: RSS %.1f -> %.1f MB, "
+            "entries %d -> %d" % (res["accept"]["requests"], before / 1024,
+                                  res["accept"]["rss_after_kb"] / 1024, entries,
+                                  res["accept"]["entries_after"]))
+    finally:
+        server.stop()
+    return res
 
 
 def startup_runs(args, data, count=5):
@@ -765,8 +1002,22 @@ def targets(res):
                          "%.2fx to %.2fx" % (min(vs), max(vs)), min(vs) >= 1.0))
     vs = ratios("keep-alive", "vs_json-server")
     if vs:
-        rows.append(("cached >= 40x json-server, keep-alive (every route)",
-                     "%.0fx to %.0fx" % (min(vs), max(vs)), min(vs) >= 40))
+        rows.append(("cached >= 50x json-server, keep-alive (every route)",
+                     "%.0fx to %.0fx" % (min(vs), max(vs)), min(vs) >= 50))
+    fl = res.get("flood")
+    if fl:
+        free = fl["flood-free"]["hit_ratio"]
+        for phase in ("after flood", "flood interleaved"):
+            ratio = fl[phase]["hit_ratio"]
+            rows.append(("Zipf hit ratio %s of one-off URLs 10x the cache budget: within 5 points "
+                         "of flood-free" % ("after a flood" if phase == "after flood"
+                                            else "during a flood"),
+                         "%.1f%% vs %.1f%%" % (100 * ratio, 100 * free), ratio >= free - 0.05))
+        a = fl["accept"]
+        growth = (a["rss_after_kb"] - a["rss_before_kb"]) * 1024
+        rows.append(("10 s of distinct 8 KB Accept headers: RSS grows <= cache budget + 10 MB",
+                     "+%.1f MB (%s requests)" % (growth / 1048576.0, "{:,}".format(a["requests"])),
+                     growth <= a["budget"] + 10 * 1048576))
     for r in res.get("uncached", []):
         if r["route"] == "filtered":
             p99 = r["single"]["p99_us"]
@@ -935,6 +1186,51 @@ def render(args, res):
                 fmt_ms(r["load"]["p99_ms"]), fmt_us(r["load"]["cpu_us"]),
                 fmt_us(r["single"]["p50_us"]), fmt_us(r["single"]["p99_us"]), ratio))
         w("")
+    if res.get("sendfile"):
+        w("## Cached bodies: memory vs sendfile (the crossover of `--sendfile-min-bytes`)")
+        w("")
+        w("Two Strata, one keeping every cached body in memory (`--sendfile-min-bytes 0`: one "
+          "sendmsg copies headers and body into the socket) and one keeping every body in a memfd "
+          "(`--sendfile-min-bytes 1`: headers sent, then sendfile from the page cache), "
+          "keep-alive, wrk as above in alternating rounds.")
+        w("")
+        w("| target | bytes | memory req/s | CPU us/req | sendfile req/s | CPU us/req | "
+          "sendfile/memory req/s |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r in res["sendfile"]:
+            w("| `%s` | {:,} | %s | %.1f | %s | %.1f | %.2fx |".format(r["bytes"]) % (
+                r["target"], fmt_rps(r["memory"]["rps"]), r["memory"]["cpu_us"],
+                fmt_rps(r["file"]["rps"]), r["file"]["cpu_us"], r["file_vs_memory"]))
+        w("")
+    if res.get("flood"):
+        fl = res["flood"]
+        w("## The cache under floods")
+        w("")
+        w("A Zipf(1) workload of 3,000 requests over the %d URLs the dashboard "
+          "(examples/dashboard) asks for (collections and their second pages, every actor and "
+          "its events, timeline, graph, stats, article, ten searches), on a fresh Strata with "
+          "`--cache-size %d` (%.0f MiB) each time: flood-free; after a flood of one-off URLs "
+          "(pretty pages of every size) worth ten times the budget; and with one one-off URL "
+          "between every two Zipf requests. Hit ratio from `/metrics` (every one-off URL is a "
+          "miss)." % (fl["flood-free"]["urls"], fl["budget"], fl["budget"] / 1048576.0))
+        w("")
+        w("| phase | Zipf hit ratio | one-off URLs | their bytes MB | cache MB after | evictions | "
+          "RSS MB |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for phase in ("flood-free", "after flood", "flood interleaved"):
+            r = fl[phase]
+            w("| %s | %.1f%% | %s | %s | %.1f | {:,} | %s |".format(int(r["evictions"])) % (
+                phase, 100 * r["hit_ratio"], "{:,}".format(r.get("flood_requests", 0)),
+                "%.1f" % (r.get("flood_bytes", 0) / 1048576.0), r["cache_bytes"] / 1048576.0,
+                fmt_mb(r["rss_kb"])))
+        w("")
+        a = fl["accept"]
+        w("Distinct headers: wrk sent %s requests in 10 s to `/v1/layers`, each with its own "
+          "8 KB Accept header that negotiates JSON, to a Strata with the default budget: cache "
+          "entries %d before, %d after; RSS %s MB before, %s MB after." % (
+              "{:,}".format(a["requests"]), a["entries_before"], a["entries_after"],
+              fmt_mb(a["rss_before_kb"]), fmt_mb(a["rss_after_kb"])))
+        w("")
     if res.get("startup"):
         s = res["startup"]
         w("## Startup")
@@ -1012,7 +1308,7 @@ def main():
                         "requests are made; the table says how many)")
     parser.add_argument("--scales", default="1,100,1000")
     parser.add_argument("--skip", default="", help="comma list of parts to skip: "
-                        "cached,json-server,uncached,startup,scale")
+                        "cached,json-server,uncached,sendfile,flood,startup,scale")
     parser.add_argument("--load-timeout", type=int, default=240,
                         help="seconds a scale model may take to load before it counts as failed")
     parser.add_argument("--variant", default="",
@@ -1122,6 +1418,10 @@ def run_parts(args, res, servers, model, skip):
         res["uncached"] = uncached_runs(args, uncached)
         servers.pop("uncached").stop()
     servers.pop("strata").stop()
+    if "sendfile" not in skip:
+        res["sendfile"] = sendfile_runs(args)
+    if "flood" not in skip:
+        res["flood"] = flood_runs(args)
     if "startup" not in skip:
         res["startup"] = startup_runs(args, ROOT / "data")
         log("startup: median %.0f ms" % (res["startup"]["median_s"] * 1000))

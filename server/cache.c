@@ -50,8 +50,12 @@
 #define GZIP_MIN_BYTES 256
 #define FREQ_MAX 3
 #define PAGE_BYTES 4096
-/* the small queue's share of the budget, and the largest admitted entry */
-#define SMALL_DIVISOR 10
+/* the small queue's share of the budget (percent) */
+#ifndef SMALL_PERCENT
+#define SMALL_PERCENT 10
+#endif
+/* the largest admitted entry: a tenth of the budget */
+#define ADMIT_DIVISOR 10
 
 struct node {
     struct node *chain; /* next in the hash bucket (shard lock) */
@@ -492,7 +496,7 @@ static bool over_budget(const struct cache *c)
 /* Evict until the cache fits its limits; the evicted go on *dead. */
 static void make_room(struct cache *c, struct node **dead)
 {
-    size_t small_target = c->limits.max_bytes / SMALL_DIVISOR;
+    size_t small_target = c->limits.max_bytes / 100 * SMALL_PERCENT;
     /* every entry is reinserted at most FREQ_MAX times per pass; then evict anyway */
     size_t reinsertions = 0, reinsertion_cap = (atomic_load(&c->entries) + 1) * FREQ_MAX;
 
@@ -561,7 +565,7 @@ const struct cache_entry *cache_put(struct cache *cache, const char *key,
         cache_etag(r->etag_seed, r->body, r->body_len, "-gz", n->entry.gzip_etag,
                    sizeof(n->entry.gzip_etag));
     free(gzip);
-    shared = n->cost > cache->limits.max_bytes / SMALL_DIVISOR;
+    shared = n->cost > cache->limits.max_bytes / ADMIT_DIVISOR;
     n->shared = shared;
     atomic_init(&n->refs, shared ? 1 : 2); /* the caller's, and the cache's when admitted */
     shard = shard_of(cache, n->hash);

@@ -86,7 +86,7 @@ void config_defaults(struct config *cfg)
     cfg->cache_max_age = 60;
     cfg->cache_size = (size_t)64 << 20;
     cfg->cache_entries = 65536;
-    cfg->sendfile_min_bytes = 32768;
+    cfg->sendfile_min_bytes = 65536;
     cfg->log_format = LOG_TEXT;
     cfg->access_log = true;
     cfg->max_connections = 4096;
