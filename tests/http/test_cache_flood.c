@@ -301,10 +301,22 @@ static void non_reading_clients_share_one_body(void **state)
     };
     const char *largest = NULL;
     char budget[32], dir[256];
-    /* no deadline: rendering megabytes may take longer than the default under load */
-    const char *args[] = {
-        "--data", dir, "--cache-size", budget, "--access-log", "false", "--request-timeout",
-        "0",      NULL};
+    /*
+     * No deadline: rendering megabytes may take longer than the default under
+     * load. One worker thread: a second thread would render in a malloc arena
+     * of its own, and RSS would measure glibc's arenas instead of copies.
+     */
+    const char *args[] = {"--data",
+                          dir,
+                          "--cache-size",
+                          budget,
+                          "--access-log",
+                          "false",
+                          "--request-timeout",
+                          "0",
+                          "--threads",
+                          "1",
+                          NULL};
     int fds[16];
     double idle, loaded, shared, started, renderings;
     size_t body = 0;
