@@ -105,6 +105,27 @@ int api_record_finish(struct store *store, const struct query *q, cJSON *record,
 int api_page_links(const struct request *req, struct response *res, size_t limit, size_t offset,
                    long long total, cJSON *links);
 
+/* The most CSV columns of a collection query. */
+#define API_MAX_COLUMNS 96
+
+/* A UTF-8 byte-order mark: what bom=true puts before a CSV. */
+#define API_BOM "\xef\xbb\xbf"
+
+/*
+ * CSV columns of q into columns (pointing into names): the kept fields,
+ * object fields flattened to `field.sub`, then `included.<collection>`.
+ * Returns their number (at most API_MAX_COLUMNS).
+ */
+size_t api_csv_columns(const struct query *q, char names[][64], const char **columns);
+
+/*
+ * limit=all: stream every row q matches in the request's representation
+ * (JSON, CSV or NDJSON) as res->stream, within --max-export-rows, or fill
+ * res->problem. Takes q (heap-allocated, parsed): it is freed when the
+ * stream is, or before returning on a problem.
+ */
+void api_export(const struct request *req, struct response *res, struct query *q);
+
 /* Render value as the JSON body (compact or pretty per the request). */
 void api_send_json(const struct request *req, struct response *res, const cJSON *value);
 

@@ -42,6 +42,8 @@ struct config {
     size_t max_params;               /* more query parameters get 400 */
     unsigned request_timeout;        /* ms a request's database work may take; 0: no limit */
     unsigned search_min_prefix;      /* characters a prefix term (abc*) needs before its '*' */
+    size_t max_export_rows;          /* rows a limit=all export may stream; more get 400 */
+    unsigned export_timeout;         /* seconds a limit=all export may take; then it is cut */
     bool check;                      /* --check: validate the model and exit */
     char export_db[1024];            /* --export-db FILE: write the compiled model and exit */
     bool compile;                    /* --compile: compile into the cache folder and exit */

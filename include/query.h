@@ -11,6 +11,9 @@
  * parameter at fault and what is allowed. `format` and `pretty` belong to the
  * HTTP core, which validated them: they are accepted everywhere and skipped.
  *
+ * `limit=all` asks for every matching row (streamed: api_export in api.h);
+ * `bom=true` starts a CSV with a byte-order mark (for spreadsheets).
+ *
  * Dates: `from` and `to` take YYYY-MM-DD, YYYY-MM or YYYY. `from` starts at
  * the first day of what it names and `to` ends at the last (to=2021-08 means
  * up to 2021-08-31); an event matches when its date interval overlaps.
@@ -84,7 +87,9 @@ struct query {
     size_t field_count;
     const struct catalog_collection *includes[QUERY_MAX_INCLUDES];
     size_t include_count;
-    size_t limit; /* 0: no limit (the timeline) */
+    size_t limit; /* 0: no limit (the timeline, limit=all) */
+    bool all;     /* limit=all: every row, streamed (api_export) */
+    bool bom;     /* bom=true: a CSV starts with a UTF-8 byte-order mark */
     size_t offset;
     enum query_dated dated;
     char *storage; /* owned copies of the split values */

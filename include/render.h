@@ -35,6 +35,10 @@ int render_json(struct buf *out, const cJSON *value, bool pretty);
 int render_csv(struct buf *out, const cJSON *records, const char *const *columns,
                size_t column_count);
 
+/* render_csv without the header row (the rows of a CSV streamed in pieces). */
+int render_csv_rows(struct buf *out, const cJSON *records, const char *const *columns,
+                    size_t column_count);
+
 /* One compact JSON record per line, each ended by "\n". */
 int render_ndjson(struct buf *out, const cJSON *records);
 

@@ -54,13 +54,32 @@ struct request {
     bool draining;               /* the server is draining (SIGTERM): /readyz answers 503 */
 };
 
+/*
+ * A body produced piece by piece after the handler has returned (the
+ * limit=all exports, export.h): http.c sends it chunked as the client reads,
+ * never caches it, and frees it when the response is done.
+ */
+struct response_stream {
+    /*
+     * Append the next piece of the body to out and set *done when it was the
+     * last. Returns 0, or an error code (error.h): the body is then cut
+     * short (the chunked encoding is not ended, so that the client sees an
+     * incomplete answer, never a complete-looking wrong one).
+     */
+    int (*next)(struct response_stream *stream, struct buf *out, bool *done);
+    /* Free the stream and whatever it holds. */
+    void (*free)(struct response_stream *stream);
+};
+
 struct response {
-    struct problem problem;   /* set by problem_set(); code PROBLEM_NONE on success */
-    struct buf body;          /* the representation, when there is no problem */
-    const char *content_type; /* static string; NULL means the format's default */
-    struct buf link;          /* RFC 8288 Link header value, empty if none */
-    long long total_count;    /* X-Total-Count, or -1 */
-    bool no_store;            /* true: dynamic (metrics, health); never cached */
+    struct problem problem;         /* set by problem_set(); code PROBLEM_NONE on success */
+    struct response_stream *stream; /* owned: the body comes from it instead of body */
+    char disposition[160];          /* Content-Disposition value, "" for none */
+    struct buf body;                /* the representation, when there is no problem */
+    const char *content_type;       /* static string; NULL means the format's default */
+    struct buf link;                /* RFC 8288 Link header value, empty if none */
+    long long total_count;          /* X-Total-Count, or -1 */
+    bool no_store;                  /* true: dynamic (metrics, health); never cached */
 };
 
 /* Prepare a response for a handler (caller storage). */

@@ -121,6 +121,28 @@ int store_select(struct store *store, const struct query *q, struct store_page *
                  struct store_error *error);
 
 /*
+ * Every record a validated query matches, in its order from its offset
+ * (its limit is not used), a chunk at a time: what limit=all streams. The
+ * cursor holds one read connection until it is closed; each call runs
+ * under the calling thread's current budget (budget.h), not the opener's.
+ * q must outlive the cursor. On success *out owns the cursor and *total is
+ * the number of matching records (regardless of the offset).
+ */
+struct store_cursor;
+int store_cursor_open(struct store *store, const struct query *q, struct store_cursor **out,
+                      long long *total, struct store_error *error);
+
+/*
+ * Append up to n more records to array; *more is false once the end is
+ * reached (a call may then have appended fewer than n, or none).
+ */
+int store_cursor_next(struct store_cursor *cursor, size_t n, cJSON *array, bool *more,
+                      struct store_error *error);
+
+/* Release a cursor and its connection; NULL is a no-op. */
+void store_cursor_close(struct store_cursor *cursor);
+
+/*
  * The records joined to id by any edge (explicit or derived relation, its
  * evidence, the relations it is an end of) as an object with one array per
  * collection (every collection present, empty when none): entries

@@ -15,10 +15,8 @@
 #include "store.h"
 #include "params.h"
 
-#define MAX_COLUMNS 96
-
 /* CSV columns of q: the kept fields (objects flattened), then included.<name>. */
-static size_t csv_columns(const struct query *q, char names[][64], const char **columns)
+size_t api_csv_columns(const struct query *q, char names[][64], const char **columns)
 {
     const struct catalog_collection *c = q->collection;
     size_t n = 0;
@@ -33,13 +31,13 @@ static size_t csv_columns(const struct query *q, char names[][64], const char **
             n++;
             continue;
         }
-        for (size_t k = 0; f->subfields[k] && n < MAX_COLUMNS; k++) {
+        for (size_t k = 0; f->subfields[k] && n < API_MAX_COLUMNS; k++) {
             snprintf(names[n], 64, "%s.%s", f->name, f->subfields[k]);
             columns[n] = names[n];
             n++;
         }
     }
-    for (size_t i = 0; i < q->include_count && n < MAX_COLUMNS; i++) {
+    for (size_t i = 0; i < q->include_count && n < API_MAX_COLUMNS; i++) {
         snprintf(names[n], 64, "included.%s", q->includes[i]->name);
         columns[n] = names[n];
         n++;
@@ -51,16 +49,18 @@ static size_t csv_columns(const struct query *q, char names[][64], const char **
 static void send_page(const struct request *req, struct response *res, const struct query *q,
                       cJSON *records, long long total)
 {
-    char names[MAX_COLUMNS][64];
-    const char *columns[MAX_COLUMNS];
+    char names[API_MAX_COLUMNS][64];
+    const char *columns[API_MAX_COLUMNS];
     cJSON *body, *meta, *links;
     int rc;
 
     switch (req->format) {
     case REPR_CSV:
         rc = api_page_links(req, res, q->limit, q->offset, total, NULL);
+        if (!rc && q->bom)
+            rc = buf_puts(&res->body, API_BOM) ? STRATA_ENOMEM : 0;
         if (!rc)
-            rc = render_csv(&res->body, records, columns, csv_columns(q, names, columns));
+            rc = render_csv(&res->body, records, columns, api_csv_columns(q, names, columns));
         break;
     case REPR_NDJSON:
         rc = api_page_links(req, res, q->limit, q->offset, total, NULL);
@@ -147,6 +147,18 @@ static void collection_list(const struct request *req, struct response *res,
     if (parent && query_add_filter(q, filter, req->id) != 0) {
         api_fail(res, STRATA_EINVAL, "adding the parent filter");
         goto free_query;
+    }
+    if (q->bom && req->format != REPR_CSV) {
+        problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
+                    "invalid value for parameter 'bom': a byte-order mark is for CSV only "
+                    "(format=csv)");
+        problem_add_error(&res->problem, "bom", request_param(req, "bom"),
+                          "only with format=csv (Accept: text/csv)");
+        goto free_query;
+    }
+    if (q->all) {
+        api_export(req, res, q); /* takes q */
+        return;
     }
     rc = store_select(store, q, &page, &error);
     if (rc) {

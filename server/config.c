@@ -63,6 +63,10 @@ static const struct option options[] = {
      "time a request may spend in the database; 0 = no limit"},
     {"search-min-prefix", OPT_UINT, FIELD(search_min_prefix), 1, 64, "N",
      "letters a full-text prefix (abc*) needs before the *"},
+    {"max-export-rows", OPT_SIZE, FIELD(max_export_rows), 1, (unsigned long long)1 << 40, "N",
+     "rows a limit=all export may stream; a larger export is refused with 400"},
+    {"export-timeout", OPT_UINT, FIELD(export_timeout), 1, 86400, "SECONDS",
+     "time a limit=all export may take; a longer one is cut (the chunked body never ends)"},
     {"check", OPT_FLAG, FIELD(check), 0, 1, NULL, "validate the model, print the result, exit"},
     {"export-db", OPT_STRING, FIELD(export_db), 0, 0, "FILE",
      "compile the model into a SQLite file (serve it with --data FILE) and exit"},
@@ -99,6 +103,8 @@ void config_defaults(struct config *cfg)
     cfg->max_params = 64;
     cfg->request_timeout = 300;
     cfg->search_min_prefix = SEARCH_MIN_PREFIX_DEFAULT;
+    cfg->max_export_rows = 1000000;
+    cfg->export_timeout = 300;
 }
 
 /* "cache-max-age" -> "STRATA_CACHE_MAX_AGE" */

@@ -664,6 +664,98 @@ static enum MHD_Result send_fresh(const struct http_server *server, struct MHD_C
     return send_validated(server, conn, ex, &a);
 }
 
+/*
+ * A streamed body (request.h): pieces are produced as libmicrohttpd asks
+ * for bytes, so a slow reader only slows its own stream (and is dropped by
+ * the idle --timeout); past --export-timeout the stream is cut.
+ */
+struct stream_send {
+    struct response_stream *stream; /* owned */
+    struct snapshot *snap;          /* a reference of its own: the stream reads its store */
+    struct buf pending;
+    size_t at;
+    bool done;
+    struct timespec deadline;
+    size_t *bytes; /* the exchange's byte count (it outlives every read) */
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    struct stream_send *s = cls;
+    struct timespec now;
+    size_t n;
+
+    (void)pos;
+    while (s->at == s->pending.len) {
+        if (s->done)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > s->deadline.tv_sec ||
+            (now.tv_sec == s->deadline.tv_sec && now.tv_nsec >= s->deadline.tv_nsec))
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        buf_reset(&s->pending);
+        s->at = 0;
+        if (s->stream->next(s->stream, &s->pending, &s->done) != 0 || s->pending.failed)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    n = s->pending.len - s->at < max ? s->pending.len - s->at : max;
+    memcpy(out, buf_str(&s->pending) + s->at, n);
+    s->at += n;
+    *s->bytes += n;
+    return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream_send *s = cls;
+
+    s->stream->free(s->stream);
+    buf_release(&s->pending);
+    snapshot_release(s->snap);
+    free(s);
+}
+
+/* Send a handler's stream: 200, chunked, never cached, no ETag (nothing whole to hash). */
+static enum MHD_Result send_stream(const struct http_server *server, struct MHD_Connection *conn,
+                                   struct exchange *ex, struct response *res, const char *type)
+{
+    struct stream_send *s = calloc(1, sizeof(*s));
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    if (!s)
+        return MHD_NO;
+    s->stream = res->stream;
+    res->stream = NULL;
+    s->snap = ex->snap;
+    atomic_fetch_add(&s->snap->refs, 1);
+    buf_init(&s->pending, 0);
+    s->bytes = &ex->bytes;
+    clock_gettime(CLOCK_MONOTONIC, &s->deadline);
+    s->deadline.tv_sec += server->cfg->export_timeout;
+    resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_free);
+    if (!resp) {
+        stream_free(s);
+        return MHD_NO;
+    }
+    add_common_headers(server, conn, ex, resp);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (res->disposition[0])
+        MHD_add_response_header(resp, "Content-Disposition", res->disposition);
+    if (res->total_count >= 0) {
+        char total[32];
+        snprintf(total, sizeof(total), "%lld", res->total_count);
+        MHD_add_response_header(resp, "X-Total-Count", total);
+    }
+    ex->status = MHD_HTTP_OK;
+    ex->cache_state = "stream";
+    ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 /* OPTIONS: 204 with Allow, and the CORS preflight answer when asked for one. */
 static enum MHD_Result send_options(const struct http_server *server, struct MHD_Connection *conn,
                                     struct exchange *ex)
@@ -850,6 +942,10 @@ static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Con
         goto done;
     }
     type = res.content_type ? res.content_type : representation_content_type(req.format);
+    if (res.stream) {
+        ret = send_stream(server, conn, ex, &res, type);
+        goto done;
+    }
     if (canon.key && !res.no_store) {
         struct cache_response r = {
             .body = buf_str(&res.body),

@@ -78,7 +78,7 @@ static void allowed_names(const struct catalog_collection *c, unsigned flags, st
     for (size_t i = 0; catalog_common_parameters[i]; i++) {
         const char *name = catalog_common_parameters[i];
         if (!(flags & QUERY_PAGED) && (strcmp(name, "sort") == 0 || strcmp(name, "limit") == 0 ||
-                                       strcmp(name, "offset") == 0))
+                                       strcmp(name, "offset") == 0 || strcmp(name, "bom") == 0))
             continue;
         if ((flags & QUERY_NO_TEXT) && (strcmp(name, "q") == 0 || strcmp(name, "q_mode") == 0))
             continue;
@@ -321,9 +321,18 @@ static void parse_single(struct query *q, const struct request *req, size_t inde
                     "given more than once; it takes one value");
         return;
     }
-    if (strcmp(name, "limit") == 0) {
-        if (params_integer(name, value, 1, QUERY_LIMIT_MAX, &number, problem) == 0)
+    if (strcmp(name, "limit") == 0 && strcmp(value, "all") == 0) {
+        q->limit = 0;
+        q->all = true;
+    } else if (strcmp(name, "limit") == 0) {
+        struct problem scratch = {.code = PROBLEM_NONE, .error_count = 0};
+        if (params_integer(name, value, 1, QUERY_LIMIT_MAX, &number, &scratch) == 0)
             q->limit = (size_t)number;
+        else
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                        "must be a whole number from 1 to %d, or all (every matching row, "
+                        "streamed)",
+                        QUERY_LIMIT_MAX);
     } else if (strcmp(name, "offset") == 0) {
         if (params_integer(name, value, 0, QUERY_OFFSET_MAX, &number, problem) == 0)
             q->offset = (size_t)number;
@@ -336,6 +345,10 @@ static void parse_single(struct query *q, const struct request *req, size_t inde
                         QUERY_TEXT_MAX);
         else
             q->text_input = value;
+    } else if (strcmp(name, "bom") == 0) {
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "must be true or false");
+        q->bom = strcmp(value, "true") == 0;
     } else if (strcmp(name, "q_mode") == 0) {
         search_plain_mode(name, value, &q->text_mode, problem);
     } else {
@@ -393,8 +406,8 @@ int query_parse_route(struct query *q, const struct catalog_collection *c,
     for (size_t i = 0; i < req->param_count; i++) {
         const char *name = req->params[i].name, *value = req->params[i].value;
         const struct catalog_filter *filter = catalog_filter_find(c, name);
-        bool paged =
-            strcmp(name, "limit") == 0 || strcmp(name, "offset") == 0 || strcmp(name, "sort") == 0;
+        bool paged = strcmp(name, "limit") == 0 || strcmp(name, "offset") == 0 ||
+                     strcmp(name, "sort") == 0 || strcmp(name, "bom") == 0;
         bool list = strcmp(name, "sort") == 0 || strcmp(name, "fields") == 0 ||
                     strcmp(name, "include") == 0;
         char *items[QUERY_MAX_VALUES];

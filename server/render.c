@@ -175,20 +175,14 @@ static const cJSON *column_value(const cJSON *record, const char *column)
     return record;
 }
 
-int render_csv(struct buf *out, const cJSON *records, const char *const *columns,
-               size_t column_count)
+int render_csv_rows(struct buf *out, const cJSON *records, const char *const *columns,
+                    size_t column_count)
 {
     const cJSON *record;
     struct buf cell;
 
     if (!out || !records || !columns)
         return STRATA_EINVAL;
-    for (size_t i = 0; i < column_count; i++) {
-        if (i)
-            buf_putc(out, ',');
-        write_field(out, columns[i], strlen(columns[i]));
-    }
-    buf_puts(out, "\r\n");
     buf_init(&cell, 0);
     cJSON_ArrayForEach(record, records)
     {
@@ -205,6 +199,20 @@ int render_csv(struct buf *out, const cJSON *records, const char *const *columns
     }
     buf_release(&cell);
     return finish(out);
+}
+
+int render_csv(struct buf *out, const cJSON *records, const char *const *columns,
+               size_t column_count)
+{
+    if (!out || !records || !columns)
+        return STRATA_EINVAL;
+    for (size_t i = 0; i < column_count; i++) {
+        if (i)
+            buf_putc(out, ',');
+        write_field(out, columns[i], strlen(columns[i]));
+    }
+    buf_puts(out, "\r\n");
+    return render_csv_rows(out, records, columns, column_count);
 }
 
 int render_ndjson(struct buf *out, const cJSON *records)

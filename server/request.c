@@ -31,6 +31,9 @@ void response_init(struct response *res)
 
 void response_release(struct response *res)
 {
+    if (res->stream)
+        res->stream->free(res->stream);
+    res->stream = NULL;
     buf_release(&res->body);
     buf_release(&res->link);
 }

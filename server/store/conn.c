@@ -88,7 +88,7 @@ static int store_progress(void *budget)
 }
 
 /* Every statement on a borrowed connection runs under the caller's budget (budget.h). */
-static struct slot *slot_budgeted(struct slot *slot)
+struct slot *slot_budgeted(struct slot *slot)
 {
     if (slot)
         sqlite3_progress_handler(slot->db, STORE_PROGRESS_STEPS, store_progress, budget_current());

@@ -302,6 +302,45 @@ int store_get(struct store *store, const struct catalog_collection *c, const cha
     return rc;
 }
 
+int select_count(struct slot *slot, const struct store *store, const struct query *q,
+                 const struct builder *where, long long *total, struct store_error *error)
+{
+    const struct catalog_collection *c = q->collection;
+    sqlite3_stmt *stmt = NULL;
+    struct buf sql;
+    int rc = 0, step;
+
+    if (q->text && query_selective(q)) {
+        /* probed row by row, the expression may never be parsed: check it first */
+        rc =
+            prepare_bound(slot, "SELECT 1 FROM fts WHERE fts MATCH ?1 LIMIT 1", NULL, &stmt, error);
+        if (rc)
+            return rc;
+        sqlite3_bind_text(stmt, 1, q->text, -1, SQLITE_STATIC);
+        step = sqlite3_step(stmt);
+        statement_done(stmt);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            return step_error(slot, step, true, error);
+    }
+    if (query_unfiltered(q)) {
+        *total = store->counts[catalog_index(c)];
+        return 0;
+    }
+    buf_init(&sql, 1024 * 1024);
+    buf_printf(&sql, "SELECT count(*) FROM %s%s", c->table, buf_str(&where->sql));
+    rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), where, &stmt, error);
+    buf_release(&sql);
+    if (rc)
+        return rc;
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *total = sqlite3_column_int64(stmt, 0);
+    else
+        rc = step_error(slot, step, q->text != NULL, error);
+    statement_done(stmt);
+    return rc;
+}
+
 int store_select(struct store *store, const struct query *q, struct store_page *page,
                  struct store_error *error)
 {
@@ -313,7 +352,7 @@ int store_select(struct store *store, const struct query *q, struct store_page *
     struct rowids rows = {NULL, 0, 0};
     size_t limit_n = 0, offset_n = 0;
     bool unfiltered;
-    int rc, step;
+    int rc;
 
     if (!store || !q || !q->collection || !page)
         return STRATA_EINVAL;
@@ -338,37 +377,9 @@ int store_select(struct store *store, const struct query *q, struct store_page *
     if (rc)
         goto done;
 
-    if (q->text && query_selective(q)) {
-        /* probed row by row, the expression may never be parsed: check it first */
-        rc =
-            prepare_bound(slot, "SELECT 1 FROM fts WHERE fts MATCH ?1 LIMIT 1", NULL, &stmt, error);
-        if (rc)
-            goto done;
-        sqlite3_bind_text(stmt, 1, q->text, -1, SQLITE_STATIC);
-        step = sqlite3_step(stmt);
-        if (step != SQLITE_ROW && step != SQLITE_DONE) {
-            rc = step_error(slot, step, true, error);
-            goto done;
-        }
-        statement_done(stmt);
-        stmt = NULL;
-    }
-    if (unfiltered) {
-        page->total = store->counts[catalog_index(c)];
-    } else {
-        buf_printf(&sql, "SELECT count(*) FROM %s%s", c->table, buf_str(&where.sql));
-        rc = sql.failed ? STRATA_ENOMEM : prepare_bound(slot, buf_str(&sql), &where, &stmt, error);
-        if (rc)
-            goto done;
-        step = sqlite3_step(stmt);
-        if (step != SQLITE_ROW) {
-            rc = step_error(slot, step, q->text != NULL, error);
-            goto done;
-        }
-        page->total = sqlite3_column_int64(stmt, 0);
-        statement_done(stmt);
-        stmt = NULL;
-    }
+    rc = select_count(slot, store, q, &where, &page->total, error);
+    if (rc)
+        goto done;
     if (page->total == 0 || (q->limit && (long long)q->offset >= page->total))
         goto done;
 

@@ -148,6 +148,13 @@ void slot_close(struct slot *slot);
  */
 struct slot *slot_acquire(struct store *store, struct slot *spare);
 
+/*
+ * Put slot's statements under the calling thread's current budget (none:
+ * no limit). A slot held past its handler (a cursor) must call it before
+ * every use, since the budget it had may be gone.
+ */
+struct slot *slot_budgeted(struct slot *slot);
+
 void slot_release(struct store *store, struct slot *slot);
 
 /* A prepared statement for sql, from the slot's cache (reset, unbound). */
@@ -255,6 +262,14 @@ int rowids_add(struct rowids *r, long long rowid);
 /* Every row's column `column` (a rowid) into out; the statement is done after. */
 int collect_rowids(struct slot *slot, sqlite3_stmt *stmt, int column, struct rowids *out,
                    bool has_text, struct store_error *error);
+
+/*
+ * The number of rows q matches into *total (where: q's WHERE clause from
+ * append_where); a full-text expression FTS5 rejects is STRATA_EPARSE even
+ * when no row would need it.
+ */
+int select_count(struct slot *slot, const struct store *store, const struct query *q,
+                 const struct builder *where, long long *total, struct store_error *error);
 
 /* The documents of rows (rowids of c) appended to array, in order. */
 int fetch_docs(struct slot *slot, const struct catalog_collection *c, const struct rowids *rows,

@@ -267,7 +267,10 @@ function checkAnswer(operation, res, { query = {}, head = false } = {}) {
     const json = content['application/json'];
     const pageSchema = json && json.schema.$ref && pointer(doc, json.schema.$ref);
     const recordName = pageSchema && pageSchema.properties.data.items.$ref.split('/').pop();
-    const header = parseCsvLine(lines[0] || '');
+    // bom=true: a byte-order mark before the header, and only then
+    const bom = String(query.bom) === 'true';
+    if (bom !== (lines[0] || '').startsWith('\uFEFF')) problems.push(`CSV byte-order mark ${bom ? 'missing' : 'unasked'}`);
+    const header = parseCsvLine((lines[0] || '').replace(/^\uFEFF/, ''));
     const want = csvColumns(recordName, query);
     if (header.join(',') !== want.join(',')) problems.push(`CSV header ${header.join(',')}; expected ${want.join(',')}`);
     return problems;

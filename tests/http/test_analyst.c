@@ -3,7 +3,10 @@
  * serving the bundled model (data/): plain search on /v1/search and on
  * collections' q= (apostrophes, hyphens, dots, phrases, the last word as a
  * prefix), the FTS5 language behind q_mode=raw with problems in Strata's own
- * words (never SQLite's).
+ * words (never SQLite's); limit=all exports (every row in CSV, NDJSON and
+ * JSON, chunked, never cached, a file name and an optional BOM for CSV,
+ * keep-alive kept, --max-export-rows refused before the stream starts,
+ * --export-timeout cutting a slow reader's stream on a generated model).
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -14,11 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "client.h"
+
+/* the largest page (QUERY_LIMIT_MAX); the evidence export must hold more than 200 */
+#define QUERY_PAGE_MAX_FOR_TEST 200
 
 static struct daemon_proc daemon_;
 
@@ -179,12 +187,248 @@ static void raw_search_mode(void **state)
                                 "q_mode"));
 }
 
+/* Lines of text (each ended by \n). */
+static size_t lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+/* GET target, 200; the reply (caller releases) and X-Total-Count. */
+static long long get_export(const char *target, struct reply *r)
+{
+    const char *total;
+
+    assert_int_equal(client_get(&daemon_, target, r), 0);
+    if (r->status != 200)
+        fail_msg("GET %s: %ld: %s", target, r->status, buf_str(&r->body));
+    assert_string_equal(reply_header_str(r, "Transfer-Encoding"), "chunked");
+    assert_string_equal(reply_header_str(r, "Cache-Control"), "no-store");
+    assert_null(reply_header_str(r, "ETag"));
+    total = reply_header_str(r, "X-Total-Count");
+    assert_non_null(total);
+    return strtoll(total, NULL, 10);
+}
+
+/* limit=all: every row, in each representation, more than the largest page. */
+static void exports_hold_every_row(void **state)
+{
+    struct reply r;
+    long long total;
+    cJSON *doc, *meta;
+
+    (void)state;
+    total = get_export("/v1/evidence?limit=all&format=csv", &r);
+    assert_true(total > QUERY_PAGE_MAX_FOR_TEST);
+    assert_int_equal(lines(buf_str(&r.body)), total + 1); /* the header row */
+    assert_int_equal(strncmp(buf_str(&r.body), "id,", 3), 0);
+    assert_string_equal(reply_header_str(&r, "Content-Disposition"),
+                        "attachment; filename=\"evidence.csv\"");
+    reply_release(&r);
+    total = get_export("/v1/evidence?limit=all&format=csv&bom=true", &r);
+    assert_int_equal(memcmp(buf_str(&r.body), "\xef\xbb\xbfid,", 6), 0);
+    assert_int_equal(lines(buf_str(&r.body)), total + 1);
+    reply_release(&r);
+    total = get_export("/v1/evidence?limit=all&format=ndjson", &r);
+    assert_int_equal(lines(buf_str(&r.body)), total);
+    assert_null(reply_header_str(&r, "Content-Disposition"));
+    reply_release(&r);
+    for (int pretty = 0; pretty < 2; pretty++) {
+        total = get_export(pretty ? "/v1/evidence?limit=all&pretty=true" : "/v1/evidence?limit=all",
+                           &r);
+        doc = cJSON_ParseWithLength(buf_str(&r.body), r.body.len);
+        assert_non_null(doc);
+        meta = cJSON_GetObjectItem(doc, "meta");
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")), total);
+        assert_int_equal(cJSON_GetObjectItem(meta, "total")->valuedouble, total);
+        assert_int_equal(cJSON_GetObjectItem(meta, "count")->valuedouble, total);
+        assert_string_equal(cJSON_GetObjectItem(meta, "limit")->valuestring, "all");
+        assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "links"), "next")));
+        cJSON_Delete(doc);
+        reply_release(&r);
+    }
+    /* the same rows as the pages, in the same order; filters, offset and sub-collections */
+    doc = client_get_json(&daemon_, "/v1/evidence?record=russia&limit=500&offset=2&fields=id", 200);
+    {
+        char ids[8192];
+        snprintf(ids, sizeof(ids), "%s", client_ids(cJSON_GetObjectItem(doc, "data")));
+        cJSON_Delete(doc);
+        doc = client_get_json(&daemon_, "/v1/evidence?record=russia&limit=all&offset=2&fields=id",
+                              200);
+        assert_string_equal(client_ids(cJSON_GetObjectItem(doc, "data")), ids);
+        cJSON_Delete(doc);
+    }
+    get_export("/v1/actors/russia/events?limit=all&format=csv", &r);
+    assert_string_equal(reply_header_str(&r, "Content-Disposition"),
+                        "attachment; filename=\"russia-events.csv\"");
+    reply_release(&r);
+    /* an empty export is still a whole document */
+    total = get_export("/v1/events?q=nothingmatchesthis&limit=all", &r);
+    assert_int_equal(total, 0);
+    doc = cJSON_ParseWithLength(buf_str(&r.body), r.body.len);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")), 0);
+    cJSON_Delete(doc);
+    reply_release(&r);
+    /* HEAD: the headers only */
+    assert_int_equal(client_request(&daemon_, "HEAD", "/v1/evidence?limit=all", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 0);
+    reply_release(&r);
+}
+
+static void export_problems(void **state)
+{
+    (void)state;
+    cJSON_Delete(
+        expect_problem("/v1/places?limit=all&format=geojson", 400, "invalid_parameter", "limit"));
+    cJSON_Delete(expect_problem("/v1/actors?limit=al", 400, "invalid_parameter", "limit"));
+    cJSON_Delete(expect_problem("/v1/actors?limit=all&bom=true", 400, "invalid_parameter", "bom"));
+    cJSON_Delete(expect_problem("/v1/actors?format=csv&bom=yes", 400, "invalid_parameter", "bom"));
+    cJSON_Delete(expect_problem("/v1/timeline?limit=all", 400, "unknown_parameter", "limit"));
+    cJSON_Delete(
+        expect_problem("/v1/events?limit=all&q=a&q_mode=raw&q=b", 400, "invalid_parameter", "q"));
+    /* bom=true on a page of CSV too */
+    {
+        struct reply r;
+        assert_int_equal(client_get(&daemon_, "/v1/actors?format=csv&bom=true&limit=2", &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(memcmp(buf_str(&r.body), "\xef\xbb\xbfid,", 6), 0);
+        reply_release(&r);
+    }
+}
+
+/* Two exports and a page on one connection: a streamed answer keeps keep-alive. */
+static void exports_keep_the_connection(void **state)
+{
+    static const char *const paths[] = {"/v1/evidence?limit=all&format=csv", "/v1/actors?limit=all",
+                                        "/v1/actors?limit=1"};
+    CURL *curl = curl_easy_init();
+    struct buf body;
+    char url[256];
+    long connects = 0, total = 0;
+
+    (void)state;
+    buf_init(&body, 0);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        long status = 0;
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", daemon_.port, paths[i]);
+        curl_easy_setopt(curl, CURLOPT_URL, url);
+        buf_reset(&body);
+        assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        assert_int_equal(status, 200);
+        curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+        total += connects;
+    }
+    assert_int_equal(total, 1); /* one connection opened, then reused */
+    buf_release(&body);
+    curl_easy_cleanup(curl);
+}
+
+/* --max-export-rows: a larger export is a 400 before anything is streamed. */
+static void export_row_budget(void **state)
+{
+    const char *args[] = {"--max-export-rows", "10", NULL};
+    struct daemon_proc small;
+    cJSON *doc;
+    struct reply r;
+
+    (void)state;
+    assert_int_equal(client_start(&small, args), 0);
+    doc = client_get_json(&small, "/v1/evidence?limit=all", 400);
+    assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, "invalid_parameter");
+    assert_non_null(strstr(cJSON_GetObjectItem(doc, "detail")->valuestring, "--max-export-rows"));
+    cJSON_Delete(doc);
+    assert_int_equal(client_get(&small, "/v1/layers?limit=all&format=ndjson", &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(lines(buf_str(&r.body)), 4);
+    reply_release(&r);
+    assert_int_equal(client_stop(&small, SIGTERM, 10), 0);
+}
+
+static struct daemon_proc big;
+static char big_dir[] = "/tmp/strata-export-XXXXXX";
+
+static int stop_big(void **state)
+{
+    char cmd[600];
+
+    (void)state;
+    if (big.pid > 0)
+        client_stop(&big, SIGKILL, 5);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", big_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A small receive buffer: the server cannot park the whole export in the kernel. */
+static int small_window(void *user, curl_socket_t fd, curlsocktype purpose)
+{
+    int size = 16 * 1024;
+
+    (void)user;
+    (void)purpose;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    return CURL_SOCKOPT_OK;
+}
+
+/* --export-timeout: a stream read too slowly is cut (never ended as if complete). */
+static void slow_export_is_cut(void **state)
+{
+    char cmd[1024], model[600], url[256];
+    const char *args[] = {"--data", model, "--export-timeout", "1", "--access-log", "false", NULL};
+    struct buf body;
+    CURL *curl;
+    CURLcode rc;
+    double started, seconds;
+
+    (void)state;
+    assert_non_null(mkdtemp(big_dir));
+    snprintf(model, sizeof(model), "%s/x40", big_dir);
+    snprintf(cmd, sizeof(cmd), "python3 %s/tools/gen-model.py --scale 40 --out %s >/dev/null",
+             client_root(), model);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(client_start(&big, args), 0);
+    curl = curl_easy_init();
+    buf_init(&body, 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/relations?limit=all", big.port);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)1024 * 1024);
+    curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, small_window);
+    started = client_now();
+    rc = curl_easy_perform(curl);
+    seconds = client_now() - started;
+    /*
+     * The whole export is about 10 MB: read at 1 MB/s it would take 10 s;
+     * cut after 1 s, the client still drains what the kernel buffered.
+     */
+    assert_int_equal(rc, CURLE_PARTIAL_FILE);
+    assert_true(body.len > 0);
+    if (seconds > 30 * client_time_scale())
+        fail_msg("the stream took %.1f s: it was not cut", seconds);
+    printf("test_analyst: a slow export ended incomplete after %.1f s with %zu bytes\n", seconds,
+           body.len);
+    buf_release(&body);
+    curl_easy_cleanup(curl);
+    assert_int_equal(client_stop(&big, SIGTERM, 10), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_search_takes_what_people_type),
         cmocka_unit_test(plain_search_on_collections),
         cmocka_unit_test(raw_search_mode),
+        cmocka_unit_test(exports_hold_every_row),
+        cmocka_unit_test(export_problems),
+        cmocka_unit_test(exports_keep_the_connection),
+        cmocka_unit_test(export_row_budget),
+        cmocka_unit_test_teardown(slow_export_is_cut, stop_big),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

@@ -296,6 +296,33 @@ static void text(void **state)
     refused("actors", query, QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "q", "at most");
 }
 
+static void limit_all_and_bom(void **state)
+{
+    struct query q;
+    (void)state;
+    accepted("actors", "limit=all&offset=3", QUERY_PAGED, &q);
+    assert_true(q.all);
+    assert_int_equal(q.limit, 0);
+    assert_int_equal(q.offset, 3);
+    assert_false(q.bom);
+    query_release(&q);
+    accepted("actors", "limit=10&bom=true", QUERY_PAGED, &q);
+    assert_false(q.all);
+    assert_int_equal(q.limit, 10);
+    assert_true(q.bom);
+    query_release(&q);
+    accepted("actors", "bom=false", QUERY_PAGED, &q);
+    assert_false(q.bom);
+    query_release(&q);
+    refused("actors", "limit=ALL", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "limit", "or all");
+    refused("actors", "limit=0", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "limit", "from 1 to 500");
+    refused("actors", "limit=all&limit=all", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "limit",
+            "more than once");
+    refused("actors", "bom=1", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "bom", "true or false");
+    refused("actors", "bom=true", 0, PROBLEM_UNKNOWN_PARAMETER, "bom", "allowed");
+    refused("actors", "limit=all", 0, PROBLEM_UNKNOWN_PARAMETER, "limit", "allowed");
+}
+
 static void sorting(void **state)
 {
     struct query q;
@@ -382,6 +409,7 @@ int main(void)
         cmocka_unit_test(unknown_parameters),
         cmocka_unit_test(paging),
         cmocka_unit_test(text),
+        cmocka_unit_test(limit_all_and_bom),
         cmocka_unit_test(sorting),
         cmocka_unit_test(fields_and_include),
         cmocka_unit_test(dates),

@@ -186,6 +186,17 @@ static void csv(void **state)
     assert_non_null(strstr(buf_str(&out), "\"Awaza, \"\"resort\"\"\""));
     assert_null(strstr(buf_str(&out), "\"awaza\""));
     assert_int_equal(render_csv(&out, NULL, columns, 1), STRATA_EINVAL);
+    /* the rows alone are the CSV after its header line */
+    {
+        struct buf rows;
+        buf_init(&rows, 0);
+        buf_reset(&out);
+        assert_int_equal(render_csv(&out, r, columns, 12), 0);
+        assert_int_equal(render_csv_rows(&rows, r, columns, 12), 0);
+        assert_string_equal(strstr(buf_str(&out), "\r\n") + 2, buf_str(&rows));
+        assert_int_equal(render_csv_rows(&rows, NULL, columns, 1), STRATA_EINVAL);
+        buf_release(&rows);
+    }
     buf_release(&out);
     cJSON_Delete(r);
 }

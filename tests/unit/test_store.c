@@ -512,6 +512,97 @@ static void paging_is_exact(void **state)
     assert_int_equal(store_select(store, NULL, &page, &error), STRATA_EINVAL);
 }
 
+/* The JSON text of every record a cursor over q yields, chunk by chunk (n at a time). */
+static char *cursor_text(struct query *q, size_t n, long long *total)
+{
+    struct store_cursor *cursor = NULL;
+    struct store_error error;
+    cJSON *all = cJSON_CreateArray();
+    bool more = true;
+    char *text;
+
+    assert_int_equal(store_cursor_open(store, q, &cursor, total, &error), 0);
+    while (more) {
+        cJSON *chunk = cJSON_CreateArray(), *record;
+        assert_int_equal(store_cursor_next(cursor, n, chunk, &more, &error), 0);
+        assert_true(cJSON_GetArraySize(chunk) <= (int)n);
+        while ((record = cJSON_DetachItemFromArray(chunk, 0)))
+            cJSON_AddItemToArray(all, record);
+        cJSON_Delete(chunk);
+    }
+    /* past the end: nothing more, still no error */
+    {
+        cJSON *none = cJSON_CreateArray();
+        assert_int_equal(store_cursor_next(cursor, n, none, &more, &error), 0);
+        assert_false(more);
+        assert_int_equal(cJSON_GetArraySize(none), 0);
+        cJSON_Delete(none);
+    }
+    store_cursor_close(cursor);
+    text = cJSON_PrintUnformatted(all);
+    cJSON_Delete(all);
+    return text;
+}
+
+/*
+ * A cursor yields exactly what one page of every row gives (the same
+ * records in the same order, from the offset), in chunks of any size, for
+ * every collection, with a filter, a sort and full text.
+ */
+static void cursor_equals_one_page(void **state)
+{
+    struct query q;
+    struct store_page page;
+    struct store_error error;
+    struct store_cursor *cursor = NULL;
+    long long total = -1;
+    (void)state;
+    for (size_t c = 0; c < catalog_collection_count; c++) {
+        for (int variant = 0; variant < 3; variant++) {
+            char *expected, *got;
+            query_init(&q, &catalog_collections[c]);
+            if (variant == 1) {
+                q.offset = 2;
+            } else if (variant == 2) {
+                q.sorts[0].sort = &q.collection->sorts[q.collection->sort_count - 1];
+                q.sorts[0].descending = true;
+                q.sort_count = 1;
+            }
+            q.limit = QUERY_LIMIT_MAX; /* every row of the fixture, from the offset */
+            assert_int_equal(store_select(store, &q, &page, &error), 0);
+            assert_true(page.total < QUERY_LIMIT_MAX);
+            expected = cJSON_PrintUnformatted(page.records);
+            for (size_t n = 1; n <= 7; n += 3) {
+                got = cursor_text(&q, n, &total);
+                assert_string_equal(got, expected);
+                assert_int_equal(total, page.total);
+                free(got);
+            }
+            free(expected);
+            cJSON_Delete(page.records);
+        }
+    }
+    query_init(&q, catalog_find("events"));
+    q.limit = 0;
+    q.text = "awaza";
+    assert_int_equal(store_select(store, &q, &page, &error), 0);
+    {
+        char *expected = cJSON_PrintUnformatted(page.records), *got = cursor_text(&q, 2, &total);
+        assert_string_equal(got, expected);
+        assert_true(total > 0);
+        free(got);
+        free(expected);
+    }
+    cJSON_Delete(page.records);
+    /* a bad raw expression is refused when the cursor opens */
+    q.text = "\"open";
+    assert_int_equal(store_cursor_open(store, &q, &cursor, &total, &error), STRATA_EPARSE);
+    assert_null(cursor);
+    assert_int_equal(store_cursor_open(NULL, &q, &cursor, &total, &error), STRATA_EINVAL);
+    assert_int_equal(store_cursor_next(NULL, 1, NULL, NULL, &error), STRATA_EINVAL);
+    store_cursor_close(NULL);
+}
+
 static void full_text_in_collections(void **state)
 {
     struct query q;
@@ -1274,6 +1365,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(open_rejects_bad_arguments),
+        cmocka_unit_test(cursor_equals_one_page),
         cmocka_unit_test(every_record_round_trips),
         cmocka_unit_test(ids_and_types),
         cmocka_unit_test(derived_edges),
