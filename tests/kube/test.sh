@@ -254,6 +254,11 @@ if play "$tmp/play-base/play.yaml" && wait_ready "$url" 60; then
     ok "base: podman kube play, /readyz 200 from the host after ${ready_s} s"
     base_version=$(readyz_version "$url")
     check "base: GET /healthz 200" test "$(get "$url/healthz")" = 200
+    check "base: the pod opens the image's compiled model (a .strata file in its log), not a compile of its own" \
+        grep -q 'opened[^"]*/srv/strata/cache/[^"]*\.strata' "$logf"
+    has_curl=no
+    podman exec "$ctr" bash -c 'command -v curl' >/dev/null 2>&1 && has_curl=yes
+    note "podman's HEALTHCHECK made from the livenessProbe: $(podman inspect --format '{{json .Config.Healthcheck.Test}}' "$ctr" 2>/dev/null) (curl in the image: $has_curl)"
     code=$(get "$url/v1/actors")
     check "base: GET /v1/actors 200 with a strong ETag and Cache-Control" \
         test "$code" = 200 -a "$(header ETag | cut -c1)" = '"' -a -n "$(header Cache-Control)"
