@@ -33,17 +33,18 @@ enum problem_code {
 };
 
 #define PROBLEM_MAX_ERRORS 16
-#define PROBLEM_TEXT_MAX 256
+#define PROBLEM_TEXT_MAX 256    /* a value echoed back (truncated) */
+#define PROBLEM_REASON_MAX 1024 /* a reason: room for every allowed value of a list */
 
 struct problem_error {
     char parameter[64];
     char value[PROBLEM_TEXT_MAX]; /* truncated, made valid UTF-8 */
-    char reason[PROBLEM_TEXT_MAX];
+    char reason[PROBLEM_REASON_MAX];
 };
 
 struct problem {
     enum problem_code code;
-    char detail[PROBLEM_TEXT_MAX * 2];
+    char detail[PROBLEM_REASON_MAX + PROBLEM_TEXT_MAX];
     struct problem_error errors[PROBLEM_MAX_ERRORS];
     size_t error_count;
 };

@@ -160,8 +160,8 @@ static void check_node(struct store *store, const char *name, const char *value,
     const struct catalog_collection *c;
     struct buf expected, reason;
 
-    buf_init(&expected, PROBLEM_TEXT_MAX);
-    buf_init(&reason, PROBLEM_TEXT_MAX);
+    buf_init(&expected, PROBLEM_REASON_MAX);
+    buf_init(&reason, PROBLEM_REASON_MAX);
     if (wanted)
         buf_printf(&expected, "expected the id of one of: %s", wanted);
     else {

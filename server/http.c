@@ -796,10 +796,20 @@ static bool common_parameters(struct MHD_Connection *conn, const struct route *r
     for (size_t i = 0; i < u->param_count; i++) {
         const struct param *param = &u->params[i];
         if (strcmp(param->name, "pretty") == 0) {
-            if (pretty || (strcmp(param->value, "true") && strcmp(param->value, "false"))) {
+            if (pretty) {
                 problem_set(p, PROBLEM_INVALID_PARAMETER,
-                            "parameter 'pretty' must be given once, as true or false");
-                problem_add_error(p, "pretty", param->value, "allowed values: true, false");
+                            "invalid value for parameter 'pretty': given more than once; it takes "
+                            "one value, true or false");
+                problem_add_error(p, "pretty", param->value,
+                                  "given more than once; it takes one value");
+                return false;
+            }
+            if (strcmp(param->value, "true") && strcmp(param->value, "false")) {
+                problem_set(p, PROBLEM_INVALID_PARAMETER,
+                            "invalid value for parameter 'pretty': '%.64s' is not a boolean; "
+                            "must be true or false",
+                            param->value);
+                problem_add_error(p, "pretty", param->value, "must be one of: true, false");
                 return false;
             }
             pretty = param->value;

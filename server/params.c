@@ -15,7 +15,7 @@
 void params_fail(struct problem *problem, enum problem_code code, const char *parameter,
                  const char *value, const char *fmt, ...)
 {
-    char reason[PROBLEM_TEXT_MAX];
+    char reason[PROBLEM_REASON_MAX];
     va_list ap;
 
     va_start(ap, fmt);
@@ -139,7 +139,7 @@ bool params_check_names(const struct request *req, const char *route, const char
         struct buf list;
         if (params_is_common(name) || params_in_list(allowed, name))
             continue;
-        buf_init(&list, PROBLEM_TEXT_MAX);
+        buf_init(&list, PROBLEM_REASON_MAX);
         params_join_list(&list, allowed);
         params_fail(problem, PROBLEM_UNKNOWN_PARAMETER, name, req->params[i].value,
                     "not a parameter of %s; allowed: %s%sformat, pretty", route, buf_str(&list),

@@ -112,7 +112,7 @@ void problem_set(struct problem *p, enum problem_code code, const char *fmt, ...
 void problem_add_error(struct problem *p, const char *parameter, const char *value, const char *fmt,
                        ...)
 {
-    char text[PROBLEM_TEXT_MAX];
+    char text[PROBLEM_REASON_MAX];
     struct problem_error *e;
     va_list ap;
 

@@ -102,7 +102,7 @@ static void check_id(struct query_filter *f, const char *value, const struct que
     }
     if (!ids || !ids->collection_of || !wanted)
         return;
-    buf_init(&list, PROBLEM_TEXT_MAX);
+    buf_init(&list, PROBLEM_REASON_MAX);
     params_join_list(&list, wanted);
     type = ids->collection_of(ids->context, value);
     if (!type)
@@ -124,7 +124,7 @@ static void check_value(struct query_filter *f, const char *value, const struct 
     switch (filter->value) {
     case CATALOG_VALUE_ENUM:
         if (!params_in_list(filter->values, value)) {
-            buf_init(&list, PROBLEM_TEXT_MAX);
+            buf_init(&list, PROBLEM_REASON_MAX);
             params_join_list(&list, filter->values);
             params_fail(problem, PROBLEM_INVALID_PARAMETER, filter->name, value,
                         "must be one of: %s", buf_str(&list));
@@ -196,7 +196,7 @@ static void parse_sort(struct query *q, char **items, size_t n, const char *orig
         const struct catalog_sort *sort = catalog_sort_find(c, name);
         if (!sort) {
             struct buf list;
-            buf_init(&list, PROBLEM_TEXT_MAX);
+            buf_init(&list, PROBLEM_REASON_MAX);
             for (size_t k = 0; k < c->sort_count; k++)
                 buf_printf(&list, "%s%s", k ? ", " : "", c->sorts[k].name);
             params_fail(problem, PROBLEM_INVALID_PARAMETER, "sort", original,
@@ -234,7 +234,7 @@ static void parse_fields(struct query *q, char **items, size_t n, const char *or
         bool seen = false;
         if (!field) {
             struct buf list;
-            buf_init(&list, PROBLEM_TEXT_MAX);
+            buf_init(&list, PROBLEM_REASON_MAX);
             for (size_t k = 0; k < c->field_count; k++)
                 buf_printf(&list, "%s%s", k ? ", " : "", c->fields[k].name);
             params_fail(problem, PROBLEM_INVALID_PARAMETER, "fields", original,
@@ -257,7 +257,7 @@ static void parse_include(struct query *q, char **items, size_t n, const char *o
         bool seen = false;
         if (!c) {
             struct buf list;
-            buf_init(&list, PROBLEM_TEXT_MAX);
+            buf_init(&list, PROBLEM_REASON_MAX);
             for (size_t k = 0; k < catalog_collection_count; k++)
                 buf_printf(&list, "%s%s", k ? ", " : "", catalog_collections[k].name);
             params_fail(problem, PROBLEM_INVALID_PARAMETER, "include", original,
@@ -420,7 +420,7 @@ int query_parse_route(struct query *q, const struct catalog_collection *c,
             (!filter && !params_in_list(catalog_common_parameters, name) &&
              !(c->dates && params_in_list(catalog_date_parameters, name)))) {
             struct buf allowed;
-            buf_init(&allowed, PROBLEM_TEXT_MAX * 2);
+            buf_init(&allowed, PROBLEM_REASON_MAX);
             allowed_names(c, flags, &allowed);
             params_fail(problem, PROBLEM_UNKNOWN_PARAMETER, name, value,
                         "not a parameter of %s; allowed: %s", route, buf_str(&allowed));

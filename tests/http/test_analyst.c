@@ -418,12 +418,51 @@ static void slow_export_is_cut(void **state)
     assert_int_equal(client_stop(&big, SIGTERM, 10), 0);
 }
 
+/* Every allowed value in the problem (no cut at 255 bytes); pretty's message says what was wrong.
+ */
+static void problems_list_everything(void **state)
+{
+    cJSON *doc;
+    const char *reason, *detail;
+
+    (void)state;
+    doc = expect_problem("/v1/relations?type=xx", 400, "invalid_parameter", "type");
+    reason =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0), "reason")
+            ->valuestring;
+    detail = cJSON_GetObjectItem(doc, "detail")->valuestring;
+    for (const char *const *type = (const char *const[]){"member_of", "participant_in", "about",
+                                                         "part_of", "source_of", NULL};
+         *type; type++) {
+        if (!strstr(reason, *type) || !strstr(detail, *type))
+            fail_msg("the problem of type=xx does not list %s: %s", *type, reason);
+    }
+    assert_null(strstr(reason, "..."));
+    cJSON_Delete(doc);
+    doc = expect_problem("/v1/actors?pretty=1", 400, "invalid_parameter", "pretty");
+    detail = cJSON_GetObjectItem(doc, "detail")->valuestring;
+    assert_non_null(strstr(detail, "'1' is not a boolean"));
+    assert_null(strstr(detail, "given once"));
+    cJSON_Delete(doc);
+    doc = expect_problem("/v1/actors?pretty=true&pretty=true", 400, "invalid_parameter", "pretty");
+    assert_non_null(strstr(cJSON_GetObjectItem(doc, "detail")->valuestring, "more than once"));
+    cJSON_Delete(doc);
+    /* the list of parameters of an unknown one is whole too */
+    doc = expect_problem("/v1/events?colour=red", 400, "unknown_parameter", "colour");
+    reason =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0), "reason")
+            ->valuestring;
+    assert_non_null(strstr(reason, "format, pretty"));
+    cJSON_Delete(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_search_takes_what_people_type),
         cmocka_unit_test(plain_search_on_collections),
         cmocka_unit_test(raw_search_mode),
+        cmocka_unit_test(problems_list_everything),
         cmocka_unit_test(exports_hold_every_row),
         cmocka_unit_test(export_problems),
         cmocka_unit_test(exports_keep_the_connection),
