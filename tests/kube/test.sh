@@ -166,6 +166,20 @@ command -v jq >/dev/null 2>&1 || {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq jq >/dev/null
 }
 
+# swap_to TARGET OLD_VERSION: point $models/current at TARGET (atomically),
+# SIGHUP the server from inside the pod (`kubectl exec POD -- bash -c 'kill
+# -HUP 1'`), and print the model version /readyz reports once it changed.
+swap_to() {
+    local v=$2
+    ln -s "$1" "$models/current.new" && mv -T "$models/current.new" "$models/current"
+    pm exec "$ctr" bash -c 'kill -HUP 1' >/dev/null 2>&1
+    for _ in $(seq 1 50); do
+        v=$(readyz_version "$url")
+        [ -n "$v" ] && [ "$v" != "$2" ] && break
+        sleep 0.2
+    done
+    printf '%s\n' "$v"
+}
 suffix=-t$$
 kustomize=$(node "$here/validate.mjs" --print-kustomize) || die "no kustomize"
 # play_kustomization DIR BASE PORT: a kustomization for podman on top of BASE
@@ -365,36 +379,20 @@ if play "$tmp/play-volume/play.yaml" && wait_ready "$url" 60; then
         test -n "$v1" -a "$v1" != "${base_version:-}"
     checked=$(podman exec "$ctr" strata --check --data /srv/models/v2 2>&1)
     check "model-volume: strata --check in the pod validates the next version" grep -q 'is valid' <<<"$checked"
-    ln -s v2 "$models/current.new" && mv -T "$models/current.new" "$models/current"
-    pm exec "$ctr" bash -c 'kill -HUP 1' >/dev/null 2>&1
-    v2=$v1
-    for _ in $(seq 1 50); do
-        v2=$(readyz_version "$url")
-        [ -n "$v2" ] && [ "$v2" != "$v1" ] && break
-        sleep 0.2
-    done
+    v2=$(swap_to v2 "$v1")
     check "model-volume: flip current + kill -HUP 1 in the pod swaps the model: $v1 -> ${v2:-?}" \
         test -n "$v2" -a "$v2" != "$v1" -a "$v2" = "$(sed -n 's/^model \([0-9a-f]*\) is valid.*/\1/p' <<<"$checked")"
     check "model-volume: still ready after the swap" test "$(get "$url/readyz")" = 200
-    # A compiled model file on the volume: `current` may name one instead of
-    # a directory (strata --export-db writes it; --data takes either).
+    # `current` may also name a compiled model file (strata --export-db).
     if pm run --rm --user 0 --read-only --network none -v "$models:/m" --entrypoint strata "$IMAGE" \
-        --data /m/v1 --export-db /m/v1.strata >"$tmp/compile.out" 2>&1 &&
-        chmod a+r "$models/v1.strata" &&
-        podman exec "$ctr" strata --check --data /srv/models/v1.strata >>"$tmp/compile.out" 2>&1; then
-        ln -s v1.strata "$models/current.new" && mv -T "$models/current.new" "$models/current"
-        pm exec "$ctr" bash -c 'kill -HUP 1' >/dev/null 2>&1
-        v3=$v2
-        for _ in $(seq 1 50); do
-            v3=$(readyz_version "$url")
-            [ -n "$v3" ] && [ "$v3" != "$v2" ] && break
-            sleep 0.2
-        done
-        check "model-volume: current -> a compiled file (v1.strata) + kill -HUP 1 serves it: $v2 -> ${v3:-?} (v1's version)" \
+        --data /m/v1 --export-db /m/v1.strata >"$tmp/compile.out" 2>&1 && chmod a+r "$models/v1.strata"; then
+        ok "model-volume: the image compiles v1 into a model file (v1.strata)"
+        v3=$(swap_to v1.strata "$v2")
+        check "model-volume: current -> v1.strata + kill -HUP 1 serves the compiled file: $v2 -> ${v3:-?} (v1's version)" \
             test "$v3" = "$v1"
     else
-        sed 's/^/    | /' "$tmp/compile.out" | tail -n 3
-        note "model-volume: this image's strata does not serve a compiled model file (--data FILE.strata) yet: that swap is not run"
+        no "model-volume: the image compiles v1 into a model file (v1.strata)"
+        sed 's/^/    | /' "$tmp/compile.out" | tail -n 5
     fi
     pm pod stop -t "$grace" "$pod" >/dev/null 2>&1
     check "model-volume: stops with exit code 0" test "$(podman inspect --format '{{.State.ExitCode}}' "$ctr" 2>/dev/null)" = 0
