@@ -104,4 +104,11 @@ bool catalog_includable(const char *name);
 /* The record collections (no evidence, no relations), NULL-terminated. */
 extern const char *const catalog_record_collections[];
 
+/*
+ * A relation type in words, as it reads between source and target
+ * ("cooperates with", "took over"), for every type the catalog allows;
+ * NULL for an unknown type.
+ */
+const char *catalog_relation_verb(const char *type);
+
 #endif

@@ -107,6 +107,12 @@ double store_load_seconds(const struct store *store);
  */
 int store_record_type(struct store *store, const char *id, const char **collection);
 
+/*
+ * The label (name or title) of the record id into *label (malloc'ed; the
+ * caller frees), or STRATA_ENOTFOUND.
+ */
+int store_label(struct store *store, const char *id, char **label);
+
 /* The record id of collection c, or STRATA_ENOTFOUND. */
 int store_get(struct store *store, const struct catalog_collection *c, const char *id, cJSON **out);
 

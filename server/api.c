@@ -177,6 +177,65 @@ static void strip_background_list(cJSON *list)
  * api_record_finish with the record's related lists already read (taken
  * over, freed on every path), or NULL to read them here.
  */
+/* Add name: text to record in the catalog's place, just after the member called after. */
+static int add_after(cJSON *record, const char *after, const char *name, const char *text)
+{
+    cJSON *item = cJSON_CreateString(text), *member;
+
+    if (!item || !cJSON_AddItemToObject(record, name, item)) {
+        cJSON_Delete(item);
+        return STRATA_ENOMEM;
+    }
+    for (member = record->child; member && strcmp(member->string, after) != 0;
+         member = member->next)
+        ;
+    if (member && member->next && member->next != item) {
+        /* relink by hand: cJSON keeps the last member in child->prev */
+        cJSON_DetachItemViaPointer(record, item);
+        item->prev = member;
+        item->next = member->next;
+        member->next->prev = item;
+        member->next = item;
+    }
+    return 0;
+}
+
+/* A relation's ends and type in words (source_label, target_label, type_label), after hedge. */
+static int relation_labels(struct store *store, cJSON *record)
+{
+    static const char *const ends[][2] = {{"source", "source_label"}, {"target", "target_label"}};
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "type"));
+    const char *verb = catalog_relation_verb(type), *after = "hedge";
+
+    for (size_t i = 0; i < 2; i++) {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, ends[i][0]));
+        char *label = NULL;
+        int rc = id ? store_label(store, id, &label) : STRATA_ENOTFOUND;
+        if (rc && rc != STRATA_ENOTFOUND)
+            return rc;
+        rc = add_after(record, after, ends[i][1], label ? label : (id ? id : ""));
+        free(label);
+        if (rc)
+            return rc;
+        after = ends[i][1];
+    }
+    return add_after(record, after, "type_label", verb ? verb : (type ? type : ""));
+}
+
+/* relation_labels of every relation of list. */
+static int relation_labels_all(struct store *store, cJSON *list)
+{
+    cJSON *relation;
+    int rc = 0;
+
+    cJSON_ArrayForEach(relation, list)
+    {
+        if (!rc)
+            rc = relation_labels(store, relation);
+    }
+    return rc;
+}
+
 static int record_finish(struct store *store, const struct query *q, cJSON *record, bool geojson,
                          cJSON *related)
 {
@@ -190,6 +249,13 @@ static int record_finish(struct store *store, const struct query *q, cJSON *reco
     }
     if (query_excludes_background(q))
         provenance_strip_background(record);
+    if (strcmp(q->collection->name, "relations") == 0) {
+        rc = relation_labels(store, record);
+        if (rc) {
+            cJSON_Delete(related);
+            return rc;
+        }
+    }
     if (wants_related(q)) {
         if (!related) {
             rc = store_related(store, id, &related);
@@ -217,6 +283,13 @@ static int record_finish(struct store *store, const struct query *q, cJSON *reco
             if (query_excludes_background(q))
                 strip_background_list(list);
             cJSON_AddItemToObject(included, q->includes[i]->name, list);
+            if (strcmp(q->includes[i]->name, "relations") == 0) {
+                rc = relation_labels_all(store, list);
+                if (rc) {
+                    cJSON_Delete(included);
+                    return rc;
+                }
+            }
         }
         cJSON_AddItemToObject(record, "included", included);
     }

@@ -42,6 +42,48 @@ static const char *const relation_types[] = {
     /* edges derived from reference fields (docs/MODEL.md) */
     "participant_in", "held_in", "convened_by", "official_of", "located_in", "partner_in",
     "part_of", "mechanism_of", "source_of", "about", NULL};
+/* Each relation type in words, as it reads between its source and its target. */
+static const char *const relation_verbs[][2] = {
+    {"member_of", "is a member of"},
+    {"statement_by", "was made by"},
+    {"cooperates_with", "cooperates with"},
+    {"seeks_cooperation_with", "seeks cooperation with"},
+    {"concerned_about", "is concerned about"},
+    {"opposes", "opposes"},
+    {"supports", "supports"},
+    {"competes_with", "competes with"},
+    {"proposed_by", "was proposed by"},
+    {"threatens", "threatens"},
+    {"takeover_of", "took over"},
+    {"borders", "borders"},
+    {"made_at", "was made at"},
+    {"precedes", "came before"},
+    {"represents", "represents"},
+    {"affiliated_with", "is affiliated with"},
+    {"seeks_support_from", "seeks support from"},
+    {"contacts", "contacts"},
+    {"disapproves_of", "disapproves of"},
+    {"format_of", "is a format of"},
+    {"participant_in", "takes part in"},
+    {"held_in", "is held in"},
+    {"convened_by", "is convened by"},
+    {"official_of", "is an official of"},
+    {"located_in", "is located in"},
+    {"partner_in", "is a partner in"},
+    {"part_of", "is part of"},
+    {"mechanism_of", "is a mechanism of"},
+    {"source_of", "is a source of"},
+    {"about", "is about"},
+};
+
+const char *catalog_relation_verb(const char *type)
+{
+    for (size_t i = 0; type && i < sizeof(relation_verbs) / sizeof(relation_verbs[0]); i++)
+        if (strcmp(relation_verbs[i][0], type) == 0)
+            return relation_verbs[i][1];
+    return NULL;
+}
+
 const char *const catalog_record_collections[] = {"actors", "organizations", "places", "events",
                                                   "layers", "threats",       "claims", NULL};
 
@@ -389,6 +431,9 @@ static const struct catalog_field relation_fields[] = {
      "for derived edges: {record, field} that states the fact"},
     F("certainty", "string", "stated, likely, possible (an about edge: its claim's)"),
     F("hedge", "string|null", "the article's hedging words (an about edge: its claim's)"),
+    {"source_label", "string", NULL, true, "the name or title of the source"},
+    {"target_label", "string", NULL, true, "the name or title of the target"},
+    {"type_label", "string", NULL, true, "the type in words: cooperates with, is a member of"},
     COMMON_FIELDS,
 };
 static const struct catalog_filter relation_filters[] = {

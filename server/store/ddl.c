@@ -4,6 +4,8 @@
  */
 #include "loader.h"
 
+#include <string.h>
+
 /*
  * No table has a declared key: every table is written in its default order
  * with rowid = rank, and the unique indexes on ids are built afterwards
@@ -196,5 +198,17 @@ uint64_t store_schema_hash(void)
 
     for (int i = 0; i < ST_COUNT; i++)
         h = h * 1099511628211ull ^ hash_text(insert_sql[i]);
+    /* relation labels are written with the catalog's verbs: new verbs, a new file */
+    for (size_t i = 0; i < catalog_collection_count; i++)
+        for (size_t k = 0; k < catalog_collections[i].filter_count; k++) {
+            const struct catalog_filter *f = &catalog_collections[i].filters[k];
+            for (size_t v = 0;
+                 f->value == CATALOG_VALUE_ENUM && strcmp(f->name, "type") == 0 &&
+                 strcmp(catalog_collections[i].name, "relations") == 0 && f->values[v];
+                 v++)
+                h = h * 1099511628211ull ^ hash_text(catalog_relation_verb(f->values[v])
+                                                         ? catalog_relation_verb(f->values[v])
+                                                         : f->values[v]);
+        }
     return h;
 }

@@ -126,26 +126,11 @@ static long long position_of(const cJSON *record)
     return best;
 }
 
+/* A type in words (catalog.h); the type itself for one the catalog does not know. */
 static const char *verb_of(const char *type)
 {
-    static const char *const verbs[][2] = {
-        {"participant_in", "takes part in"},
-        {"held_in", "is held in"},
-        {"convened_by", "is convened by"},
-        {"member_of", "is a member of"},
-        {"official_of", "is an official of"},
-        {"located_in", "is located in"},
-        {"partner_in", "is a partner in"},
-        {"part_of", "is part of"},
-        {"mechanism_of", "is a mechanism of"},
-        {"source_of", "is a source of"},
-        {"threatens", "threatens"},
-        {"about", "is about"},
-    };
-    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-        if (strcmp(verbs[i][0], type) == 0)
-            return verbs[i][1];
-    return type;
+    const char *verb = catalog_relation_verb(type);
+    return verb ? verb : type;
 }
 
 /*
@@ -480,8 +465,8 @@ int load_edges(struct loader *L, size_t i)
         x->holder = i;
         x->certainty = text_of(r, "certainty");
         x->hedge = text_of(r, "hedge");
-        x->label =
-            arena_printf(&L->arena, "%s %s %s", ENTRY(L, s)->label, e->label, ENTRY(L, t)->label);
+        x->label = arena_printf(&L->arena, "%s %s %s", ENTRY(L, s)->label, verb_of(x->type),
+                                ENTRY(L, t)->label);
         if (!x->label)
             return out_of_memory(L);
     }

@@ -267,6 +267,38 @@ int store_record_type(struct store *store, const char *id, const char **collecti
     return rc;
 }
 
+int store_label(struct store *store, const char *id, char **label)
+{
+    struct slot spare, *slot;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (!store || !id || !label)
+        return STRATA_EINVAL;
+    *label = NULL;
+    slot = slot_acquire(store, &spare);
+    if (!slot)
+        return STRATA_ESTORE;
+    rc = slot_prepare(slot, "SELECT label FROM records WHERE id = ?1", &stmt);
+    if (!rc) {
+        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+        switch (sqlite3_step(stmt)) {
+        case SQLITE_ROW:
+            *label = strdup(column_text(stmt, 0));
+            rc = *label ? 0 : STRATA_ENOMEM;
+            break;
+        case SQLITE_DONE:
+            rc = STRATA_ENOTFOUND;
+            break;
+        default:
+            rc = STRATA_ESTORE;
+        }
+    }
+    statement_done(stmt);
+    slot_release(store, slot);
+    return rc;
+}
+
 int store_get(struct store *store, const struct catalog_collection *c, const char *id, cJSON **out)
 {
     struct slot spare, *slot;

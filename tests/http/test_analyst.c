@@ -456,6 +456,64 @@ static void problems_list_everything(void **state)
     cJSON_Delete(doc);
 }
 
+/* Relations carry their ends' labels and their type in words; every label reads as English. */
+static void relations_carry_labels(void **state)
+{
+    cJSON *doc, *relation;
+    struct reply r;
+    int count = 0;
+
+    (void)state;
+    doc = client_get_json(&daemon_, "/v1/relations?limit=all", 200);
+    cJSON_ArrayForEach(relation, cJSON_GetObjectItem(doc, "data"))
+    {
+        const char *source = cJSON_GetObjectItem(relation, "source_label")->valuestring;
+        const char *target = cJSON_GetObjectItem(relation, "target_label")->valuestring;
+        const char *type = cJSON_GetObjectItem(relation, "type_label")->valuestring;
+        assert_true(*source && *target && *type);
+        if (strchr(type, '_'))
+            fail_msg("%s: type_label '%s' is not words",
+                     cJSON_GetObjectItem(relation, "id")->valuestring, type);
+        count++;
+    }
+    assert_true(count > 50);
+    cJSON_Delete(doc);
+    doc = client_get_json(&daemon_, "/v1/relations/rel-taliban-takeover-of-kabul", 200);
+    relation = cJSON_GetObjectItem(doc, "data");
+    assert_string_equal(cJSON_GetObjectItem(relation, "source_label")->valuestring, "Taliban");
+    assert_string_equal(cJSON_GetObjectItem(relation, "type_label")->valuestring, "took over");
+    assert_string_equal(cJSON_GetObjectItem(relation, "target_label")->valuestring, "Kabul");
+    cJSON_Delete(doc);
+    /* the labels that name a relation elsewhere read as English too */
+    doc = client_get_json(&daemon_, "/v1/actors/taliban", 200);
+    {
+        const cJSON *item;
+        bool found = false;
+        cJSON_ArrayForEach(
+            item,
+            cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "related"),
+                                "relations"))
+        {
+            const char *text = cJSON_GetObjectItem(item, "label")->valuestring;
+            if (strstr(text, "_"))
+                fail_msg("relation label '%s' shows a raw type", text);
+            found = found || strcmp(text, "Taliban took over Kabul") == 0;
+        }
+        assert_true(found);
+    }
+    cJSON_Delete(doc);
+    /* CSV: the labels beside the ids; fields= keeps them */
+    assert_int_equal(client_get(&daemon_,
+                                "/v1/relations?format=csv&fields=source,source_label,type_label,"
+                                "target,target_label&type=cooperates_with&limit=1",
+                                &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(buf_str(&r.body), "source,target,source_label,target_label,type_label"));
+    assert_non_null(strstr(buf_str(&r.body), ",cooperates with\r\n"));
+    reply_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +521,7 @@ int main(void)
         cmocka_unit_test(plain_search_on_collections),
         cmocka_unit_test(raw_search_mode),
         cmocka_unit_test(problems_list_everything),
+        cmocka_unit_test(relations_carry_labels),
         cmocka_unit_test(exports_hold_every_row),
         cmocka_unit_test(export_problems),
         cmocka_unit_test(exports_keep_the_connection),
