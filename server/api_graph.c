@@ -3,10 +3,11 @@
  *
  * Nodes are the records of the seven record collections ({id, type, kind,
  * label}); edges are the relations, explicit and derived ({id, source,
- * target, type, derived}). The default shape {"nodes": [...], "edges":
- * [...]} loads into d3-force as is (forceLink(edges).id(d => d.id));
- * shape=cytoscape wraps each element as {"data": {...}} (cy.add(body.nodes),
- * cy.add(body.edges), or elements: body); shape=vis gives vis-network's
+ * target, type, derived}), in `data` like every answer. The default shape
+ * {"data": {"nodes": [...], "edges": [...]}} loads into d3-force as is
+ * (forceLink(data.edges).id(d => d.id));
+ * shape=cytoscape wraps each element as {"data": {...}} (cy.add(body.data.nodes),
+ * cy.add(body.data.edges), or elements: body.data); shape=vis gives vis-network's
  * {id, label, group} nodes and {id, from, to, label} edges.
  *
  * Parameters: type= (node collections), relation= (edge types), derived=
@@ -198,7 +199,7 @@ void api_graph(const struct request *req, struct response *res)
     char *storage[3] = {NULL, NULL, NULL};
     size_t type_count;
     long long number;
-    cJSON *nodes = NULL, *edges = NULL, *body, *meta, *links;
+    cJSON *nodes = NULL, *edges = NULL, *body, *meta, *links, *data;
     int rc;
 
     if (!params_check_names(req, "/v1/graph", allowed, &res->problem))
@@ -288,8 +289,10 @@ void api_graph(const struct request *req, struct response *res)
     cJSON_AddNumberToObject(meta, "nodes", cJSON_GetArraySize(nodes));
     cJSON_AddNumberToObject(meta, "edges", cJSON_GetArraySize(edges));
     cJSON_AddStringToObject(meta, "shape", shape ? shape : "default");
-    cJSON_AddItemToObject(body, "nodes", nodes);
-    cJSON_AddItemToObject(body, "edges", edges);
+    /* in `data` like every other answer; the elements keep their shape */
+    data = cJSON_AddObjectToObject(body, "data");
+    cJSON_AddItemToObject(data, "nodes", nodes);
+    cJSON_AddItemToObject(data, "edges", edges);
     cJSON_AddItemToObject(body, "meta", meta);
     links = cJSON_AddObjectToObject(body, "links");
     cJSON_AddStringToObject(links, "self", req->raw_target ? req->raw_target : "/v1/graph");

@@ -193,7 +193,7 @@ async function main() {
       assert.equal(drawn.nodes, expected.meta.nodes, 'nodes');
       assert.equal(Number(await graph.getAttribute('data-node-count')), expected.meta.nodes);
       assert.equal(drawn.edges, expected.meta.edges, 'edges');
-      assert.ok(expected.nodes.some((n) => n.id === ACTOR), `${ACTOR} is not a graph node`);
+      assert.ok(expected.data.nodes.some((n) => n.id === ACTOR), `${ACTOR} is not a graph node`);
     });
 
     await check('adding layers to the network redraws it with the API\'s node count', async () => {
@@ -208,7 +208,7 @@ async function main() {
       assert.match(decodeURIComponent(source), /type=actors,organizations,events,layers/);
       const expected = await (await fetch(source)).json();
       assert.equal(Number(await graph.getAttribute('data-node-count')), expected.meta.nodes);
-      assert.ok(expected.nodes.some((n) => n.type === 'layers'), 'no layer nodes');
+      assert.ok(expected.data.nodes.some((n) => n.type === 'layers'), 'no layer nodes');
       await page.locator('#graph-options input[value="layers"]').uncheck();
       await page.waitForFunction((prev) => document.querySelector('#graph').dataset.source === prev && document.querySelector('#graph').dataset.state === 'ready', before, { timeout: TIMEOUT });
     });

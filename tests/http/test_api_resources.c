@@ -414,8 +414,8 @@ static void graph(void **state)
     cJSON_Delete(relations);
 
     doc = client_get_json(&daemon_, "/v1/graph", 200);
-    nodes = cJSON_GetObjectItem(doc, "nodes");
-    edges = cJSON_GetObjectItem(doc, "edges");
+    nodes = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "nodes");
+    edges = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "edges");
     assert_int_equal(cJSON_GetArraySize(nodes), 21);
     assert_int_equal(cJSON_GetArraySize(edges), total);
     assert_non_null(cJSON_GetObjectItem(cJSON_GetArrayItem(nodes, 0), "label"));
@@ -428,41 +428,44 @@ static void graph(void **state)
     cJSON_Delete(doc);
 
     doc = client_get_json(&daemon_, "/v1/graph?around=xi-jinping&depth=1", 200);
-    nodes = cJSON_GetObjectItem(doc, "nodes");
+    nodes = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "nodes");
     assert_true(has_id(nodes, "china"));
     assert_true(has_id(nodes, "sco-summit"));
     assert_false(has_id(nodes, "sco"));
     cJSON_Delete(doc);
     doc = client_get_json(&daemon_, "/v1/graph?around=xi-jinping&depth=2&derived=true", 200);
-    assert_true(has_id(cJSON_GetObjectItem(doc, "nodes"), "sco"));
-    cJSON_ArrayForEach(edge, cJSON_GetObjectItem(doc, "edges"))
+    assert_true(has_id(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "nodes"), "sco"));
+    cJSON_ArrayForEach(edge, cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "edges"))
         assert_true(cJSON_IsTrue(cJSON_GetObjectItem(edge, "derived")));
     cJSON_Delete(doc);
     doc = client_get_json(&daemon_, "/v1/graph?type=actors,organizations&relation=cooperates_with",
                           200);
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "nodes")), 9);
-    assert_string_equal(client_ids(cJSON_GetObjectItem(doc, "edges")), "us-cooperates-five");
+    assert_int_equal(
+        cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "nodes")), 9);
+    assert_string_equal(client_ids(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "edges")),
+                        "us-cooperates-five");
     cJSON_Delete(doc);
     doc = client_get_json(&daemon_, "/v1/graph?layer=layer-us", 200);
-    nodes = cJSON_GetObjectItem(doc, "nodes");
+    nodes = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "nodes");
     assert_true(has_id(nodes, "layer-us"));
     assert_true(has_id(nodes, "united-states"));
     assert_false(has_id(nodes, "layer-unity"));
     cJSON_Delete(doc);
     doc = client_get_json(&daemon_, "/v1/graph?shape=cytoscape&type=layers", 200);
-    nodes = cJSON_GetObjectItem(doc, "nodes");
+    nodes = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "nodes");
     assert_string_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(nodes, 0), "data"), "id")
             ->valuestring,
         "layer-unity");
     cJSON_Delete(doc);
     doc = client_get_json(&daemon_, "/v1/graph?shape=vis&around=awaza", 200);
-    edge = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "edges"), 0);
+    edge = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "edges"), 0);
     assert_non_null(cJSON_GetObjectItem(edge, "from"));
     assert_non_null(cJSON_GetObjectItem(edge, "to"));
     assert_null(cJSON_GetObjectItem(edge, "source"));
-    assert_non_null(
-        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "nodes"), 0), "group"));
+    assert_non_null(cJSON_GetObjectItem(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "nodes"), 0),
+        "group"));
     cJSON_Delete(doc);
 
     expect_problem("/v1/graph?depth=2", 400, "invalid_parameter", "depth");
@@ -530,16 +533,21 @@ static void graph_shapes_match_meta(void **state)
             doc = client_get_json(&daemon_, target, 200);
             meta = cJSON_GetObjectItem(doc, "meta");
             if (cJSON_GetObjectItem(meta, "nodes")->valueint !=
-                    cJSON_GetArraySize(cJSON_GetObjectItem(doc, "nodes")) ||
+                    cJSON_GetArraySize(
+                        cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "nodes")) ||
                 cJSON_GetObjectItem(meta, "edges")->valueint !=
-                    cJSON_GetArraySize(cJSON_GetObjectItem(doc, "edges")))
+                    cJSON_GetArraySize(
+                        cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "edges")))
                 fail_msg("%s: meta says %d nodes, %d edges; the body has %d, %d", target,
                          cJSON_GetObjectItem(meta, "nodes")->valueint,
                          cJSON_GetObjectItem(meta, "edges")->valueint,
-                         cJSON_GetArraySize(cJSON_GetObjectItem(doc, "nodes")),
-                         cJSON_GetArraySize(cJSON_GetObjectItem(doc, "edges")));
+                         cJSON_GetArraySize(
+                             cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "nodes")),
+                         cJSON_GetArraySize(
+                             cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "edges")));
             assert_string_equal(cJSON_GetObjectItem(meta, "shape")->valuestring, shape);
-            cJSON_ArrayForEach(element, cJSON_GetObjectItem(doc, "nodes"))
+            cJSON_ArrayForEach(element,
+                               cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "nodes"))
             {
                 const char *id = element_id(element, shape);
                 if (!id)
@@ -548,7 +556,8 @@ static void graph_shapes_match_meta(void **state)
                     assert_non_null(cJSON_GetObjectItem(element, "group"));
                 nlen += (size_t)snprintf(node_ids + nlen, sizeof(node_ids) - nlen, "%s,", id);
             }
-            cJSON_ArrayForEach(element, cJSON_GetObjectItem(doc, "edges"))
+            cJSON_ArrayForEach(element,
+                               cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "edges"))
             {
                 const char *id = element_id(element, shape);
                 if (!id)

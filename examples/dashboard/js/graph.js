@@ -27,10 +27,9 @@ export function styleKey(node) {
   return NODE_STYLE[plural] ? plural : 'other';
 }
 
-/** The graph answer's nodes and edges, whether at top level or under `data`. */
+/** The graph answer's nodes and edges: under `data`, like every answer of the API. */
 export function graphParts(graph) {
-  const root = graph?.data && !Array.isArray(graph.data) ? graph.data : graph;
-  return { nodes: root?.nodes ?? [], edges: root?.edges ?? [] };
+  return { nodes: graph?.data?.nodes ?? [], edges: graph?.data?.edges ?? [] };
 }
 
 export function renderGraph(container, legend, graph, ctx) {
