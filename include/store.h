@@ -86,9 +86,10 @@ int store_export(struct store *store, const char *path, struct store_error *erro
  * success *out is the store and *model the model it holds (source, article,
  * paragraphs, counts, version; model_free); on failure err->file is path
  * and err->message names the failed check. full (--check), and any file
- * of at most 16 MiB, also gets PRAGMA integrity_check over every page; a
- * larger file is opened in milliseconds and its pages are read when a
- * request needs them (check it once with --check where it is built).
+ * of at most 16 MiB, also gets PRAGMA integrity_check over every page and
+ * the article hashed against the version; a larger file is opened in
+ * milliseconds and its pages are read when a request needs them (check it
+ * once with --check where it is built).
  */
 int store_open_file(const char *path, bool full, struct store **out, struct model **model,
                     struct model_error *err);

@@ -402,14 +402,10 @@ static int model_index_article(struct model_state *state, struct model_error *er
     size_t i;
     size_t slots = 0;
 
-    for (i = 0; i < bytes; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            chars++;
-    m->article_chars = chars;
-    state->index = malloc((chars / MODEL_INDEX_STRIDE + 1) * sizeof(*state->index));
+    /* one pass: there are at most as many code points as bytes */
+    state->index = malloc((bytes / MODEL_INDEX_STRIDE + 2) * sizeof(*state->index));
     if (state->index == NULL)
         return model_fail(err, STRATA_ENOMEM, m->article_path, "", "out of memory indexing");
-    chars = 0;
     for (i = 0; i < bytes; i++) {
         if ((s[i] & 0xc0) == 0x80)
             continue;
@@ -417,6 +413,7 @@ static int model_index_article(struct model_state *state, struct model_error *er
             state->index[slots++] = i;
         chars++;
     }
+    m->article_chars = chars;
     if (chars % MODEL_INDEX_STRIDE == 0)
         state->index[slots] = bytes; /* the end, when it falls on a stride */
     return STRATA_OK;

@@ -237,7 +237,7 @@ static int export_to(struct store *store, sqlite3 *dest, const char *tmp)
     if (rc == SQLITE_OK)
         rc = export_meta(dest, store);
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(dest, "ANALYZE; VACUUM", NULL, NULL, NULL);
+        rc = sqlite3_exec(dest, "PRAGMA analysis_limit = 1000; ANALYZE; VACUUM", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = export_seal(dest, tmp);
     return rc;
