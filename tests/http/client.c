@@ -290,6 +290,49 @@ cJSON *client_get_json(const struct daemon_proc *d, const char *target, long sta
     return doc;
 }
 
+cJSON *client_get_problem(const struct daemon_proc *d, const char *target, long status,
+                          const char *code, const char *parameter)
+{
+    struct reply r;
+    cJSON *doc, *error;
+
+    assert_int_equal(client_get(d, target, &r), 0);
+    if (r.status != status)
+        fail_msg("GET %s: %ld, expected %ld: %s", target, r.status, status, buf_str(&r.body));
+    assert_string_equal(reply_header_str(&r, "Content-Type"),
+                        "application/problem+json; charset=utf-8");
+    doc = cJSON_ParseWithLength(buf_str(&r.body), r.body.len);
+    reply_release(&r);
+    assert_non_null(doc);
+    assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, code);
+    if (parameter) {
+        error = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0);
+        if (!error)
+            fail_msg("GET %s: no errors[], expected one naming '%s'", target, parameter);
+        assert_string_equal(cJSON_GetObjectItem(error, "parameter")->valuestring, parameter);
+        assert_true(strlen(cJSON_GetObjectItem(error, "reason")->valuestring) > 0);
+    }
+    return doc;
+}
+
+void client_expect_problem(const struct daemon_proc *d, const char *target, long status,
+                           const char *code, const char *parameter)
+{
+    cJSON_Delete(client_get_problem(d, target, status, code, parameter));
+}
+
+cJSON *client_expect_reason(const struct daemon_proc *d, const char *target, const char *code,
+                            const char *text)
+{
+    cJSON *doc = client_get_problem(d, target, 400, code, NULL);
+    cJSON *error = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0);
+    const char *reason = error ? cJSON_GetObjectItem(error, "reason")->valuestring : "";
+
+    if (!strstr(reason, text))
+        fail_msg("GET %s: reason '%s' lacks '%s'", target, reason, text);
+    return doc;
+}
+
 const char *client_ids(const cJSON *data)
 {
     static char out[8192];

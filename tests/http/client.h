@@ -75,6 +75,25 @@ const char *reply_header_str(const struct reply *r, const char *name);
 cJSON *client_get_json(const struct daemon_proc *d, const char *target, long status);
 
 /*
+ * GET target and fail the test unless the answer is an application/problem+json
+ * with this status and code and, when parameter is not NULL, a first error
+ * naming parameter with a reason. Returns the parsed problem (caller deletes).
+ */
+cJSON *client_get_problem(const struct daemon_proc *d, const char *target, long status,
+                          const char *code, const char *parameter);
+
+/* client_get_problem, the problem deleted. */
+void client_expect_problem(const struct daemon_proc *d, const char *target, long status,
+                           const char *code, const char *parameter);
+
+/*
+ * GET target: a 400 problem with code whose first error's reason contains
+ * text (fails the test otherwise). Returns the problem (caller deletes).
+ */
+cJSON *client_expect_reason(const struct daemon_proc *d, const char *target, const char *code,
+                            const char *text);
+
+/*
  * The "id" members of the objects in array data, comma-separated, in a
  * static buffer of 8 KiB that the next call overwrites.
  */

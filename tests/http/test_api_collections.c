@@ -36,30 +36,10 @@ static int stop(void **state)
     return client_stop(&daemon_, SIGTERM, 10) == 0 ? 0 : -1;
 }
 
-/* Expect a problem: status, code, and (when parameter) the first error's parameter. */
-static void expect_problem(const char *target, long status, const char *code, const char *parameter)
+/* A 400 problem with code whose first reason contains text. */
+static void expect_reason_of(const char *target, const char *code, const char *text)
 {
-    struct reply r;
-    cJSON *doc, *errors;
-    assert_int_equal(client_get(&daemon_, target, &r), 0);
-    if (r.status != status)
-        fail_msg("GET %s: %ld, expected %ld: %s", target, r.status, status, buf_str(&r.body));
-    assert_string_equal(reply_header_str(&r, "Content-Type"),
-                        "application/problem+json; charset=utf-8");
-    doc = cJSON_ParseWithLength(buf_str(&r.body), r.body.len);
-    assert_non_null(doc);
-    assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, code);
-    errors = cJSON_GetObjectItem(doc, "errors");
-    if (parameter) {
-        assert_true(cJSON_GetArraySize(errors) >= 1);
-        assert_string_equal(
-            cJSON_GetObjectItem(cJSON_GetArrayItem(errors, 0), "parameter")->valuestring,
-            parameter);
-        assert_true(
-            strlen(cJSON_GetObjectItem(cJSON_GetArrayItem(errors, 0), "reason")->valuestring) > 0);
-    }
-    cJSON_Delete(doc);
-    reply_release(&r);
+    cJSON_Delete(client_expect_reason(&daemon_, target, code, text));
 }
 
 static void expect_ids(const char *target, const char *expected)
@@ -200,7 +180,7 @@ static void items_and_not_found(void **state)
             c->path);
         cJSON_Delete(doc);
         snprintf(target, sizeof(target), "%s/no-such-id", c->path);
-        expect_problem(target, 404, "not_found", NULL);
+        client_expect_problem(&daemon_, target, 404, "not_found", NULL);
     }
     doc = client_get_json(&daemon_, "/v1/events/awaza-meeting", 200);
     data = cJSON_GetObjectItem(doc, "data");
@@ -239,11 +219,15 @@ static void items_and_not_found(void **state)
         cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(data, "included"), "places"), 0),
         "coordinates"));
     cJSON_Delete(doc);
-    expect_problem("/v1/events/awaza-meeting?q=x", 400, "unknown_parameter", "q");
-    expect_problem("/v1/events/awaza-meeting?limit=1", 400, "unknown_parameter", "limit");
-    expect_problem("/v1/events/awaza-meeting?fields=colour", 400, "invalid_parameter", "fields");
-    expect_problem("/v1/events/awaza-meeting?include=friends", 400, "invalid_parameter", "include");
-    expect_problem("/v1/events/awaza-meeting?format=csv", 406, "not_acceptable", NULL);
+    client_expect_problem(&daemon_, "/v1/events/awaza-meeting?q=x", 400, "unknown_parameter", "q");
+    client_expect_problem(&daemon_, "/v1/events/awaza-meeting?limit=1", 400, "unknown_parameter",
+                          "limit");
+    client_expect_problem(&daemon_, "/v1/events/awaza-meeting?fields=colour", 400,
+                          "invalid_parameter", "fields");
+    client_expect_problem(&daemon_, "/v1/events/awaza-meeting?include=friends", 400,
+                          "invalid_parameter", "include");
+    client_expect_problem(&daemon_, "/v1/events/awaza-meeting?format=csv", 406, "not_acceptable",
+                          NULL);
 }
 
 static void sub_collections(void **state)
@@ -263,22 +247,10 @@ static void sub_collections(void **state)
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "links"), "next")->valuestring,
                         "/v1/actors/five-countries/events?sort=-date&limit=2&offset=2");
     cJSON_Delete(doc);
-    expect_problem("/v1/actors/nobody/events", 404, "not_found", NULL);
-    expect_problem("/v1/actors/sco/events", 404, "not_found", NULL);
-    expect_problem("/v1/places/awaza/events?colour=red", 400, "unknown_parameter", "colour");
-}
-
-/* Expect a 400 whose first error's reason contains text. */
-static void expect_reason(const char *target, const char *code, const char *text)
-{
-    cJSON *doc = client_get_json(&daemon_, target, 400);
-    const char *reason =
-        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0), "reason")
-            ->valuestring;
-    assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, code);
-    if (!strstr(reason, text))
-        fail_msg("GET %s: reason '%s' lacks '%s'", target, reason, text);
-    cJSON_Delete(doc);
+    client_expect_problem(&daemon_, "/v1/actors/nobody/events", 404, "not_found", NULL);
+    client_expect_problem(&daemon_, "/v1/actors/sco/events", 404, "not_found", NULL);
+    client_expect_problem(&daemon_, "/v1/places/awaza/events?colour=red", 400, "unknown_parameter",
+                          "colour");
 }
 
 /*
@@ -288,24 +260,25 @@ static void expect_reason(const char *target, const char *code, const char *text
 static void unknown_parameter_names_the_route(void **state)
 {
     (void)state;
-    expect_reason("/v1/actors?colour=red", "unknown_parameter", "not a parameter of /v1/actors;");
-    expect_reason("/v1/events/awaza-meeting?limit=1", "unknown_parameter",
-                  "not a parameter of /v1/events/{id};");
-    expect_reason("/v1/timeline?bogus=1", "unknown_parameter",
-                  "not a parameter of /v1/timeline; allowed: id, type");
-    expect_reason("/v1/actors/five-countries/events?colour=red", "unknown_parameter",
-                  "not a parameter of /v1/actors/{id}/events;");
-    expect_reason("/v1/organizations/sco/events?colour=red", "unknown_parameter",
-                  "not a parameter of /v1/organizations/{id}/events;");
-    expect_reason("/v1/layers/layer-us/events?colour=red", "unknown_parameter",
-                  "not a parameter of /v1/layers/{id}/events;");
-    expect_reason("/v1/places/awaza/events?colour=red", "unknown_parameter",
-                  "not a parameter of /v1/places/{id}/events;");
+    expect_reason_of("/v1/actors?colour=red", "unknown_parameter",
+                     "not a parameter of /v1/actors;");
+    expect_reason_of("/v1/events/awaza-meeting?limit=1", "unknown_parameter",
+                     "not a parameter of /v1/events/{id};");
+    expect_reason_of("/v1/timeline?bogus=1", "unknown_parameter",
+                     "not a parameter of /v1/timeline; allowed: id, type");
+    expect_reason_of("/v1/actors/five-countries/events?colour=red", "unknown_parameter",
+                     "not a parameter of /v1/actors/{id}/events;");
+    expect_reason_of("/v1/organizations/sco/events?colour=red", "unknown_parameter",
+                     "not a parameter of /v1/organizations/{id}/events;");
+    expect_reason_of("/v1/layers/layer-us/events?colour=red", "unknown_parameter",
+                     "not a parameter of /v1/layers/{id}/events;");
+    expect_reason_of("/v1/places/awaza/events?colour=red", "unknown_parameter",
+                     "not a parameter of /v1/places/{id}/events;");
     for (size_t i = 0; i < catalog_collection_count; i++) {
         char target[256], text[256];
         snprintf(target, sizeof(target), "%s/x?colour=red", catalog_collections[i].path);
         snprintf(text, sizeof(text), "not a parameter of %s/{id};", catalog_collections[i].path);
-        expect_reason(target, "unknown_parameter", text);
+        expect_reason_of(target, "unknown_parameter", text);
     }
 }
 
@@ -465,7 +438,7 @@ static void every_filter_good_and_bad(void **state)
             snprintf(target, sizeof(target), "%s?%s=%s", c->path, f->name, good);
             cJSON_Delete(client_get_json(&daemon_, target, 200));
             snprintf(target, sizeof(target), "%s?%s=%s", c->path, f->name, bad);
-            expect_problem(target, 400, "invalid_parameter", f->name);
+            client_expect_problem(&daemon_, target, 400, "invalid_parameter", f->name);
         }
     }
 }
@@ -489,49 +462,55 @@ static void relation_ids_are_slugs(void **state)
     assert_string_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "source")->valuestring, "xi-jinping");
     cJSON_Delete(doc);
-    expect_problem("/v1/relations/xi-jinping--official-of--china", 404, "not_found", NULL);
-    expect_problem("/v1/relations?id=xi-jinping--official-of--china", 400, "invalid_parameter",
-                   "id");
+    client_expect_problem(&daemon_, "/v1/relations/xi-jinping--official-of--china", 404,
+                          "not_found", NULL);
+    client_expect_problem(&daemon_, "/v1/relations?id=xi-jinping--official-of--china", 400,
+                          "invalid_parameter", "id");
 }
 
 static void bad_inputs(void **state)
 {
     (void)state;
-    expect_problem("/v1/actors?colour=red", 400, "unknown_parameter", "colour");
-    expect_problem("/v1/actors?from=2021", 400, "unknown_parameter", "from");
-    expect_problem("/v1/actors?limit=0", 400, "invalid_parameter", "limit");
-    expect_problem("/v1/actors?limit=501", 400, "invalid_parameter", "limit");
-    expect_problem("/v1/actors?limit=ten", 400, "invalid_parameter", "limit");
-    expect_problem("/v1/actors?offset=-1", 400, "invalid_parameter", "offset");
-    expect_problem("/v1/actors?limit=1&limit=2", 400, "invalid_parameter", "limit");
-    expect_problem("/v1/actors?sort=colour", 400, "invalid_parameter", "sort");
-    expect_problem("/v1/actors?sort=name,-name", 400, "invalid_parameter", "sort");
-    expect_problem("/v1/actors?fields=id,colour", 400, "invalid_parameter", "fields");
-    expect_problem("/v1/actors?include=friends", 400, "invalid_parameter", "include");
-    expect_problem("/v1/actors?kind=", 400, "invalid_parameter", "kind");
-    expect_problem("/v1/actors?q=", 400, "invalid_parameter", "q");
-    expect_problem("/v1/actors?q=al-qaeda&q_mode=raw", 400, "invalid_query", "q");
-    expect_problem("/v1/actors?q=%22open&q_mode=raw", 400, "invalid_query", "q");
-    expect_problem("/v1/events?from=2021-02-30", 400, "invalid_parameter", "from");
-    expect_problem("/v1/events?from=2021-09&to=2021-08", 400, "invalid_parameter", "to");
-    expect_problem("/v1/events?actor=sco", 400, "invalid_parameter", "actor");
+    client_expect_problem(&daemon_, "/v1/actors?colour=red", 400, "unknown_parameter", "colour");
+    client_expect_problem(&daemon_, "/v1/actors?from=2021", 400, "unknown_parameter", "from");
+    client_expect_problem(&daemon_, "/v1/actors?limit=0", 400, "invalid_parameter", "limit");
+    client_expect_problem(&daemon_, "/v1/actors?limit=501", 400, "invalid_parameter", "limit");
+    client_expect_problem(&daemon_, "/v1/actors?limit=ten", 400, "invalid_parameter", "limit");
+    client_expect_problem(&daemon_, "/v1/actors?offset=-1", 400, "invalid_parameter", "offset");
+    client_expect_problem(&daemon_, "/v1/actors?limit=1&limit=2", 400, "invalid_parameter",
+                          "limit");
+    client_expect_problem(&daemon_, "/v1/actors?sort=colour", 400, "invalid_parameter", "sort");
+    client_expect_problem(&daemon_, "/v1/actors?sort=name,-name", 400, "invalid_parameter", "sort");
+    client_expect_problem(&daemon_, "/v1/actors?fields=id,colour", 400, "invalid_parameter",
+                          "fields");
+    client_expect_problem(&daemon_, "/v1/actors?include=friends", 400, "invalid_parameter",
+                          "include");
+    client_expect_problem(&daemon_, "/v1/actors?kind=", 400, "invalid_parameter", "kind");
+    client_expect_problem(&daemon_, "/v1/actors?q=", 400, "invalid_parameter", "q");
+    client_expect_problem(&daemon_, "/v1/actors?q=al-qaeda&q_mode=raw", 400, "invalid_query", "q");
+    client_expect_problem(&daemon_, "/v1/actors?q=%22open&q_mode=raw", 400, "invalid_query", "q");
+    client_expect_problem(&daemon_, "/v1/events?from=2021-02-30", 400, "invalid_parameter", "from");
+    client_expect_problem(&daemon_, "/v1/events?from=2021-09&to=2021-08", 400, "invalid_parameter",
+                          "to");
+    client_expect_problem(&daemon_, "/v1/events?actor=sco", 400, "invalid_parameter", "actor");
     /* id= is checked like every id filter: no silent empty page for an unknown id */
-    expect_problem("/v1/actors?id=russia-typo", 400, "invalid_parameter", "id");
-    expect_reason("/v1/actors?id=russia-typo", "invalid_parameter",
-                  "no record has this id; expected the id of one of: actors");
-    expect_reason("/v1/actors?id=china,awaza", "invalid_parameter",
-                  "names a record of places; expected the id of one of: actors");
-    expect_reason("/v1/actors/five-countries/events?id=china", "invalid_parameter",
-                  "names a record of actors; expected the id of one of: events");
+    client_expect_problem(&daemon_, "/v1/actors?id=russia-typo", 400, "invalid_parameter", "id");
+    expect_reason_of("/v1/actors?id=russia-typo", "invalid_parameter",
+                     "no record has this id; expected the id of one of: actors");
+    expect_reason_of("/v1/actors?id=china,awaza", "invalid_parameter",
+                     "names a record of places; expected the id of one of: actors");
+    expect_reason_of("/v1/actors/five-countries/events?id=china", "invalid_parameter",
+                     "names a record of actors; expected the id of one of: events");
     expect_ids("/v1/actors?id=china,taliban", "china,taliban");
     /* an evidence span's id could never match these filters: a 400, not an empty page */
-    expect_reason("/v1/actors?related=awaza-meeting-e1", "invalid_parameter",
-                  "names a record of evidence; expected the id of one of: actors");
-    expect_reason("/v1/relations?record=awaza-meeting-e1", "invalid_parameter",
-                  "names a record of evidence");
-    expect_problem("/v1/evidence?record_type=evidence", 400, "invalid_parameter", "record_type");
-    expect_problem("/v1/actors?format=geojson", 406, "not_acceptable", NULL);
-    expect_problem("/v1/actors?format=xml", 406, "not_acceptable", NULL);
+    expect_reason_of("/v1/actors?related=awaza-meeting-e1", "invalid_parameter",
+                     "names a record of evidence; expected the id of one of: actors");
+    expect_reason_of("/v1/relations?record=awaza-meeting-e1", "invalid_parameter",
+                     "names a record of evidence");
+    client_expect_problem(&daemon_, "/v1/evidence?record_type=evidence", 400, "invalid_parameter",
+                          "record_type");
+    client_expect_problem(&daemon_, "/v1/actors?format=geojson", 406, "not_acceptable", NULL);
+    client_expect_problem(&daemon_, "/v1/actors?format=xml", 406, "not_acceptable", NULL);
 }
 
 /* A small RFC 4180 reader: one record from *p into fields; -1 at the end. */

@@ -35,30 +35,10 @@ static int stop(void **state)
     return client_stop(&daemon_, SIGTERM, 10) == 0 ? 0 : -1;
 }
 
-static void expect_problem(const char *target, long status, const char *code, const char *parameter)
-{
-    cJSON *doc = client_get_json(&daemon_, target, status),
-          *errors = cJSON_GetObjectItem(doc, "errors");
-    assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, code);
-    if (parameter) {
-        assert_true(cJSON_GetArraySize(errors) >= 1);
-        assert_string_equal(
-            cJSON_GetObjectItem(cJSON_GetArrayItem(errors, 0), "parameter")->valuestring,
-            parameter);
-    }
-    cJSON_Delete(doc);
-}
-
 /* Expect a 400 invalid_parameter whose first reason and detail contain text. */
 static void expect_reason(const char *target, const char *text)
 {
-    cJSON *doc = client_get_json(&daemon_, target, 400);
-    const char *reason =
-        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0), "reason")
-            ->valuestring;
-    assert_string_equal(cJSON_GetObjectItem(doc, "code")->valuestring, "invalid_parameter");
-    if (!strstr(reason, text))
-        fail_msg("GET %s: reason '%s' lacks '%s'", target, reason, text);
+    cJSON *doc = client_expect_reason(&daemon_, target, "invalid_parameter", text);
     if (strlen(text) < 100 && !strstr(cJSON_GetObjectItem(doc, "detail")->valuestring, text))
         fail_msg("GET %s: detail '%s' lacks '%s'", target,
                  cJSON_GetObjectItem(doc, "detail")->valuestring, text);
@@ -100,7 +80,7 @@ static void index_lists_every_route(void **state)
     assert_string_equal(cJSON_GetObjectItem(links, "actors")->valuestring, "/v1/actors");
     assert_string_equal(cJSON_GetObjectItem(links, "graph")->valuestring, "/v1/graph");
     cJSON_Delete(doc);
-    expect_problem("/?x=1", 400, "unknown_parameter", "x");
+    client_expect_problem(&daemon_, "/?x=1", 400, "unknown_parameter", "x");
 }
 
 /* The code points [start, end) of text, as a new string (static buffer). */
@@ -148,9 +128,11 @@ static void article_with_offsets(void **state)
     }
     assert_non_null(strstr(text, "Awaza"));
     cJSON_Delete(doc);
-    expect_problem("/v1/article?include=paragraphs", 400, "invalid_parameter", "include");
-    expect_problem("/v1/article?include=text&include=text", 400, "invalid_parameter", "include");
-    expect_problem("/v1/article?lang=en", 400, "unknown_parameter", "lang");
+    client_expect_problem(&daemon_, "/v1/article?include=paragraphs", 400, "invalid_parameter",
+                          "include");
+    client_expect_problem(&daemon_, "/v1/article?include=text&include=text", 400,
+                          "invalid_parameter", "include");
+    client_expect_problem(&daemon_, "/v1/article?lang=en", 400, "unknown_parameter", "lang");
 }
 
 static void search_hits(void **state)
@@ -214,17 +196,19 @@ static void search_hits(void **state)
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "data")), 0);
     cJSON_Delete(doc);
 
-    expect_problem("/v1/search", 400, "invalid_parameter", "q");
-    expect_problem("/v1/search?q=", 400, "invalid_parameter", "q");
+    client_expect_problem(&daemon_, "/v1/search", 400, "invalid_parameter", "q");
+    client_expect_problem(&daemon_, "/v1/search?q=", 400, "invalid_parameter", "q");
     expect_reason("/v1/search?q=%20%20", "must not be blank");
-    expect_problem("/v1/search?q=al-qaeda&q_mode=raw", 400, "invalid_query", "q");
-    expect_problem("/v1/search?q=awaza&type=people", 400, "invalid_parameter", "type");
+    client_expect_problem(&daemon_, "/v1/search?q=al-qaeda&q_mode=raw", 400, "invalid_query", "q");
+    client_expect_problem(&daemon_, "/v1/search?q=awaza&type=people", 400, "invalid_parameter",
+                          "type");
     expect_reason("/v1/search?q=awaza&type=people",
                   "must be one or more of: actors, organizations, places, events, layers, "
                   "threats, claims, evidence, relations");
     expect_reason("/v1/search?q=awaza&type=actors,", "an empty item in the list");
-    expect_problem("/v1/search?q=awaza&limit=0", 400, "invalid_parameter", "limit");
-    expect_problem("/v1/search?q=awaza&sort=id", 400, "unknown_parameter", "sort");
+    client_expect_problem(&daemon_, "/v1/search?q=awaza&limit=0", 400, "invalid_parameter",
+                          "limit");
+    client_expect_problem(&daemon_, "/v1/search?q=awaza&sort=id", 400, "unknown_parameter", "sort");
 }
 
 /*
@@ -397,11 +381,11 @@ static void timeline(void **state)
     assert_string_equal(cJSON_GetObjectItem(meta, "start")->valuestring, "2021-07-11");
     assert_string_equal(cJSON_GetObjectItem(meta, "end")->valuestring, "2021-09-17");
     cJSON_Delete(doc);
-    expect_problem("/v1/timeline?limit=5", 400, "unknown_parameter", "limit");
-    expect_problem("/v1/timeline?sort=title", 400, "unknown_parameter", "sort");
-    expect_problem("/v1/timeline?type=party", 400, "invalid_parameter", "type");
-    expect_problem("/v1/timeline?to=2021-13", 400, "invalid_parameter", "to");
-    expect_problem("/v1/timeline?q=%22x&q_mode=raw", 400, "invalid_query", "q");
+    client_expect_problem(&daemon_, "/v1/timeline?limit=5", 400, "unknown_parameter", "limit");
+    client_expect_problem(&daemon_, "/v1/timeline?sort=title", 400, "unknown_parameter", "sort");
+    client_expect_problem(&daemon_, "/v1/timeline?type=party", 400, "invalid_parameter", "type");
+    client_expect_problem(&daemon_, "/v1/timeline?to=2021-13", 400, "invalid_parameter", "to");
+    client_expect_problem(&daemon_, "/v1/timeline?q=%22x&q_mode=raw", 400, "invalid_query", "q");
 }
 
 static void graph(void **state)
@@ -468,17 +452,20 @@ static void graph(void **state)
         "group"));
     cJSON_Delete(doc);
 
-    expect_problem("/v1/graph?depth=2", 400, "invalid_parameter", "depth");
-    expect_problem("/v1/graph?around=china&depth=4", 400, "invalid_parameter", "depth");
-    expect_problem("/v1/graph?around=nobody", 400, "invalid_parameter", "around");
-    expect_problem("/v1/graph?around=awaza-e1", 400, "invalid_parameter", "around");
-    expect_problem("/v1/graph?layer=china", 400, "invalid_parameter", "layer");
-    expect_problem("/v1/graph?type=evidence", 400, "invalid_parameter", "type");
-    expect_problem("/v1/graph?relation=likes", 400, "invalid_parameter", "relation");
-    expect_problem("/v1/graph?derived=maybe", 400, "invalid_parameter", "derived");
-    expect_problem("/v1/graph?shape=d4", 400, "invalid_parameter", "shape");
-    expect_problem("/v1/graph?type=", 400, "invalid_parameter", "type");
-    expect_problem("/v1/graph?limit=3", 400, "unknown_parameter", "limit");
+    client_expect_problem(&daemon_, "/v1/graph?depth=2", 400, "invalid_parameter", "depth");
+    client_expect_problem(&daemon_, "/v1/graph?around=china&depth=4", 400, "invalid_parameter",
+                          "depth");
+    client_expect_problem(&daemon_, "/v1/graph?around=nobody", 400, "invalid_parameter", "around");
+    client_expect_problem(&daemon_, "/v1/graph?around=awaza-e1", 400, "invalid_parameter",
+                          "around");
+    client_expect_problem(&daemon_, "/v1/graph?layer=china", 400, "invalid_parameter", "layer");
+    client_expect_problem(&daemon_, "/v1/graph?type=evidence", 400, "invalid_parameter", "type");
+    client_expect_problem(&daemon_, "/v1/graph?relation=likes", 400, "invalid_parameter",
+                          "relation");
+    client_expect_problem(&daemon_, "/v1/graph?derived=maybe", 400, "invalid_parameter", "derived");
+    client_expect_problem(&daemon_, "/v1/graph?shape=d4", 400, "invalid_parameter", "shape");
+    client_expect_problem(&daemon_, "/v1/graph?type=", 400, "invalid_parameter", "type");
+    client_expect_problem(&daemon_, "/v1/graph?limit=3", 400, "unknown_parameter", "limit");
     /* every refusal says what would have been accepted */
     expect_reason("/v1/graph?relation=likes", "must be one or more of: member_of, statement_by");
     expect_reason("/v1/graph?around=nobody",
@@ -600,8 +587,8 @@ static void stats(void **state)
     assert_int_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(data, "events_per_type"), "meeting")->valueint, 1);
     cJSON_Delete(doc);
-    expect_problem("/v1/stats?by=month", 400, "unknown_parameter", "by");
-    expect_problem("/v1/stats?format=csv", 406, "not_acceptable", NULL);
+    client_expect_problem(&daemon_, "/v1/stats?by=month", 400, "unknown_parameter", "by");
+    client_expect_problem(&daemon_, "/v1/stats?format=csv", 406, "not_acceptable", NULL);
 }
 
 /* The operational routes validate their parameters like every other route. */
