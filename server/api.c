@@ -5,6 +5,7 @@
  */
 #include "api.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,10 +244,7 @@ static int record_finish(struct store *store, const struct query *q, cJSON *reco
     cJSON *member, *next;
     int rc;
 
-    if (!id) {
-        cJSON_Delete(related);
-        return STRATA_EINVAL;
-    }
+    assert(id); /* records come from the store, which always writes their id */
     if (query_excludes_background(q))
         provenance_strip_background(record);
     if (strcmp(q->collection->name, "relations") == 0) {
@@ -330,11 +328,8 @@ int api_page_finish(struct store *store, const struct query *q, cJSON *records, 
         cJSON_ArrayForEach(record, records)
         {
             ids[i] = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(record, "id"));
-            if (!ids[i++]) {
-                free(ids);
-                free(related);
-                return STRATA_EINVAL;
-            }
+            assert(ids[i]); /* as in record_finish: the store writes every record's id */
+            i++;
         }
         rc = store_related_many(store, ids, count, related);
         free(ids);
@@ -384,6 +379,7 @@ int api_page_links(const struct request *req, struct response *res, size_t limit
     long long last = total > 0 ? ((total - 1) / (long long)limit) * (long long)limit : 0;
     struct buf url;
 
+    assert(limit > 0); /* the parsers refuse limit=0: a page has room for a record */
     offsets[0] = (long long)offset;
     offsets[1] = 0;
     offsets[2] = offset > 0 ? (offset > limit ? (long long)(offset - limit) : 0) : -1;

@@ -5,7 +5,8 @@
 #                   exits), then print the summary and write the HTML report to
 #                   $(BUILD)/coverage/html/index.html (gcovr from Debian, installed if missing)
 #
-# Not part of `make test`: it rebuilds everything without optimisation.
+# Not part of `make test`: it rebuilds everything without optimisation. The daemon
+# and the tests are threaded: counters are updated atomically (-fprofile-update=atomic).
 
 COVERAGE_DIR := $(BUILD)/coverage
 
@@ -22,15 +23,16 @@ COVERAGE_HTTP := $(HTTP_SRC:tests/http/%.c=$(COVERAGE_DIR)/tests/%)
 # the report is written.
 coverage: deps-check coverage-deps
 	@find $(COVERAGE_DIR) -name '*.gcda' -delete 2>/dev/null || true
-	@$(MAKE) --no-print-directory BUILD=$(COVERAGE_DIR) CFLAGS="-O0 -g --coverage" \
+	@$(MAKE) --no-print-directory BUILD=$(COVERAGE_DIR) CFLAGS="-O0 -g --coverage -fprofile-update=atomic" \
 	  $(COVERAGE_DIR)/strata $(COVERAGE_UNIT) $(COVERAGE_HTTP)
 	@failed=""; for t in $(COVERAGE_UNIT) $(COVERAGE_HTTP); do echo "== $$t"; \
 	  STRATA_BIN=$(CURDIR)/$(COVERAGE_DIR)/strata STRATA_ROOT=$(CURDIR) $$t >$$t.log 2>&1 || \
 	  { failed="$$failed $$(basename $$t)"; tail -20 $$t.log; }; done; \
 	mkdir -p $(COVERAGE_DIR)/html; \
+	find $(COVERAGE_DIR) -maxdepth 1 -name '*.gcov' -delete; \
 	gcovr --root $(CURDIR) --object-directory $(COVERAGE_DIR) --filter 'server/' \
 	  --exclude 'server/model_schema.c' \
 	  --html-details $(COVERAGE_DIR)/html/index.html --print-summary \
-	  --txt $(COVERAGE_DIR)/summary.txt; \
+	  --txt $(COVERAGE_DIR)/summary.txt || exit 1; \
 	echo "coverage: $(COVERAGE_DIR)/html/index.html, per file in $(COVERAGE_DIR)/summary.txt"; \
 	if [ -n "$$failed" ]; then echo "coverage: these test programs failed:$$failed" >&2; exit 1; fi
