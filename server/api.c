@@ -376,10 +376,11 @@ int api_page_links(const struct request *req, struct response *res, size_t limit
 {
     const char *rels[] = {"self", "first", "prev", "next", "last"};
     long long offsets[5];
-    long long last = total > 0 ? ((total - 1) / (long long)limit) * (long long)limit : 0;
+    long long last;
     struct buf url;
 
     assert(limit > 0); /* the parsers refuse limit=0: a page has room for a record */
+    last = total > 0 ? ((total - 1) / (long long)limit) * (long long)limit : 0;
     offsets[0] = (long long)offset;
     offsets[1] = 0;
     offsets[2] = offset > 0 ? (offset > limit ? (long long)(offset - limit) : 0) : -1;
