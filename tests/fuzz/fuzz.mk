@@ -29,7 +29,7 @@ fuzz-lib:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_DIR) CC=$(FUZZ_CC) \
 	  CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" $(FUZZ_DIR)/libstrata.a
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libstrata.a $(wildcard include/*.h)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/libstrata.a $(wildcard include/*.h)
 	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $< $(FUZZ_DIR)/libstrata.a $(LIBS) -o $@
 

@@ -33,8 +33,7 @@
 #include "http.h"
 #include "snapshot.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* The server's idle timeout, and how long after it a silent connection is a hang. */
 #define SERVER_TIMEOUT 2

@@ -19,15 +19,7 @@
 
 #include "negotiate.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_negotiate: check failed: %s (line %d)\n", #cond, __LINE__);      \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz.h"
 
 enum field { FORMAT, ACCEPT, ACCEPT_ENCODING, IF_NONE_MATCH, ETAG, ALLOWED, ORIGIN, ID, FIELDS };
 

@@ -17,15 +17,7 @@
 
 #include "url.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_url: check failed: %s (line %d)\n", #cond, __LINE__);            \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz.h"
 
 /* Independent UTF-8 check (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
 static bool utf8_ok(const unsigned char *s, size_t len)
