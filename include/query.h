@@ -162,6 +162,18 @@ int query_text(struct query *q, const char *text, enum search_mode mode, unsigne
 /* Free what query_parse allocated; safe on an initialised or released query. */
 void query_release(struct query *q);
 
+/*
+ * limit= (1..QUERY_LIMIT_MAX) or offset= (0..QUERY_OFFSET_MAX), by name, of
+ * any paged route: 0 with *out set, or STRATA_EINVAL with problem filled.
+ */
+int query_page_bound(const char *name, const char *value, size_t *out, struct problem *problem);
+
+/*
+ * A q= text of any route: not blank, at most QUERY_TEXT_MAX bytes. 0, or
+ * STRATA_EINVAL with problem filled (parameter name).
+ */
+int query_check_text(const char *name, const char *value, struct problem *problem);
+
 /* True when field is kept by q's `fields=` (every field when none was given). */
 bool query_keeps_field(const struct query *q, const char *field);
 

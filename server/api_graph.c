@@ -72,13 +72,11 @@ static size_t list_values(const struct request *req, const char *name, char **st
     return n;
 }
 
-static void invalid(struct problem *problem, const char *name, const char *value,
-                    const char *reason)
+/* A value at fault: the first one sets the problem's code and detail (params_fail). */
+static void invalid_value(struct problem *problem, const char *name, const char *value,
+                          const char *reason)
 {
-    if (problem->code == PROBLEM_NONE)
-        problem_set(problem, PROBLEM_INVALID_PARAMETER, "invalid value for parameter '%s': %s",
-                    name, reason);
-    problem_add_error(problem, name, value, "%s", reason);
+    params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "%s", reason);
 }
 
 /*
@@ -144,12 +142,6 @@ static int reshape(cJSON **nodes, cJSON **edges, const char *shape)
 }
 
 /* "a, b, c" of a NULL-terminated list into out. */
-static void join(struct buf *out, const char *const *list)
-{
-    for (size_t i = 0; list[i]; i++)
-        buf_printf(out, "%s%s", i ? ", " : "", list[i]);
-}
-
 /*
  * The record id that must exist and be a node (a record of the seven
  * collections), or a record of the collection wanted when it is set.
@@ -167,7 +159,7 @@ static void check_node(struct store *store, const char *name, const char *value,
         buf_printf(&expected, "expected the id of one of: %s", wanted);
     else {
         buf_puts(&expected, "expected the id of one of: ");
-        join(&expected, catalog_record_collections);
+        params_join_list(&expected, catalog_record_collections);
     }
     if (store_record_type(store, value, &type) != 0) {
         buf_printf(&reason, "no record has this id; %s", buf_str(&expected));
@@ -179,7 +171,7 @@ static void check_node(struct store *store, const char *name, const char *value,
                        buf_str(&expected));
     }
     if (reason.len)
-        invalid(problem, name, value, buf_str(&reason));
+        invalid_value(problem, name, value, buf_str(&reason));
     buf_release(&expected);
     buf_release(&reason);
 }
@@ -216,9 +208,12 @@ void api_graph(const struct request *req, struct response *res)
         const struct catalog_collection *c = catalog_find(type_names[i]);
         bool seen = false;
         if (!c || !c->node) {
-            invalid(&res->problem, "type", type_names[i],
-                    "must be one or more of: actors, organizations, places, events, layers, "
-                    "threats, claims");
+            struct buf reason;
+            buf_init(&reason, 0); /* the problem keeps what fits */
+            buf_puts(&reason, "must be one or more of: ");
+            params_join_list(&reason, catalog_record_collections);
+            invalid_value(&res->problem, "type", type_names[i], buf_str(&reason));
+            buf_release(&reason);
             continue;
         }
         for (size_t k = 0; k < g.type_count; k++)
@@ -234,8 +229,8 @@ void api_graph(const struct request *req, struct response *res)
             struct buf reason;
             buf_init(&reason, 0); /* the problem keeps what fits */
             buf_puts(&reason, "must be one or more of: ");
-            join(&reason, relation_filter->values);
-            invalid(&res->problem, "relation", relations[i], buf_str(&reason));
+            params_join_list(&reason, relation_filter->values);
+            invalid_value(&res->problem, "relation", relations[i], buf_str(&reason));
             buf_release(&reason);
         }
     }
@@ -250,25 +245,25 @@ void api_graph(const struct request *req, struct response *res)
         if (strcmp(background, "true") == 0 || strcmp(background, "false") == 0)
             g.no_background = strcmp(background, "false") == 0;
         else
-            invalid(&res->problem, "background", background, "must be true or false");
+            invalid_value(&res->problem, "background", background, "must be true or false");
     }
     if (derived) {
         if (strcmp(derived, "true") == 0 || strcmp(derived, "false") == 0)
             g.derived = strcmp(derived, "true") == 0;
         else
-            invalid(&res->problem, "derived", derived, "must be true or false");
+            invalid_value(&res->problem, "derived", derived, "must be true or false");
     }
     if (g.around)
         check_node(store, "around", g.around, NULL, &res->problem);
     if (depth) {
         if (!g.around)
-            invalid(&res->problem, "depth", depth, "only with around=<id>");
+            invalid_value(&res->problem, "depth", depth, "only with around=<id>");
         else if (params_integer("depth", depth, 1, 3, &number, &res->problem) == 0)
             g.depth = (int)number;
     }
     if (shape && strcmp(shape, "default") != 0 && strcmp(shape, "cytoscape") != 0 &&
         strcmp(shape, "vis") != 0)
-        invalid(&res->problem, "shape", shape, "must be one of: default, cytoscape, vis");
+        invalid_value(&res->problem, "shape", shape, "must be one of: default, cytoscape, vis");
     if (res->problem.code != PROBLEM_NONE)
         goto free_lists;
 

@@ -40,6 +40,23 @@ static int add_hrefs(cJSON *hits)
     return rc;
 }
 
+/* A type= value that names no collection (or holds an empty item): its error. */
+static void unknown_type(struct problem *problem, const char *value, bool empty_item)
+{
+    struct buf reason;
+
+    buf_init(&reason, 0); /* the problem keeps what fits */
+    if (empty_item)
+        buf_puts(&reason, "an empty item in the list");
+    else {
+        buf_puts(&reason, "must be one or more of: ");
+        for (size_t i = 0; i < catalog_collection_count; i++)
+            buf_printf(&reason, "%s%s", i ? ", " : "", catalog_collections[i].name);
+    }
+    params_fail(problem, PROBLEM_INVALID_PARAMETER, "type", value, "%s", buf_str(&reason));
+    buf_release(&reason);
+}
+
 void api_search(const struct request *req, struct response *res)
 {
     static const char *const allowed[] = {"q", "q_mode", "type", "limit", "offset", NULL};
@@ -50,7 +67,7 @@ void api_search(const struct request *req, struct response *res)
     enum search_mode mode = SEARCH_MODE_PLAIN;
     unsigned min_prefix = req->config ? req->config->search_min_prefix : SEARCH_MIN_PREFIX_DEFAULT;
     struct buf expression;
-    long long number, total = 0;
+    long long total = 0;
     cJSON *hits = NULL, *body, *meta, *links;
     int rc;
 
@@ -66,27 +83,15 @@ void api_search(const struct request *req, struct response *res)
                     "parameter 'q' is required: the words to search for");
         problem_add_error(&res->problem, "q", "", "required: the words to search for");
     }
-    if (s.text && strspn(s.text, " \t") == strlen(s.text)) {
-        /* blanks only: the same answer as q= on a collection, not an FTS5 syntax error */
-        problem_set(
-            &res->problem, PROBLEM_INVALID_PARAMETER,
-            "invalid value for parameter 'q': must not be blank: give the words to search for");
-        problem_add_error(&res->problem, "q", s.text,
-                          "must not be blank: give the words to search for");
+    /* blanks only: the same answer as q= on a collection, not an FTS5 syntax error */
+    if (s.text && query_check_text("q", s.text, &res->problem) != 0)
         s.text = NULL;
-    }
-    if (s.text && strlen(s.text) > QUERY_TEXT_MAX) {
-        problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
-                    "invalid value for parameter 'q': at most %d bytes", QUERY_TEXT_MAX);
-        problem_add_error(&res->problem, "q", s.text, "at most %d bytes", QUERY_TEXT_MAX);
-    }
     if (s.text && mode == SEARCH_MODE_RAW && res->problem.code == PROBLEM_NONE)
         search_text_check("q", s.text, min_prefix, &res->problem);
-    if (limit && params_integer("limit", limit, 1, QUERY_LIMIT_MAX, &number, &res->problem) == 0)
-        s.limit = (size_t)number;
-    if (offset &&
-        params_integer("offset", offset, 0, QUERY_OFFSET_MAX, &number, &res->problem) == 0)
-        s.offset = (size_t)number;
+    if (limit)
+        query_page_bound("limit", limit, &s.limit, &res->problem);
+    if (offset)
+        query_page_bound("offset", offset, &s.offset, &res->problem);
     for (size_t i = 0; i < req->param_count; i++) {
         const char *value = req->params[i].value, *p = value;
         if (strcmp(req->params[i].name, "type") != 0)
@@ -103,14 +108,7 @@ void api_search(const struct request *req, struct response *res)
                 c = catalog_find(name);
             }
             if (!c) {
-                const char *reason =
-                    len == 0 ? "an empty item in the list"
-                             : "must be one or more of: actors, organizations, places, events, "
-                               "layers, threats, claims, evidence, relations";
-                if (res->problem.code == PROBLEM_NONE)
-                    problem_set(&res->problem, PROBLEM_INVALID_PARAMETER,
-                                "invalid value for parameter 'type': %s", reason);
-                problem_add_error(&res->problem, "type", value, "%s", reason);
+                unknown_type(&res->problem, value, len == 0);
                 break;
             }
             for (size_t k = 0; k < s.type_count; k++)

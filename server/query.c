@@ -310,6 +310,33 @@ static bool repeated(const struct request *req, size_t index)
     return false;
 }
 
+int query_page_bound(const char *name, const char *value, size_t *out, struct problem *problem)
+{
+    bool limit = strcmp(name, "limit") == 0;
+    long long number;
+
+    if (params_integer(name, value, limit ? 1 : 0, limit ? QUERY_LIMIT_MAX : QUERY_OFFSET_MAX,
+                       &number, problem) != 0)
+        return STRATA_EINVAL;
+    *out = (size_t)number;
+    return 0;
+}
+
+int query_check_text(const char *name, const char *value, struct problem *problem)
+{
+    if (strspn(value, " \t") == strlen(value)) {
+        params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                    "must not be blank: give the words to search for");
+        return STRATA_EINVAL;
+    }
+    if (strlen(value) > QUERY_TEXT_MAX) {
+        params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "at most %d bytes",
+                    QUERY_TEXT_MAX);
+        return STRATA_EINVAL;
+    }
+    return 0;
+}
+
 static void parse_single(struct query *q, const struct request *req, size_t index,
                          struct problem *problem)
 {
@@ -334,16 +361,9 @@ static void parse_single(struct query *q, const struct request *req, size_t inde
                         "streamed)",
                         QUERY_LIMIT_MAX);
     } else if (strcmp(name, "offset") == 0) {
-        if (params_integer(name, value, 0, QUERY_OFFSET_MAX, &number, problem) == 0)
-            q->offset = (size_t)number;
+        query_page_bound(name, value, &q->offset, problem);
     } else if (strcmp(name, "q") == 0) {
-        if (strspn(value, " \t") == strlen(value))
-            params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
-                        "must not be blank: give the words to search for");
-        else if (strlen(value) > QUERY_TEXT_MAX)
-            params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value, "at most %d bytes",
-                        QUERY_TEXT_MAX);
-        else
+        if (query_check_text(name, value, problem) == 0)
             q->text_input = value;
     } else if (strcmp(name, "bom") == 0) {
         if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
