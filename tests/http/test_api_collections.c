@@ -713,8 +713,10 @@ static void background_false_strips_the_lane(void **state)
     cJSON_Delete(all);
     cJSON_Delete(stated);
     cJSON_Delete(one);
-    expect_problem("/v1/places?background=maybe", 400, "invalid_parameter", "background");
-    expect_problem("/v1/evidence/x?background=false", 400, "unknown_parameter", "background");
+    client_expect_problem(&daemon_, "/v1/places?background=maybe", 400, "invalid_parameter",
+                          "background");
+    client_expect_problem(&daemon_, "/v1/evidence/x?background=false", 400, "unknown_parameter",
+                          "background");
 }
 
 static void etag_on_parameterised_urls(void **state)
