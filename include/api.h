@@ -130,6 +130,13 @@ void api_export(const struct request *req, struct response *res, struct query *q
 void api_send_json(const struct request *req, struct response *res, const cJSON *value);
 
 /*
+ * A render that failed: drop the partial body, but keep the mark of a body
+ * that passed its cap (--max-response-bytes, BUF_OVER_CAP), which http.c
+ * answers with a 400 response_too_large instead of the handler's 500.
+ */
+void api_drop_body(struct response *res);
+
+/*
  * api_record_finish of every record of the page records (a JSON array), their
  * related lists read in one query (store_related_many) rather than one per record.
  */

@@ -21,8 +21,11 @@ struct buf {
     size_t len;   /* bytes used, not counting the terminating NUL */
     size_t alloc; /* bytes allocated */
     size_t max;   /* the cap on len */
-    int failed;   /* set by the first append that failed */
+    int failed;   /* set by the first append that failed: 1, or BUF_OVER_CAP */
 };
+
+/* buf.failed when the append failed because it would pass max (not for lack of memory). */
+#define BUF_OVER_CAP 2
 
 /* Prepare caller storage; max 0 means BUF_DEFAULT_MAX. */
 void buf_init(struct buf *b, size_t max);

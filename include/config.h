@@ -40,6 +40,7 @@ struct config {
     size_t max_url_length;           /* longer request targets get 414 */
     size_t max_header_bytes;         /* larger request headers get 431 */
     size_t max_params;               /* more query parameters get 400 */
+    size_t max_response_bytes;       /* a larger body gets 400 response_too_large */
     unsigned request_timeout;        /* ms a request's database work may take; 0: no limit */
     unsigned search_min_prefix;      /* characters a prefix term (abc*) needs before its '*' */
     size_t max_export_rows;          /* rows a limit=all export may stream; more get 400 */

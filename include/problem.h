@@ -25,6 +25,7 @@ enum problem_code {
     PROBLEM_NOT_ACCEPTABLE,      /* 406 no representation matches Accept/format */
     PROBLEM_URI_TOO_LONG,        /* 414 */
     PROBLEM_HEADERS_TOO_LARGE,   /* 431 */
+    PROBLEM_RESPONSE_TOO_LARGE,  /* 400 the answer would pass --max-response-bytes or a count cap */
     PROBLEM_INTERNAL,            /* 500 */
     PROBLEM_UNAVAILABLE,         /* 503 starting, draining or no model */
     PROBLEM_QUERY_TOO_BROAD,     /* 400 the request alone needs more than --request-timeout */

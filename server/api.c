@@ -144,10 +144,19 @@ void api_store_problem(struct response *res, int code, const struct store_error 
                 error->message[0] ? error->message : strata_strerror(code));
 }
 
+void api_drop_body(struct response *res)
+{
+    int over_cap = res->body.failed == BUF_OVER_CAP;
+
+    buf_reset(&res->body);
+    if (over_cap)
+        res->body.failed = BUF_OVER_CAP;
+}
+
 void api_send_json(const struct request *req, struct response *res, const cJSON *value)
 {
     if (render_json(&res->body, value, req->pretty) != 0) {
-        buf_reset(&res->body);
+        api_drop_body(res);
         api_fail(res, STRATA_ENOMEM, "rendering the response");
     }
 }

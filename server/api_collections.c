@@ -91,7 +91,7 @@ static void send_page(const struct request *req, struct response *res, const str
         cJSON_Delete(body);
     }
     if (rc) {
-        buf_reset(&res->body);
+        api_drop_body(res);
         api_fail(res, rc, "rendering the page");
     }
 }

@@ -4,15 +4,21 @@
  * then end, then id), each with its date object (wording, interval, precision),
  * and the undated events apart in article order. It takes the filters of
  * /v1/events (with from/to, q, fields and include) but no paging: a
- * timeline is drawn whole.
+ * timeline is drawn whole. A timeline of more events than one answer may
+ * hold (--max-response-bytes / TIMELINE_EVENT_BYTES) is refused before it is
+ * built, with a 400 that says how to narrow it.
  */
 #include "api.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "error.h"
 #include "store.h"
+
+/* Bytes an event takes in a timeline without include= (about 1.5 KB), rounded up. */
+#define TIMELINE_EVENT_BYTES 2048
 
 /*
  * The span the events cover, earliest start and latest end, into start and
@@ -66,6 +72,37 @@ static cJSON *timeline_list(struct response *res, struct store *store, struct qu
     return page.records;
 }
 
+/*
+ * Does the timeline of q fit in one answer? Counted (one cheap query) before
+ * anything is built; false with the problem set when it does not.
+ */
+static bool timeline_fits(const struct request *req, struct response *res, struct store *store,
+                          struct query *q)
+{
+    size_t max_bytes = req->config ? req->config->max_response_bytes : (size_t)16 << 20;
+    long long most = (long long)(max_bytes / TIMELINE_EVENT_BYTES);
+    struct store_error error = {{0}};
+    struct store_page page = {NULL, 0};
+    int rc;
+
+    q->limit = 1;
+    q->dated = QUERY_DATED_ANY;
+    rc = store_select(store, q, &page, &error);
+    cJSON_Delete(page.records);
+    if (rc) {
+        api_store_problem(res, rc, &error, q->text);
+        return false;
+    }
+    if (page.total <= most)
+        return true;
+    problem_set(&res->problem, PROBLEM_RESPONSE_TOO_LARGE,
+                "the timeline would hold %lld events; one answer draws at most %lld "
+                "(--max-response-bytes / %d); narrow it with from= and to=, a filter of "
+                "/v1/events (type=, layer=, place=...) or q=, or page through /v1/events",
+                page.total, most, TIMELINE_EVENT_BYTES);
+    return false;
+}
+
 void api_timeline(const struct request *req, struct response *res)
 {
     const struct catalog_collection *events = catalog_find("events");
@@ -80,6 +117,10 @@ void api_timeline(const struct request *req, struct response *res)
     q = query_new(events, req, "/v1/timeline", 0, &ids, &res->problem);
     if (!q)
         return;
+    if (!timeline_fits(req, res, store, q)) {
+        query_free(q);
+        return;
+    }
     q->limit = 0;
     q->dated = QUERY_DATED_ONLY;
     dated = timeline_list(res, store, q, start, end);

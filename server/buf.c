@@ -57,8 +57,11 @@ static int buf_grow(struct buf *b, size_t extra)
 
     if (b->failed)
         return STRATA_ENOMEM;
-    if (extra > b->max - b->len)
-        return buf_fail(b);
+    if (extra > b->max - b->len) {
+        buf_fail(b);
+        b->failed = BUF_OVER_CAP;
+        return STRATA_ENOMEM;
+    }
     need = b->len + extra + 1;
     if (need <= b->alloc)
         return STRATA_OK;

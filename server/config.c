@@ -59,6 +59,8 @@ static const struct option options[] = {
     {"max-header-bytes", OPT_SIZE, FIELD(max_header_bytes), 256, 65536, "BYTES",
      "larger request headers get 431"},
     {"max-params", OPT_SIZE, FIELD(max_params), 1, 10000, "N", "more query parameters get 400"},
+    {"max-response-bytes", OPT_SIZE, FIELD(max_response_bytes), 16384, (unsigned long long)1 << 30,
+     "BYTES", "a larger response body is refused with 400 response_too_large"},
     {"request-timeout", OPT_UINT, FIELD(request_timeout), 0, 3600000, "MS",
      "time a request may spend in the database; 0 = no limit"},
     {"search-min-prefix", OPT_UINT, FIELD(search_min_prefix), 1, 64, "N",
@@ -101,6 +103,7 @@ void config_defaults(struct config *cfg)
     cfg->max_url_length = 8192;
     cfg->max_header_bytes = 16384;
     cfg->max_params = 64;
+    cfg->max_response_bytes = (size_t)16 << 20;
     cfg->request_timeout = 300;
     cfg->search_min_prefix = SEARCH_MIN_PREFIX_DEFAULT;
     cfg->max_export_rows = 1000000;

@@ -914,6 +914,26 @@ static bool lookup(const struct http_server *server, struct MHD_Connection *conn
     return false;
 }
 
+/*
+ * The body passed --max-response-bytes (the handler saw its render fail):
+ * a 400 that says how to ask for less, never a 500.
+ */
+static void too_large(const struct request *req, size_t max, struct problem *p)
+{
+    const char *narrow =
+        strncmp(req->path, "/v1/timeline", 12) == 0
+            ? "from= and to=, a filter of /v1/events (type=, layer=, place=...), fewer include= "
+              "and fields=, or page through /v1/events"
+        : strncmp(req->path, "/v1/graph", 9) == 0
+            ? "layer=, around= with depth=, type= or relation="
+            : "a smaller limit=, fewer fields= and include=, or pretty=false";
+
+    problem_set(p, PROBLEM_RESPONSE_TOO_LARGE,
+                "the response would be larger than %zu bytes (--max-response-bytes); ask for less "
+                "with %s",
+                max, narrow);
+}
+
 /* Run the handler of a matched GET/HEAD route and send its answer. */
 static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Connection *conn,
                                 struct exchange *ex, const struct route *route, const struct url *u,
@@ -946,7 +966,12 @@ static enum MHD_Result dispatch(const struct http_server *server, struct MHD_Con
         return ret;
     }
     response_init(&res);
+    /* the data routes; the spec, docs and metrics are bounded by what they are */
+    if (strncmp(req.path, "/v1/", 4) == 0)
+        res.body.max = server->cfg->max_response_bytes;
     run_handler(server, conn, route, &req, &res);
+    if (res.body.failed == BUF_OVER_CAP)
+        too_large(&req, server->cfg->max_response_bytes, &res.problem);
     if (res.problem.code != PROBLEM_NONE) {
         ret = send_problem(server, conn, ex, &res.problem, req.pretty);
         goto done;

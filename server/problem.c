@@ -31,6 +31,7 @@ static const struct problem_kind kinds[PROBLEM_CODE_COUNT] = {
     [PROBLEM_NOT_ACCEPTABLE] = {406, "not_acceptable", "Not acceptable"},
     [PROBLEM_URI_TOO_LONG] = {414, "uri_too_long", "URI too long"},
     [PROBLEM_HEADERS_TOO_LARGE] = {431, "headers_too_large", "Request header fields too large"},
+    [PROBLEM_RESPONSE_TOO_LARGE] = {400, "response_too_large", "Response too large"},
     [PROBLEM_INTERNAL] = {500, "internal_error", "Internal server error"},
     [PROBLEM_UNAVAILABLE] = {503, "unavailable", "Service unavailable"},
     [PROBLEM_QUERY_TOO_BROAD] = {400, "query_too_broad", "Query too broad"},
