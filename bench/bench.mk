@@ -11,7 +11,7 @@ BENCH_OUT  ?= bench/out
 BENCH_ARGS ?=
 BENCH_DEB  := wrk nginx-light nodejs npm python3 util-linux
 
-.PHONY: bench bench-deps
+.PHONY: bench bench-deps bench-search
 
 # wrk, nginx, node/npm, python3 and taskset from apt when missing; json-server
 # (pinned in bench/package-lock.json) with npm ci when bench/node_modules is
@@ -41,3 +41,14 @@ $(BUILD)/bench:
 bench: deps-check bench-deps $(BUILD)/strata $(BUILD)/bench/latency
 	PATH="$$PATH:/usr/sbin" python3 bench/bench.py --strata $(BUILD)/strata \
 	  --latency $(BUILD)/bench/latency --out $(BENCH_OUT) --results bench/RESULTS.md $(BENCH_ARGS)
+
+# bench-search: the worst-case search table of issue 12 (bench/search_cost.py):
+# the costliest searches at 1x, 100x and 1000x, one at a time, and a cheap
+# request under four costly ones; writes bench/SEARCH-COST.md (which bench.py
+# copies into RESULTS.md) and splices it into bench/RESULTS.md. About 5 minutes.
+#   make bench-search BENCH_SEARCH_ARGS="--scales 1,100"
+BENCH_SEARCH_ARGS ?=
+bench-search: deps-check $(BUILD)/strata
+	python3 bench/search_cost.py --strata $(BUILD)/strata --out $(BENCH_OUT) \
+	  --label "$$(git rev-parse --short HEAD 2>/dev/null || echo this run)" \
+	  --results bench/RESULTS.md $(BENCH_SEARCH_ARGS)

@@ -1281,6 +1281,10 @@ def render(args, res):
                         " (n=%d)" % v["requests"] if v["requests"] < args.scale_requests else ""))
                 w("| %s | %s |" % (n.replace("|", "\\|"), " | ".join(cells)))
             w("")
+    search_cost = BENCH / "SEARCH-COST.md"  # bench/search_cost.py (make bench-search)
+    if search_cost.exists():
+        w(search_cost.read_text().rstrip())
+        w("")
     analysis = BENCH / "ANALYSIS.md"
     if analysis.exists():
         w(analysis.read_text().rstrip())
