@@ -217,7 +217,8 @@ def measure(args):
             if status == 0:  # given up: the server may still be working on it
                 server.stop()
                 server.start()
-        entry = dict(res["scales"].get(str(scale), {}), queries=rows)
+        entry = dict(res["scales"].get(str(scale), {}), queries=rows,
+                     loadavg=round(os.getloadavg()[0], 1))
         if scale == 1:
             entry["contention"] = contention(server.port)
             log("1x cheap under 4 costly: p50 %.1f ms p99 %.1f ms" % (
@@ -263,6 +264,12 @@ def render(before, after):
                                    "holds" if worst_after[s] < {1: 0.5, 100: 1.0, 1000: 2.0}
                                    .get(s, 2.0) else "does not hold")
         for s in sorted(worst_after)) + ".")
+    loads = ", ".join("%sx %s" % (sc, e["loadavg"]) for sc, e in sorted(
+        after["scales"].items(), key=lambda kv: int(kv[0])) if "loadavg" in e)
+    if loads:
+        lines.append("Load average of this 2-core machine (shared) after each scale of the after "
+                     "run: %s; above 2, other processes took CPU from the server and the times "
+                     "are longer than on an idle machine." % loads)
     lines.append("")
     for label, res in (("before", before), ("after", after)):
         c = (res or {}).get("scales", {}).get("1", {}).get("contention")
