@@ -397,3 +397,16 @@ int client_raw(const struct daemon_proc *d, const char *bytes, size_t len, doubl
     close(fd);
     return 0;
 }
+
+int client_shell(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    int status;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    status = system(cmd);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}

@@ -117,6 +117,9 @@ size_t client_on_body(char *data, size_t size, size_t count, void *user);
  */
 size_t client_on_header(char *data, size_t size, size_t count, void *user);
 
+/* Run a shell command (printf format) with system(); its exit status, or -1. */
+int client_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Send raw bytes on a new connection, read until close or timeout into out. */
 int client_raw(const struct daemon_proc *d, const char *bytes, size_t len, double timeout,
                struct buf *out);

@@ -78,20 +78,6 @@ static void costly_target(char *out, size_t size)
     search_target(out, size, "/v1/search", q, "limit=500");
 }
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[2048];
-    va_list ap;
-    int status;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    status = system(cmd);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -100,14 +86,14 @@ static int setup(void **state)
     if (!mkdtemp(scratch))
         return -1;
     snprintf(model_dir, sizeof(model_dir), "%s/x%d", scratch, MODEL_SCALE);
-    return run("python3 %s/tools/gen-model.py --scale %d --out %s >/dev/null", client_root(),
-               MODEL_SCALE, model_dir);
+    return client_shell("python3 %s/tools/gen-model.py --scale %d --out %s >/dev/null",
+                        client_root(), MODEL_SCALE, model_dir);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    run("rm -rf %s", scratch);
+    client_shell("rm -rf %s", scratch);
     curl_global_cleanup();
     return 0;
 }

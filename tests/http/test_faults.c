@@ -45,29 +45,16 @@
 static struct daemon_proc current;
 static char scratch[] = "/tmp/strata-faults-XXXXXX";
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    int status;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    status = system(cmd);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Put the model of <root>/<from> (model.json + article.txt) into the scratch dir, atomically. */
 static void install_model(const char *from)
 {
-    assert_int_equal(run("cp %s/%s/model.json %s/model.json.tmp && cp %s/%s/article.txt "
-                         "%s/article.txt.tmp && mv -f %s/article.txt.tmp %s/article.txt && "
-                         "rm -rf %s/model.json && mv -f %s/model.json.tmp %s/model.json",
-                         client_root(), from, scratch, client_root(), from, scratch, scratch,
-                         scratch, scratch, scratch, scratch),
-                     0);
+    assert_int_equal(
+        client_shell("cp %s/%s/model.json %s/model.json.tmp && cp %s/%s/article.txt "
+                     "%s/article.txt.tmp && mv -f %s/article.txt.tmp %s/article.txt && "
+                     "rm -rf %s/model.json && mv -f %s/model.json.tmp %s/model.json",
+                     client_root(), from, scratch, client_root(), from, scratch, scratch, scratch,
+                     scratch, scratch, scratch),
+        0);
 }
 
 static int setup(void **state)
@@ -82,7 +69,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    run("rm -rf %s %s-outside", scratch, scratch);
+    client_shell("rm -rf %s %s-outside", scratch, scratch);
     return 0;
 }
 
@@ -272,16 +259,18 @@ static const char *const damage_names[] = {
 static void article_outside(char *path, size_t size)
 {
     snprintf(path, size, "%s-outside/article.txt", scratch);
-    assert_int_equal(
-        run("mkdir -p %s-outside && cp %s/data/article.txt %s", scratch, client_root(), path), 0);
+    assert_int_equal(client_shell("mkdir -p %s-outside && cp %s/data/article.txt %s", scratch,
+                                  client_root(), path),
+                     0);
 }
 
 static void name_article(const char *named)
 {
-    assert_int_equal(run("sed -i 's#\"article_file\": \"article.txt\"#\"article_file\": \"%s\"#' "
-                         "%s/model.json && grep -q '\"article_file\": \"%s\"' %s/model.json",
-                         named, scratch, named, scratch),
-                     0);
+    assert_int_equal(
+        client_shell("sed -i 's#\"article_file\": \"article.txt\"#\"article_file\": \"%s\"#' "
+                     "%s/model.json && grep -q '\"article_file\": \"%s\"' %s/model.json",
+                     named, scratch, named, scratch),
+        0);
 }
 
 static void damage_model(enum damage how)
@@ -291,10 +280,11 @@ static void damage_model(enum damage how)
     snprintf(path, sizeof(path), "%s/model.json", scratch);
     switch (how) {
     case CORRUPT:
-        assert_int_equal(run("printf '{\"schema_version\": 1, \"broken' > %s", path), 0);
+        assert_int_equal(client_shell("printf '{\"schema_version\": 1, \"broken' > %s", path), 0);
         break;
     case TRUNCATED:
-        assert_int_equal(run("head -c 5000 %s/data/model.json > %s", client_root(), path), 0);
+        assert_int_equal(client_shell("head -c 5000 %s/data/model.json > %s", client_root(), path),
+                         0);
         break;
     case MISSING:
         assert_int_equal(unlink(path), 0);
@@ -322,7 +312,7 @@ static void damage_model(enum damage how)
         break;
     case ARTICLE_SYMLINK:
         article_outside(outside, sizeof(outside));
-        assert_int_equal(run("ln -sf %s %s/article.txt", outside, scratch), 0);
+        assert_int_equal(client_shell("ln -sf %s %s/article.txt", outside, scratch), 0);
         break;
     case DAMAGE_COUNT:
         break;
@@ -584,7 +574,7 @@ static void start_must_fail(const char *label, const char *data, const char *nam
     snprintf(cmd, sizeof(cmd), "timeout %.0f %s %s --data %s --port 0 --access-log false 2> %s",
              20 * client_time_scale(), bin && *bin ? bin : "build/strata",
              check_mode ? "--check" : "", data, out);
-    rc = run("%s", cmd);
+    rc = client_shell("%s", cmd);
     f = fopen(out, "r");
     assert_non_null(f);
     n = fread(text, 1, sizeof(text) - 1, f);
