@@ -241,7 +241,7 @@ def render(before, after):
     lines = [BEGIN, "## Worst-case searches (issue 12)", "",
              "Written by bench/search_cost.py (`make bench-search`). Each costly request once, "
              "on a new connection, to an idle Strata with the cache off (default flags otherwise: "
-             "2 worker threads, the default --request-timeout); wall time seen by the client and "
+             "--threads 0, the default --request-timeout); wall time seen by the client and "
              "the status. Before: %s. After: %s. Targets: bundled model < 0.5 s, 100x < 1 s, "
              "1000x < 2 s, no 5xx but the deadline's 503." % (
                  before.get("label", "-") if before else "-", after.get("label", "-")), ""]
@@ -317,11 +317,13 @@ def main():
     parser.add_argument("--raw", action=argparse.BooleanOptionalAction, default=True,
                         help="send q_mode=raw (the FTS5 language; a server before it has none)")
     parser.add_argument("--merge", help="start from this earlier run's JSON (with --only)")
+    parser.add_argument("--render", help="measure nothing: render this run's JSON (--save of an "
+                        "earlier run) against --baseline")
     args = parser.parse_args()
     args.scales = [int(s) for s in args.scales.split(",") if s]
     RAW[0] = args.raw
     os.makedirs(args.out, exist_ok=True)
-    after = measure(args)
+    after = json.loads(Path(args.render).read_text()) if args.render else measure(args)
     if args.save:
         Path(args.save).write_text(json.dumps(after, indent=1) + "\n")
     before = None
