@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -275,6 +276,8 @@ static bool reload_abandon(struct reloader *r)
  * The last resort of SIGTERM: exit one second after the drain deadline
  * (a little before, so that the exit itself fits in the second).
  */
+static atomic_bool shutdown_done; /* the server is stopped; only exit() is left */
+
 static void *watchdog_thread(void *arg)
 {
     const struct config *cfg = arg;
@@ -282,6 +285,8 @@ static void *watchdog_thread(void *arg)
 
     while (nanosleep(&wait, &wait) != 0)
         ;
+    if (atomic_load(&shutdown_done))
+        return NULL;
     log_message(LOG_WARN, "requests still running 1 s after the drain deadline: exiting now");
     _exit(0);
     return NULL;
@@ -359,6 +364,7 @@ static int serve(const struct config *cfg)
     drain(cfg, server, sig);
     http_stop(server);
     snapshot_retire();
+    atomic_store(&shutdown_done, true);
     log_message(LOG_INFO, "stopped");
     return 0;
 }

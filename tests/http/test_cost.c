@@ -32,6 +32,22 @@
 
 #include "client.h"
 
+/*
+ * Under AddressSanitizer the daemon's exit runs LeakSanitizer's scan after
+ * its own exit path, which no watchdog can cut short: the exit bounds allow
+ * for it (measured: 0.5 s on an idle machine, 2.1 s at a load of 16).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZER_EXIT_SECONDS 3.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZER_EXIT_SECONDS 3.0
+#endif
+#endif
+#ifndef SANITIZER_EXIT_SECONDS
+#define SANITIZER_EXIT_SECONDS 0.0
+#endif
+
 /* copies of the bundled model in the synthetic one: loads in about a second */
 #define MODEL_SCALE 60
 
@@ -462,7 +478,7 @@ static void sigterm_during_costly_work_exits_within_the_drain_timeout(void **sta
            "%.2f s\n",
            status, took);
     assert_int_equal(status, 0);
-    assert_true(took < 2.0 * client_time_scale());
+    assert_true(took < 2.0 * client_time_scale() + SANITIZER_EXIT_SECONDS);
 }
 
 static void sigterm_during_a_long_reload_exits_at_once(void **state)
@@ -485,7 +501,7 @@ static void sigterm_during_a_long_reload_exits_at_once(void **state)
     printf("test_cost: SIGTERM 0.1 s into a reload (--drain-timeout 0): exit %d after %.2f s\n",
            status, took);
     assert_int_equal(status, 0);
-    assert_true(took < 1.0 * client_time_scale());
+    assert_true(took < 1.0 * client_time_scale() + SANITIZER_EXIT_SECONDS);
     log = client_log(&current);
     assert_non_null(strstr(log, "abandoning the reload in progress"));
     assert_null(strstr(log, "reloaded model"));
