@@ -491,7 +491,7 @@ static void sigterm_during_a_long_reload_exits_at_once(void **state)
     (void)state;
     start_big(flags);
     /* a changed model.json (one more newline): an unchanged model is no reload at all */
-    assert_int_equal(run("printf '\\n' >> %s/model.json", model_dir), 0);
+    assert_int_equal(client_shell("printf '\\n' >> %s/model.json", model_dir), 0);
     assert_int_equal(kill(current.pid, SIGHUP), 0);
     assert_true(log_has("SIGHUP: reloading", 5 * client_time_scale()));
     usleep(100000);
