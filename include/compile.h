@@ -8,7 +8,8 @@
  * reload with the same model file opens it without compiling (after checking
  * that the article still hashes to the recorded model version). Where the
  * cache folder cannot be created or written the model is served from memory,
- * as it is with no cache folder at all.
+ * as it is with no cache folder at all. A folder keeps the four newest
+ * compiled files; older ones are removed when a new one is written.
  */
 #ifndef STRATA_COMPILE_H
 #define STRATA_COMPILE_H

@@ -3,6 +3,7 @@
  */
 #include "compile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -10,10 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "store.h"
+
+/* compiled files a cache folder keeps (the newest), of at most this many looked at */
+#define COMPILE_CACHE_KEEP 4
+#define COMPILE_CACHE_SCAN 256
 
 /* The version data would have: model_hash(file hash, the article at path). false: unreadable. */
 static bool version_of(uint64_t file_hash, const char *path, char version[17])
@@ -115,6 +121,52 @@ static int make_dirs(const char *dir)
     return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* A file the cache wrote: 16 hex digits and ".strata". */
+static bool is_cache_name(const char *name)
+{
+    return strlen(name) == 16 + strlen(".strata") && strspn(name, "0123456789abcdef") == 16 &&
+           strcmp(name + 16, ".strata") == 0;
+}
+
+/*
+ * Keep the COMPILE_CACHE_KEEP newest compiled files of the folder (by
+ * modification time), so that a cache folder does not grow with every model
+ * ever served. A process still serving a removed file keeps its open file.
+ */
+static void prune_cache(const char *cache_dir)
+{
+    struct {
+        char name[32];
+        time_t mtime;
+    } files[COMPILE_CACHE_SCAN];
+    size_t count = 0;
+    struct dirent *e;
+    DIR *dir = opendir(cache_dir);
+    char path[1200];
+
+    while (dir && (e = readdir(dir)) != NULL && count < COMPILE_CACHE_SCAN) {
+        struct stat st;
+        if (!is_cache_name(e->d_name))
+            continue;
+        snprintf(path, sizeof(path), "%.1100s/%.32s", cache_dir, e->d_name);
+        if (stat(path, &st) != 0)
+            continue;
+        snprintf(files[count].name, sizeof(files[count].name), "%s", e->d_name);
+        files[count++].mtime = st.st_mtime;
+    }
+    if (dir)
+        closedir(dir);
+    while (count > COMPILE_CACHE_KEEP) {
+        size_t oldest = 0;
+        for (size_t i = 1; i < count; i++)
+            if (files[i].mtime < files[oldest].mtime)
+                oldest = i;
+        snprintf(path, sizeof(path), "%.1100s/%.31s", cache_dir, files[oldest].name);
+        unlink(path);
+        files[oldest] = files[--count];
+    }
+}
+
 /* Write the memory store to the cache and serve the file instead; false keeps memory. */
 static bool write_cache(const char *cache_dir, struct compile_result *out)
 {
@@ -145,6 +197,7 @@ static bool write_cache(const char *cache_dir, struct compile_result *out)
     out->store = store;
     out->model = model;
     malloc_trim(0); /* the compile's memory goes back to the system: the file serves now */
+    prune_cache(cache_dir);
     return true;
 }
 

@@ -5,7 +5,8 @@
  * old model keeps serving); a model directory is compiled once into
  * --cache-dir and opened from there by the next start; a stale or broken
  * cached file is compiled again; a cache folder that cannot be written means
- * memory, and nothing written; SIGHUP with an unchanged model does nothing.
+ * memory, and nothing written; SIGHUP with an unchanged model does nothing;
+ * a cache folder keeps the four newest compiled files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <utime.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -309,6 +311,41 @@ static void unwritable_cache_means_memory(void **state)
     cJSON_Delete(doc);
 }
 
+static void cache_keeps_the_newest_four(void **state)
+{
+    char dir[400], cache[400], path[700], cmd[1200];
+    struct utimbuf old = {1000000000, 1000000000};
+    const char *args[] = {"--data", dir, "--cache-dir", cache, NULL};
+    int left = 0;
+    (void)state;
+
+    copy_model("data", "model-c", dir, sizeof(dir));
+    in_scratch(cache, sizeof(cache), "cache-c");
+    assert_int_equal(mkdir(cache, 0700), 0);
+    for (int i = 0; i < 5; i++) {
+        snprintf(path, sizeof(path), "%s/%016x.strata", cache, i + 1);
+        fclose(fopen(path, "w"));
+        old.actime = old.modtime = 1000000000 + i;
+        assert_int_equal(utime(path, &old), 0);
+    }
+    snprintf(path, sizeof(path), "%s/notes.txt", cache);
+    fclose(fopen(path, "w"));
+    assert_int_equal(client_start(&current, args), 0);
+    log_says(&current, "into the cache: ");
+    /* the new file and the three newest old ones; a file the cache did not write stays */
+    for (int i = 0; i < 5; i++) {
+        snprintf(path, sizeof(path), "%s/%016x.strata", cache, i + 1);
+        left += access(path, F_OK) == 0;
+    }
+    assert_int_equal(left, 3);
+    snprintf(path, sizeof(path), "%s/%016x.strata", cache, 1);
+    assert_int_equal(access(path, F_OK), -1);
+    snprintf(path, sizeof(path), "%s/notes.txt", cache);
+    assert_int_equal(access(path, F_OK), 0);
+    snprintf(cmd, sizeof(cmd), "test $(ls '%s'/*.strata | wc -l) -eq 4", cache);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +355,7 @@ int main(void)
         cmocka_unit_test_teardown(cache_compiles_once, stop_daemon),
         cmocka_unit_test_teardown(stale_or_broken_cache_is_compiled_again, stop_daemon),
         cmocka_unit_test_teardown(unwritable_cache_means_memory, stop_daemon),
+        cmocka_unit_test_teardown(cache_keeps_the_newest_four, stop_daemon),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
