@@ -21,6 +21,7 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const TIMEOUT = 30000;
 const SEARCH_QUERY = 'drills';
 const ACTOR = 'russia';
+const EVENT = 'lavrov-statement-2021-07-07';
 
 if (!STRATA || !DASHBOARD) {
   console.error('dashboard.test: set STRATA_URL and DASHBOARD_URL');
@@ -69,6 +70,14 @@ function watch(page, label) {
 }
 
 const codePoints = (s) => Array.from(s);
+
+/** Switch the page to a view with its navigation link; wait for the route. */
+async function view(page, name) {
+  await page.locator(`#views-nav a[data-view="${name}"]`).click();
+  await page.waitForSelector(`body[data-view="${name}"]`, { timeout: TIMEOUT });
+  await page.waitForSelector('#filters[data-state="ready"]', { state: 'attached', timeout: TIMEOUT });
+}
+const hashOf = (page) => new URL(page.url()).hash;
 
 async function main() {
   // ---- what the API says (the expected values) ----
@@ -148,6 +157,7 @@ async function main() {
     });
 
     await check('the timeline shows every event, with date precision as shapes', async () => {
+      await view(page, 'timeline');
       const rows = page.locator('#timeline-body .tl-row');
       const undated = page.locator('#timeline-body .tl-undated-item');
       const dated = timeline.data.dated ?? timeline.data.filter((e) => e.date.precision !== 'unknown');
@@ -180,6 +190,7 @@ async function main() {
     });
 
     await check('the network is drawn on a canvas with as many nodes as the API gives', async () => {
+      await view(page, 'network');
       const graph = page.locator('#graph');
       await graph.scrollIntoViewIfNeeded();
       assert.equal(await graph.getAttribute('data-state'), 'ready');
@@ -216,7 +227,7 @@ async function main() {
     await check(`clicking ${ACTOR} in the graph opens its page: events, layers, evidence`, async () => {
       const pos = await page.evaluate((id) => {
         const { cy } = window.strataDashboard.graph;
-        cy.container().scrollIntoView({ block: 'center' });
+        cy.container().scrollIntoView({ block: 'center', behavior: 'instant' });
         const node = cy.getElementById(id);
         cy.center(node);
         const p = node.renderedPosition();
@@ -232,8 +243,8 @@ async function main() {
       assert.equal(await block('Events').locator('li').count(), actorEvents.meta.total, 'events');
       assert.equal(await block('Strategy layers').locator('.chip').count(), actor.related.layers.length, 'layers');
       assert.equal(await block('Evidence in the article').locator('li').count(), actor.evidence.length, 'evidence');
-      const quotes = await block('Evidence in the article').locator('blockquote').allTextContents();
-      assert.deepEqual(quotes, actor.evidence.map((e) => `“${e.quote}”`));
+      const quotes = await block('Evidence in the article').locator('blockquote mark.quote').allTextContents();
+      assert.deepEqual(quotes, actor.evidence.map((e) => e.quote), 'each quote highlighted in its paragraph');
       assert.equal(await page.evaluate(() => window.strataDashboard.graph.cy.$(':selected').map((n) => n.id()).join()), ACTOR);
     });
 
@@ -250,6 +261,7 @@ async function main() {
     });
 
     await check('an actor in the list opens its page too', async () => {
+      await view(page, 'network');
       await page.locator('#actor-list .chip[data-id="china"]').click();
       await page.waitForSelector('#panel[data-state="ready"][data-id="china"]', { timeout: TIMEOUT });
       await page.locator('#panel .panel-close').click();
@@ -284,6 +296,7 @@ async function main() {
     });
 
     await check(`a search for "${SEARCH_QUERY}" lists its hits and highlights the evidence in the article`, async () => {
+      await view(page, 'search');
       assert.ok(firstPassage, `the API finds no evidence for "${SEARCH_QUERY}"`);
       await page.locator('#search-input').fill(SEARCH_QUERY);
       await page.locator('#search-form button[type=submit]').click();
@@ -308,6 +321,153 @@ async function main() {
       const pane = await page.locator('#article-text').boundingBox();
       assert.ok(box.y >= pane.y && box.y + box.height <= pane.y + pane.height, 'the highlight is scrolled out of the article pane');
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-search.png') });
+    });
+
+    await check('a timeline event opens its detail: quotes highlighted in their paragraph, date reasoning spelled out', async () => {
+      const e = unwrap(await api(`/v1/events/${EVENT}`));
+      assert.ok(e.date.basis && e.evidence.length, `${EVENT} should have a date basis and evidence`);
+      await view(page, 'timeline');
+      await page.locator(`#event-${EVENT} .tl-title`).click();
+      await page.waitForSelector(`#panel[data-state="ready"][data-id="${EVENT}"]`, { timeout: TIMEOUT });
+      assert.equal(hashOf(page), `#timeline/events/${EVENT}`);
+      const panel = page.locator('#panel');
+      assert.equal((await panel.locator('h2').textContent()).trim(), e.title);
+      const marks = panel.locator('.panel-block[data-block="Evidence in the article"] blockquote.in-context mark.quote');
+      assert.deepEqual(await marks.allTextContents(), e.evidence.map((x) => x.quote));
+      for (const [i, x] of e.evidence.entries()) {
+        const para = await panel.locator('blockquote.in-context').nth(i).textContent();
+        const p = article.paragraphs?.find((q) => q.start <= x.start && x.end <= q.end);
+        if (p) assert.equal(para, text.slice(p.start, p.end).join(''), 'the whole paragraph around the quote');
+      }
+      assert.ok(await panel.locator('.date-basis').isVisible(), 'the date basis is shown, not only on hover');
+      assert.equal((await panel.locator('.date-basis').textContent()).trim(), e.date.basis);
+      assert.ok((await panel.locator('.date-text').textContent()).includes(e.date.text));
+      assert.ok((await panel.locator('.date-inferred').textContent()).includes(e.date.inferred[0]));
+      assert.ok((await page.locator(`#event-${EVENT} .tl-basis`).textContent()).includes(e.date.basis.slice(0, 20)), 'the basis on the timeline row');
+    });
+
+    await check('routing: Back closes the detail and returns to the previous view; the URL names both', async () => {
+      await page.goBack();
+      await page.waitForFunction(() => location.hash === '#timeline', null, { timeout: TIMEOUT });
+      await page.locator('#panel').waitFor({ state: 'hidden', timeout: TIMEOUT });
+      await page.goBack();
+      await page.waitForFunction(() => location.hash !== '#timeline', null, { timeout: TIMEOUT });
+      const v = await page.evaluate(() => document.body.dataset.view);
+      assert.notEqual(v, 'timeline');
+      assert.equal(hashOf(page), `#${v}`);
+      await page.goForward();
+      await page.waitForSelector('body[data-view="timeline"]', { timeout: TIMEOUT });
+      await page.goForward();
+      await page.waitForSelector(`#panel[data-state="ready"][data-id="${EVENT}"]`, { timeout: TIMEOUT });
+      await page.locator('#panel .panel-close').click();
+      await page.waitForFunction(() => location.hash === '#timeline', null, { timeout: TIMEOUT });
+    });
+
+    await check('claims view: grouped by certainty, then by hedge, as the API has them; a claim opens its detail', async () => {
+      const claims = await api('/v1/claims?limit=500');
+      await view(page, 'claims');
+      const expected = new Map();
+      for (const c of claims.data) {
+        const k = `${c.certainty}|${c.hedge ?? ''}`;
+        expected.set(k, (expected.get(k) ?? 0) + 1);
+      }
+      const got = await page.$$eval('#claims-body .claim-group', (groups) =>
+        groups.flatMap((g) => [...g.querySelectorAll('.hedge-group')].map((x) => [`${g.dataset.certainty}|${x.dataset.hedge}`, x.querySelectorAll('.claim').length])),
+      );
+      assert.deepEqual(new Map(got), expected);
+      const certainties = await page.$$eval('#claims-body .claim-group', (g) => g.map((x) => x.dataset.certainty));
+      assert.equal(certainties[0], 'stated', 'stated claims first');
+      const hedged = claims.data.find((c) => c.hedge);
+      await page.locator(`#claims-body .claim[data-id="${hedged.id}"] .claim-open`).click();
+      await page.waitForSelector(`#panel[data-state="ready"][data-id="${hedged.id}"]`, { timeout: TIMEOUT });
+      assert.equal(hashOf(page), `#claims/claims/${hedged.id}`);
+      assert.ok((await page.locator('#panel').textContent()).includes(hedged.hedge), 'the hedge in the detail');
+      const marks = await page.locator('#panel blockquote mark.quote').allTextContents();
+      const full = unwrap(await api(`/v1/claims/${hedged.id}`));
+      assert.deepEqual(marks, full.evidence.map((x) => x.quote));
+      await page.keyboard.press('Escape');
+    });
+
+    await check('one filter state: an actor filter on the timeline is the API\'s answer and the network follows it', async () => {
+      const want = await api(`/v1/events?actor=${ACTOR}&limit=500`);
+      const wantIds = new Set(want.data.map((e) => e.id));
+      await view(page, 'timeline');
+      await page.locator('#filters select[name="actor"]').selectOption(ACTOR);
+      await page.waitForFunction((a) => document.querySelector('#filters').dataset.applied === JSON.stringify({ actor: a }), ACTOR, { timeout: TIMEOUT });
+      assert.equal(hashOf(page), `#timeline?actor=${ACTOR}`);
+      const shown = await page.$$eval('#timeline-body [data-event-id]', (els) => els.filter((e) => !e.hidden).map((e) => e.dataset.eventId));
+      assert.deepEqual(new Set(shown), wantIds, 'the rows shown are the API\'s events for the actor');
+      await view(page, 'network');
+      assert.equal(hashOf(page), `#network?actor=${ACTOR}`);
+      assert.equal(await page.locator('#filters select[name="actor"]').inputValue(), ACTOR, 'the same filter in the network view');
+      const g = await page.evaluate(() => {
+        const { cy } = window.strataDashboard.graph;
+        return { shown: cy.nodes().filter((n) => n.visible()).map((n) => ({ id: n.id(), type: n.data('type') })), all: cy.nodes().length };
+      });
+      const ids = new Set(g.shown.map((n) => n.id));
+      assert.ok(ids.has(ACTOR), 'the actor stays in the network');
+      assert.ok(g.shown.length < g.all, 'the network is filtered');
+      for (const n of g.shown.filter((x) => x.type === 'events')) assert.ok(wantIds.has(n.id), `event ${n.id} is outside the filter`);
+      for (const id of wantIds) assert.ok(ids.has(id), `event ${id} of the filter is not shown`);
+      // a layer and a date range on top, then cleared by the button
+      await page.locator('#filters input[name="from"]').fill('2021-07');
+      await page.waitForFunction(() => JSON.parse(document.querySelector('#filters').dataset.applied).from === '2021-07', null, { timeout: TIMEOUT });
+      const both = await api(`/v1/events?actor=${ACTOR}&from=2021-07&limit=500`);
+      assert.equal(Number(await page.locator('#filters').getAttribute('data-shown')), both.meta.total);
+      await page.locator('#filters .filter-clear').click();
+      await page.waitForFunction(() => document.querySelector('#filters').dataset.applied === '{}', null, { timeout: TIMEOUT });
+      assert.equal(hashOf(page), '#network');
+      assert.equal(await page.evaluate(() => window.strataDashboard.graph.cy.nodes().filter((n) => n.visible()).length), await page.evaluate(() => window.strataDashboard.graph.cy.nodes().length));
+    });
+
+    await check('network: edges coloured by relation type with a legend, labels readable, the graph fills the canvas', async () => {
+      await view(page, 'network');
+      await page.waitForTimeout(100);
+      const got = await page.evaluate(() => {
+        const { cy } = window.strataDashboard.graph;
+        const r = cy.container().getBoundingClientRect();
+        const bb = cy.elements().filter((e) => e.visible()).renderedBoundingBox();
+        const actorNode = cy.nodes('[type = "actors"]')[0];
+        return {
+          edges: cy.edges().map((e) => ({ type: e.data('type'), color: e.style('line-color') })),
+          font: parseFloat(actorNode.renderedStyle('font-size')),
+          box: { w: r.width, h: r.height },
+          bb: { x1: bb.x1, x2: bb.x2, y1: bb.y1, y2: bb.y2, w: bb.w, h: bb.h },
+        };
+      });
+      const legend = await page.$$eval('#edge-legend li[data-family]', (lis) =>
+        lis.map((li) => ({ color: li.dataset.color, swatch: getComputedStyle(li.querySelector('.edge-swatch')).backgroundColor, n: [...li.querySelectorAll('.n')].reduce((s, x) => s + Number(x.textContent), 0) })),
+      );
+      const rgb = (hex) => `rgb(${parseInt(hex.slice(1, 3), 16)}, ${parseInt(hex.slice(3, 5), 16)}, ${parseInt(hex.slice(5, 7), 16)})`;
+      const colors = new Set(got.edges.map((e) => e.color));
+      assert.ok(colors.size >= 3, `only ${colors.size} edge colours`);
+      for (const c of colors) assert.ok(legend.some((l) => rgb(l.color).replace(/ /g, '') === c.replace(/ /g, '')), `edge colour ${c} is not in the legend`);
+      for (const l of legend) assert.equal(l.swatch, rgb(l.color), 'the swatch is the edge colour');
+      assert.equal(legend.reduce((s, l) => s + l.n, 0), got.edges.length, 'the legend counts every edge');
+      const types = new Set(got.edges.map((e) => e.type));
+      const legendText = await page.locator('#edge-legend').textContent();
+      for (const t of types) assert.ok(legendText.includes(t.replace(/_/g, ' ')), `type ${t} not named in the legend`);
+      assert.ok(got.font >= 12, `node labels are ${got.font}px on screen`);
+      const fillW = got.bb.w / got.box.w;
+      const fillH = got.bb.h / got.box.h;
+      assert.ok(Math.max(fillW, fillH) > 0.9, `the graph fills ${Math.round(fillW * 100)}% x ${Math.round(fillH * 100)}% of the canvas`);
+      assert.ok(got.bb.x1 >= -2 && got.bb.y1 >= -2 && got.bb.x2 <= got.box.w + 2 && got.bb.y2 <= got.box.h + 2, 'the graph is cut off');
+      await page.locator('#graph').screenshot({ path: join(ARTIFACTS, 'dashboard-network.png') });
+    });
+
+    await check('after a ¶ link on a layer card the search pane shows that evidence, not the previous search', async () => {
+      const layer = [...layers.data].sort((a, b) => a.ordinal - b.ordinal)[0];
+      await view(page, 'search');
+      assert.equal(await page.locator('#search').getAttribute('data-query'), SEARCH_QUERY, 'the search ran before');
+      await view(page, 'layers');
+      await page.locator(`#layers-grid .layer[data-layer-id="${layer.id}"] .layer-summary .ev-link`).first().click();
+      await page.waitForSelector('body[data-view="search"]', { timeout: TIMEOUT });
+      assert.equal(await page.locator('#search').getAttribute('data-showing'), layer.name);
+      assert.ok((await page.locator('#search-status').textContent()).includes(layer.name), 'the heading names the layer');
+      const starts = await page.$$eval('#hits .hit', (els) => els.map((e) => Number(e.dataset.start)));
+      assert.deepEqual(starts, [layer.evidence[0].start], 'the pane lists the layer\'s evidence only');
+      const active = (await page.locator('#article-text mark.hl.active').allTextContents()).join('');
+      assert.equal(active, layer.evidence[0].quote);
     });
 
     await check('offsets count code points, also past the Basic Multilingual Plane', async () => {
@@ -366,6 +526,47 @@ async function main() {
       await paged.screenshot({ path: join(ARTIFACTS, 'dashboard-panel.png') });
     });
     await paged.close();
+
+    const shared = await context.newPage();
+    const sharedSeen = watch(shared, 'shared');
+    await check('a shared link restores the view, the open record and the filters', async () => {
+      await shared.goto(`${DASHBOARD}/?api=${encodeURIComponent(STRATA)}#network/actors/${ACTOR}?layer=layer-3-russia`);
+      await shared.waitForSelector(`#panel[data-state="ready"][data-id="${ACTOR}"]`, { timeout: TIMEOUT });
+      await shared.waitForSelector('#filters[data-state="ready"]', { timeout: TIMEOUT });
+      assert.equal(await shared.evaluate(() => document.body.dataset.view), 'network');
+      assert.equal(await shared.locator('#views-nav a[aria-current="page"]').textContent(), 'Network');
+      assert.equal(await shared.locator('#filters select[name="layer"]').inputValue(), 'layer-3-russia');
+      const want = await api('/v1/events?layer=layer-3-russia&limit=500');
+      assert.equal(Number(await shared.locator('#filters').getAttribute('data-shown')), want.meta.total);
+      assert.equal(await shared.evaluate(() => window.strataDashboard.graph.cy.$(':selected').map((n) => n.id()).join()), ACTOR);
+      assert.deepEqual(sharedSeen.problems, []);
+    });
+    await shared.close();
+
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await check('at 390 px wide the navigation is reachable and nothing overflows sideways', async () => {
+      await phone.goto(`${DASHBOARD}/?api=${encodeURIComponent(STRATA)}`);
+      await phone.waitForSelector('body[data-ready="true"]', { timeout: TIMEOUT });
+      for (const name of ['layers', 'timeline', 'network', 'claims', 'search']) {
+        const link = phone.locator(`#views-nav a[data-view="${name}"]`);
+        assert.ok(await link.isVisible(), `the ${name} link is hidden`);
+        await link.click();
+        await phone.waitForSelector(`body[data-view="${name}"]`, { timeout: TIMEOUT });
+        const box = await link.boundingBox();
+        assert.ok(box.x >= 0 && box.x + box.width <= 390, `the ${name} link is off screen (${box.x}+${box.width})`);
+        const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= 390, `the ${name} view is ${width}px wide`);
+      }
+      await phone.locator('#views-nav a[data-view="timeline"]').click();
+      await phone.locator(`#event-${EVENT} .tl-title`).click();
+      await phone.waitForSelector(`#panel[data-state="ready"][data-id="${EVENT}"]`, { timeout: TIMEOUT });
+      await phone.waitForTimeout(300); // the panel's slide-in
+      const panel = await phone.locator('#panel').boundingBox();
+      assert.ok(panel.x >= 0 && panel.x + panel.width <= 390, `the detail is at ${panel.x}+${panel.width}`);
+      await phone.screenshot({ path: join(ARTIFACTS, 'dashboard-390.png') });
+    });
+    await phone.close();
 
     // An unreachable API is said plainly (this page's errors are expected).
     const down = await context.newPage();

@@ -5,10 +5,13 @@ import { Api } from './api.js';
 import { h, fill, humanize, count } from './dom.js';
 import { ArticleView } from './article.js';
 import { renderLayers, refId } from './layers.js';
-import { renderTimeline } from './timeline.js';
+import { renderTimeline, filterTimeline } from './timeline.js';
 import { renderGraph, NODE_STYLE, styleKey } from './graph.js';
 import { SearchView } from './search.js';
 import { Panel, COLLECTION_PATH } from './panel.js';
+import { Router, VIEWS } from './router.js';
+import { FilterBar, filteredEvents, isFiltered } from './filters.js';
+import { renderClaims } from './claims.js';
 
 const LAYER_COLORS = { 1: '#138a7e', 2: '#2f6fd0', 3: '#c0392b', 4: '#d48a00' };
 const EXAMPLES = ['Taliban', 'terrorism', 'SCO', 'drills', 'refugees'];
@@ -85,6 +88,7 @@ async function main() {
     for (const r of list) records.set(r.id, { id: r.id, collection, label: r[labelKey] ?? r.name ?? r.title ?? r.id, kind: r.kind ?? r.type, record: r });
   };
   const eventLayer = new Map();
+  const labels = new Map();
 
   const ctx = {
     api,
@@ -130,41 +134,50 @@ async function main() {
         ),
       );
     },
+    /** Open a record's page: a new URL (view/collection/id), so Back closes it. */
     openRecord(id, type = null, label = null) {
       const info = records.get(id);
       const collection = info?.collection ?? type;
       if (collection === 'layers') {
-        const card = document.querySelector(`.layer[data-layer-id="${CSS.escape(id)}"]`);
-        card?.scrollIntoView({ behavior: 'smooth', block: 'start' });
-        card?.classList.add('flash');
-        setTimeout(() => card?.classList.remove('flash'), 1600);
+        ctx.flashAfterRoute = `.layer[data-layer-id="${CSS.escape(id)}"]`;
+        if (ctx.router.state.view === 'layers') ctx.flashPending();
+        else ctx.router.go({ view: 'layers' });
         return;
       }
       if (!COLLECTION_PATH[collection]) return;
-      history.replaceState(null, '', `#${collection}/${encodeURIComponent(id)}`);
-      ctx.graph?.select(id);
-      panel.open(id, collection, label ?? info?.label);
+      if (label) labels.set(id, label);
+      ctx.router.go({ sel: { collection, id } });
     },
     onPanelClosed() {
-      history.replaceState(null, '', location.pathname + location.search);
       ctx.graph?.clear();
+      ctx.router.go({ sel: null });
     },
+    /** The timeline, this event's row flashed. */
     focusEvent(id) {
-      const row = document.getElementById(`event-${id}`);
-      if (!row) return;
-      panel.close();
-      row.scrollIntoView({ behavior: 'smooth', block: 'center' });
-      row.classList.add('flash');
-      setTimeout(() => row.classList.remove('flash'), 1600);
+      ctx.flashAfterRoute = `#event-${CSS.escape(id)}`;
+      ctx.router.go({ view: 'timeline', sel: null });
+    },
+    flashPending() {
+      const sel = ctx.flashAfterRoute;
+      ctx.flashAfterRoute = null;
+      const el = sel && document.querySelector(sel);
+      if (!el) return;
+      el.scrollIntoView({ behavior: 'smooth', block: 'center' });
+      el.classList.add('flash');
+      setTimeout(() => el.classList.remove('flash'), 1600);
+    },
+    /** The actors, organizations and places tied to an event (for the network filter). */
+    participants(eventId) {
+      const e = records.get(eventId)?.record;
+      if (!e) return [];
+      return [...(e.participants ?? []).map(refId), refId(e.organization), refId(e.place)].filter(Boolean);
     },
     showEvidence(spans, activeKey, { scrollPage = false, source = 'record' } = {}) {
       if (!ctx.articleView) return;
-      if (source !== 'search') {
-        $('#search-status').textContent = `Showing the evidence for “${spans[0]?.label ?? 'a record'}”.`;
-        for (const el of document.querySelectorAll('.hit.active')) el.classList.remove('active');
-      }
+      // A record's evidence replaces the search's hits: the pane lists what it shows.
+      if (source !== 'search') ctx.search?.showRecord(spans, activeKey);
       ctx.articleView.highlight(spans, activeKey);
-      if (scrollPage) $('#search').scrollIntoView({ behavior: 'smooth', block: 'start' });
+      if (scrollPage && ctx.router.state.view !== 'search') ctx.router.go({ view: 'search' });
     },
   };
   const panel = new Panel($('#panel'), ctx);
@@ -279,7 +292,10 @@ async function main() {
     try {
       const g = await api.get('/v1/graph', params);
       ctx.graph?.cy.destroy();
-      ctx.graph = renderGraph(container, $('#graph-legend'), g, ctx);
+      ctx.graph = renderGraph(container, $('#graph-legend'), $('#edge-legend'), g, ctx);
+      ctx.graph.filter(ctx.keep ?? null, ctx.keepAlso ?? []);
+      const sel = ctx.router?.state?.sel;
+      if (sel) ctx.graph.select(sel.id);
       container.dataset.source = url.href;
       container.dataset.state = 'ready';
     } catch (err) {
@@ -305,10 +321,84 @@ async function main() {
   search.setExamples(EXAMPLES);
   const q = new URLSearchParams(location.search).get('q');
   const searched = search.run(q ?? EXAMPLES[0]);
+  ctx.search = search;
 
-  await Promise.all([timeline, graph, searched]);
-  const m = /^#([a-z]+)\/(.+)$/.exec(location.hash);
-  if (m) ctx.openRecord(decodeURIComponent(m[2]), m[1]);
+  // Claims, grouped by certainty and hedge.
+  const claims = api
+    .all('/v1/claims')
+    .then((r) => {
+      index('claims', r.data, 'title');
+      renderClaims($('#claims-body'), r.data, ctx);
+      $('#claims-body').dataset.total = String(r.total);
+    })
+    .catch((err) => sectionError($('#claims-body'), err));
+
+  // One filter state for the timeline and the network, kept in the URL.
+  const filterBar = new FilterBar($('#filters'), {
+    layers: ok(layers),
+    people,
+    onchange: (filters) => ctx.router.go({ filters }),
+  });
+  let filterSeq = 0;
+  const applyFilters = async (filters) => {
+    const seq = ++filterSeq;
+    const form = $('#filters');
+    form.dataset.state = 'loading';
+    filterBar.show(filters);
+    let keep;
+    try {
+      keep = await filteredEvents(api, filters);
+    } catch (err) {
+      if (seq !== filterSeq) return;
+      form.dataset.state = 'error';
+      filterBar.count(err.problem?.detail ?? err.message);
+      return;
+    }
+    if (seq !== filterSeq) return;
+    const layer = filters.layer ? ctx.records.get(filters.layer)?.record : null;
+    ctx.keep = keep;
+    ctx.keepAlso = [filters.actor, filters.layer, ...(layer?.partners ?? []).map(refId)].filter(Boolean);
+    const shown = filterTimeline($('#timeline-body'), keep);
+    ctx.graph?.filter(keep, ctx.keepAlso);
+    filterBar.count(isFiltered(filters) ? `${count(shown, 'event')} of ${$('#timeline-body').dataset.total ?? '?'}` : '');
+    form.dataset.applied = JSON.stringify(filters);
+    form.dataset.shown = String(shown);
+    form.dataset.state = 'ready';
+  };
+
+  await Promise.all([timeline, graph, searched, claims]);
+
+  // Routing: the view, the open record and the filters all come from the URL.
+  const navLinks = [...document.querySelectorAll('#views-nav a')];
+  ctx.router = new Router((state, prev) => {
+    if (!VIEWS.includes(state.view)) return;
+    document.body.dataset.view = state.view;
+    for (const a of navLinks) {
+      if (a.dataset.view === state.view) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    if (!prev || JSON.stringify(prev.filters) !== JSON.stringify(state.filters)) applyFilters(state.filters);
+    if (state.view === 'network') requestAnimationFrame(() => ctx.graph?.fit());
+    if (!prev || prev.view !== state.view) window.scrollTo({ top: 0, behavior: 'instant' });
+    const same = (a, b) => (a && b ? a.collection === b.collection && a.id === b.id : a === b);
+    if (!prev || !same(prev.sel, state.sel)) {
+      if (state.sel) {
+        ctx.graph?.select(state.sel.id);
+        panel.open(state.sel.id, state.sel.collection, labels.get(state.sel.id) ?? records.get(state.sel.id)?.label);
+      } else {
+        panel.close();
+      }
+    }
+    if (ctx.flashAfterRoute) requestAnimationFrame(() => ctx.flashPending());
+  });
+  // Nav links keep the open record and the filters; only the view changes.
+  for (const a of navLinks) {
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      ctx.router.go({ view: a.dataset.view });
+    });
+  }
+  ctx.router.sync();
   window.strataDashboard = ctx;
   document.body.dataset.ready = 'true';
 }

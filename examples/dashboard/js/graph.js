@@ -19,6 +19,25 @@ export const NODE_STYLE = {
   other: { color: '#9aa5b1', shape: 'ellipse', label: 'other' },
 };
 
+/**
+ * Edge colours by the kind of tie: every relation type belongs to one family, and
+ * the legend names the types of each family that the graph holds.
+ */
+export const EDGE_FAMILIES = [
+  { key: 'participation', label: 'takes part in, convenes, says', color: '#8a96a3', types: ['participant_in', 'convened_by', 'statement_by', 'made_at', 'proposed_by', 'held_in', 'located_in'] },
+  { key: 'membership', label: 'member, official, represents', color: '#7b5ea7', types: ['member_of', 'official_of', 'represents', 'affiliated_with', 'part_of', 'capital_of'] },
+  { key: 'cooperation', label: 'cooperates, supports, contacts', color: '#1f9e6e', types: ['cooperates_with', 'seeks_cooperation_with', 'seeks_support_from', 'supports', 'contacts', 'allied_with'] },
+  { key: 'conflict', label: 'opposes, competes, threatens', color: '#d1495b', types: ['opposes', 'competes_with', 'takeover_of', 'concerned_about', 'threatens', 'attacks'] },
+  { key: 'other', label: 'other ties', color: '#d48a00', types: [] },
+];
+
+export function edgeFamily(type) {
+  return EDGE_FAMILIES.find((f) => f.types.includes(type)) ?? EDGE_FAMILIES[EDGE_FAMILIES.length - 1];
+}
+
+/** Labels stay this many CSS pixels high, whatever the zoom. */
+export const LABEL_PX = 13;
+
 /** The style key of a graph node: its kind for actors, else its collection. */
 export function styleKey(node) {
   const type = node.type ?? node.collection;
@@ -32,7 +51,59 @@ export function graphParts(graph) {
   return { nodes: graph?.data?.nodes ?? [], edges: graph?.data?.edges ?? [] };
 }
 
-export function renderGraph(container, legend, graph, ctx) {
+/** The stylesheet at zoom z: sizes of labels and lines in CSS pixels at any zoom. */
+function sheet(z) {
+  return [
+    {
+      selector: 'node',
+      style: {
+        'background-color': 'data(color)',
+        shape: 'data(shape)',
+        width: 'data(size)',
+        height: 'data(size)',
+        label: 'data(label)',
+        'font-family': 'Liberation Sans, Arial, DejaVu Sans, sans-serif',
+        'font-size': LABEL_PX / z,
+        color: '#1d2b3a',
+        'text-valign': 'bottom',
+        'text-margin-y': 4 / z,
+        'text-wrap': 'wrap',
+        'text-max-width': 110 / z,
+        'text-background-color': '#ffffff',
+        'text-background-opacity': 0.75,
+        'text-background-padding': 1,
+        'border-width': 2 / z,
+        'border-color': '#ffffff',
+      },
+    },
+    {
+      selector: 'edge',
+      style: {
+        width: 1.8 / z,
+        'line-color': 'data(color)',
+        'target-arrow-color': 'data(color)',
+        'target-arrow-shape': 'triangle',
+        'arrow-scale': 0.7,
+        'curve-style': 'bezier',
+        opacity: 0.85,
+      },
+    },
+    { selector: 'edge[type = "member_of"]', style: { 'line-style': 'dashed' } },
+    {
+      selector: 'node[type = "events"]',
+      style: { label: '', width: 14, height: 14, 'border-width': 1.5 / z },
+    },
+    { selector: 'node[type = "events"].near, node[type = "events"]:selected, node[type = "events"].hover', style: { label: 'data(label)', 'font-size': (LABEL_PX - 2) / z, color: '#3b4a5a', 'z-index': 10 } },
+    { selector: 'node[type = "layers"]', style: { 'font-weight': 'bold', 'text-max-width': 150 / z } },
+    { selector: 'node:selected', style: { 'border-color': '#1d2b3a', 'border-width': 3 / z } },
+    { selector: '.faded', style: { opacity: 0.15 } },
+    { selector: 'node.near', style: { opacity: 1 } },
+    { selector: '.filtered', style: { display: 'none' } },
+    { selector: 'edge.near', style: { width: 3 / z, opacity: 1, label: 'data(typeLabel)', 'font-size': 11 / z, 'text-rotation': 'autorotate', color: '#5d6b7a', 'text-background-color': '#fff', 'text-background-opacity': 0.85 } },
+  ];
+}
+
+export function renderGraph(container, legend, edgeLegend, graph, ctx) {
   const { nodes, edges } = graphParts(graph);
   const ids = new Set(nodes.map((n) => n.id));
   const kept = edges.filter((e) => ids.has(e.source) && ids.has(e.target));
@@ -72,6 +143,9 @@ export function renderGraph(container, legend, graph, ctx) {
         source: e.source,
         target: e.target,
         type: e.type ?? e.label ?? '',
+        typeLabel: e.type_label ?? humanize(e.type ?? e.label ?? ''),
+        family: edgeFamily(e.type ?? e.label ?? '').key,
+        color: edgeFamily(e.type ?? e.label ?? '').color,
         weight: e.weight ?? 1,
       },
     })),
@@ -83,50 +157,7 @@ export function renderGraph(container, legend, graph, ctx) {
     minZoom: 0.2,
     maxZoom: 3,
     boxSelectionEnabled: false,
-    style: [
-      {
-        selector: 'node',
-        style: {
-          'background-color': 'data(color)',
-          shape: 'data(shape)',
-          width: 'data(size)',
-          height: 'data(size)',
-          label: 'data(label)',
-          'font-family': 'Liberation Sans, Arial, DejaVu Sans, sans-serif',
-          'font-size': 13,
-          color: '#1d2b3a',
-          'text-valign': 'bottom',
-          'text-margin-y': 4,
-          'text-wrap': 'wrap',
-          'text-max-width': 100,
-          'text-background-color': '#ffffff',
-          'text-background-opacity': 0.75,
-          'text-background-padding': 1,
-          'border-width': 2,
-          'border-color': '#ffffff',
-        },
-      },
-      {
-        selector: 'edge',
-        style: {
-          width: 1.4,
-          'line-color': '#b8c0cc',
-          'curve-style': 'bezier',
-          opacity: 0.8,
-        },
-      },
-      { selector: 'edge[type = "member_of"]', style: { 'line-style': 'dashed' } },
-      {
-        selector: 'node[type = "events"]',
-        style: { label: '', width: 14, height: 14, 'border-width': 1.5 },
-      },
-      { selector: 'node[type = "events"].near, node[type = "events"]:selected, node[type = "events"].hover', style: { label: 'data(label)', 'font-size': 10, color: '#3b4a5a', 'z-index': 10 } },
-      { selector: 'node[type = "layers"]', style: { 'font-weight': 'bold', 'text-max-width': 140 } },
-      { selector: 'node:selected', style: { 'border-color': '#1d2b3a', 'border-width': 3 } },
-      { selector: '.faded', style: { opacity: 0.15 } },
-      { selector: 'node.near', style: { opacity: 1 } },
-      { selector: 'edge.near', style: { 'line-color': '#1d2b3a', width: 2.2, opacity: 1, label: 'data(type)', 'font-size': 9, 'text-rotation': 'autorotate', color: '#5d6b7a', 'text-background-color': '#fff', 'text-background-opacity': 0.85 } },
-    ],
+    style: sheet(1),
     layout: {
       name: 'cose',
       animate: false,
@@ -142,6 +173,20 @@ export function renderGraph(container, legend, graph, ctx) {
       padding: 20,
     },
   });
+  // Labels as readable at any zoom: the font grows as the graph is zoomed out.
+  const scaleLabels = () => {
+    const z = cy.zoom();
+    cy.style(sheet(z));
+  };
+  cy.on('zoom', scaleLabels);
+  /** Fit what is shown to the canvas (after a resize, a filter, a change of view). */
+  const fit = () => {
+    cy.resize();
+    const shown = cy.elements().not('.filtered');
+    if (shown.nonempty()) cy.fit(shown, 24);
+    scaleLabels();
+    container.dataset.zoom = cy.zoom().toFixed(3);
+  };
   const focus = (node) => {
     cy.elements().removeClass('faded near');
     if (!node) return;
@@ -180,6 +225,32 @@ export function renderGraph(container, legend, graph, ctx) {
         h('span', { class: 'n' }, String(n)),
       ),
     ),
+  );
+  const byFamily = new Map();
+  for (const e of kept) {
+    const type = e.type ?? e.label ?? '';
+    const fam = edgeFamily(type);
+    if (!byFamily.has(fam.key)) byFamily.set(fam.key, new Map());
+    const types = byFamily.get(fam.key);
+    const label = e.type_label ?? humanize(type);
+    types.set(label, (types.get(label) ?? 0) + 1);
+  }
+  fill(
+    edgeLegend,
+    EDGE_FAMILIES.filter((f) => byFamily.has(f.key)).map((f) =>
+      h(
+        'li',
+        { dataset: { family: f.key, color: f.color } },
+        h('span', { class: 'edge-swatch', style: { '--c': f.color } }),
+        h('strong', {}, f.label),
+        ' ',
+        h(
+          'span',
+          { class: 'edge-types' },
+          [...byFamily.get(f.key).entries()].sort((a, b) => b[1] - a[1]).map(([label, n], i) => [i ? ', ' : '', label, ' ', h('span', { class: 'n' }, String(n))]),
+        ),
+      ),
+    ),
     h('li', { class: 'edge-note' }, `${kept.length} links; dashed: member of`),
   );
   return {
@@ -196,6 +267,32 @@ export function renderGraph(container, legend, graph, ctx) {
     clear() {
       cy.$(':selected').unselect();
       focus(null);
+    },
+    fit,
+    /**
+     * Show only what the filters keep: the events in keep (a Set; null: all) and the
+     * actors, organizations, layers and places tied to them, plus the ids in also
+     * (the filtered actor, the layer and its partners). Then fit to what is shown.
+     */
+    filter(keep, also = []) {
+      cy.batch(() => {
+        cy.elements().removeClass('filtered');
+        if (keep) {
+          const shown = new Set(also);
+          for (const id of keep) {
+            shown.add(id);
+            for (const p of ctx.participants(id)) shown.add(p);
+          }
+          cy.nodes().forEach((n) => {
+            if (!shown.has(n.id())) n.addClass('filtered');
+          });
+          cy.edges().forEach((e) => {
+            if (e.source().hasClass('filtered') || e.target().hasClass('filtered')) e.addClass('filtered');
+          });
+        }
+      });
+      container.dataset.shown = String(cy.nodes().not('.filtered').length);
+      fit();
     },
   };
 }

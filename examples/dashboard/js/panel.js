@@ -40,6 +40,41 @@ function factsBeyondArticle(r, ctx) {
   return facts;
 }
 
+/**
+ * The date and how it was read, spelled out (not only on hover): the interval, the
+ * article's words, the precision, what is inferred and on which basis.
+ */
+export function dateReasoning(date) {
+  const inferred = date.inferred ?? [];
+  return h(
+    'div',
+    { class: 'panel-date' },
+    h('p', {}, h('strong', { class: 'date-interval' }, date.start ? formatInterval(date) : 'undated'), ' · ', h('span', { class: `prec prec-${date.precision}` }, PRECISION_LABEL[date.precision] ?? date.precision)),
+    h('p', { class: 'date-text' }, date.text ? ['The article says “', h('q', {}, date.text), '”.'] : 'The article gives no wording for the date.'),
+    inferred.length ? h('p', { class: 'date-inferred' }, `Inferred: ${inferred.join(', ')}.`) : null,
+    date.basis ? h('p', { class: 'date-basis' }, date.basis) : null,
+  );
+}
+
+/**
+ * A quote inside its paragraph of the article, the quote highlighted; the quote alone
+ * when the article text is not loaded.
+ */
+function inContext(s, ctx) {
+  const view = ctx.articleView;
+  const para = view?.paragraphs.find((p) => p.start <= s.start && s.end <= p.end);
+  if (!para || !Number.isInteger(s.start) || !Number.isInteger(s.end)) {
+    return h('blockquote', {}, h('mark', { class: 'hl quote' }, s.quote ?? ''));
+  }
+  return h(
+    'blockquote',
+    { class: 'in-context', dataset: { paragraph: String(para.n) } },
+    view.slice(para.start, s.start),
+    h('mark', { class: 'hl quote' }, view.slice(s.start, s.end)),
+    view.slice(s.end, para.end),
+  );
+}
+
 const byDate = (a, b) => (a.date?.start ?? '9999').localeCompare(b.date?.start ?? '9999') || (a.title ?? a.id).localeCompare(b.title ?? b.id);
 
 export class Panel {
@@ -120,7 +155,7 @@ export class Panel {
           r.basis ? h('span', { class: 'basis' }, r.basis) : null,
         ),
       ),
-      r.date ? h('p', { class: 'panel-date' }, h('strong', {}, r.date.start ? formatInterval(r.date) : 'undated'), r.date.text ? ` — the article: “${r.date.text}”` : '', ` (${PRECISION_LABEL[r.date.precision] ?? r.date.precision})`) : null,
+      r.date ? dateReasoning(r.date) : null,
       r.summary ? h('p', { class: 'panel-summary' }, r.summary) : null,
       r.text && r.text !== r.summary ? h('p', { class: 'panel-summary' }, r.text) : null,
       r.hedge ? h('p', { class: 'basis' }, `Hedged as: “${r.hedge}”`) : null,
@@ -180,7 +215,7 @@ export class Panel {
             h(
               'li',
               {},
-              h('blockquote', {}, `“${s.quote ?? ctx.articleView?.slice(s.start, s.end) ?? ''}”`),
+              inContext(s, ctx),
               h(
                 'button',
                 {

@@ -108,6 +108,7 @@ export class SearchView {
     const { records, passages } = groupHits(result.data);
     this.passages = passages;
     this.els.root.dataset.query = query;
+    this.els.root.dataset.showing = '';
     this.els.root.dataset.hits = String(result.total);
     fill(
       this.els.status,
@@ -191,6 +192,45 @@ export class SearchView {
   select(key) {
     for (const el of this.els.hits.querySelectorAll('.hit')) el.classList.toggle('active', el.dataset.key === key);
     this.ctx.showEvidence(this.spans(), key, { source: 'search' });
+  }
+
+  /**
+   * A record's evidence shown in the article (a ¶ link, a page's "show in the
+   * article"): the pane says whose it is and lists those passages, not the last
+   * search's hits.
+   */
+  showRecord(spans, activeKey) {
+    this.seq++;
+    const label = spans.find((x) => x.label)?.label ?? 'a record';
+    const passages = spans.filter((x) => (x.cls ?? 'hl') === 'hl');
+    this.passages = [];
+    this.els.root.dataset.query = '';
+    this.els.root.dataset.hits = '0';
+    this.els.root.dataset.showing = label;
+    fill(this.els.status, 'Showing the evidence for “', h('strong', {}, label), `”: ${count(passages.length, 'passage')} of the article.`);
+    fill(
+      this.els.hits,
+      passages.map((p) =>
+        h(
+          'li',
+          {},
+          h(
+            'button',
+            {
+              type: 'button',
+              class: `hit${p.key === activeKey ? ' active' : ''}`,
+              dataset: { key: p.key, start: String(p.start), end: String(p.end) },
+              onclick: (ev) => {
+                for (const el of this.els.hits.querySelectorAll('.hit')) el.classList.toggle('active', el === ev.currentTarget);
+                this.ctx.articleView?.highlight(spans, p.key);
+              },
+            },
+            h('span', { class: 'passage' }, this.ctx.articleView ? this.ctx.articleView.slice(p.start, p.end) : p.quote ?? ''),
+            h('span', { class: 'hit-foot' }, h('span', { class: 'para-ref' }, p.paragraph ? `¶${p.paragraph}` : '')),
+          ),
+        ),
+      ),
+    );
   }
 
   /** A record hit: its own evidence in the article (fetched from its item route). */

@@ -132,6 +132,7 @@ function when(e) {
       PRECISION_LABEL[e.date.precision] ?? e.date.precision,
       inferred.length ? ` · ${inferred.join(', ')} inferred` : '',
     ),
+    e.date.basis ? h('span', { class: 'tl-basis' }, e.date.basis) : null,
   );
 }
 
@@ -140,7 +141,7 @@ function what(e, ctx) {
   return h(
     'div',
     { class: 'tl-what' },
-    h('span', { class: 'tl-title' }, e.title ?? e.id),
+    h('button', { type: 'button', class: 'linkish tl-title', title: 'Open this event: its quotes and how it is dated', onclick: () => ctx.openRecord(e.id, 'events', e.title) }, h('span', {}, e.title ?? e.id)),
     h(
       'span',
       { class: 'tl-meta' },
@@ -190,4 +191,18 @@ export function renderTimeline(root, items, ctx) {
     ),
   );
   return { dated: dated.length, undated: undated.length };
+}
+
+/**
+ * Show only the events in keep (a Set of ids; null shows every event). Returns the
+ * number of events shown.
+ */
+export function filterTimeline(root, keep) {
+  let shown = 0;
+  for (const el of root.querySelectorAll('[data-event-id]')) {
+    const on = !keep || keep.has(el.dataset.eventId);
+    el.hidden = !on;
+    if (on) shown++;
+  }
+  return shown;
 }
