@@ -234,6 +234,9 @@ async function main() {
         const r = cy.container().getBoundingClientRect();
         return { x: r.left + p.x, y: r.top + p.y };
       }, ACTOR);
+      // Cytoscape learns where its container moved from the scroll event, which comes
+      // after scrollIntoView returns: click once it has.
+      await page.waitForTimeout(250);
       await page.mouse.click(pos.x, pos.y);
       const panel = page.locator('#panel');
       await page.waitForSelector('#panel[data-state="ready"]', { timeout: TIMEOUT });
