@@ -16,7 +16,9 @@
  *
  * Dates: `from` and `to` take YYYY-MM-DD, YYYY-MM or YYYY. `from` starts at
  * the first day of what it names and `to` ends at the last (to=2021-08 means
- * up to 2021-08-31); an event matches when its date interval overlaps.
+ * up to 2021-08-31); an event matches when its date interval overlaps, or
+ * with `date_mode=within` when it lies wholly inside (an event dated only
+ * "2021" is not within July 2021).
  */
 #ifndef STRATA_QUERY_H
 #define STRATA_QUERY_H
@@ -76,8 +78,9 @@ struct query {
     const struct catalog_collection *collection;
     struct query_filter filters[QUERY_MAX_FILTERS]; /* ANDed */
     size_t filter_count;
-    char from[11], to[11];                    /* normalised YYYY-MM-DD, "" when absent */
-    const char *text;                         /* the FTS5 expression of q=, or NULL */
+    char from[11], to[11]; /* normalised YYYY-MM-DD, "" when absent */
+    bool date_within;      /* date_mode=within: the interval lies inside from..to (else overlaps) */
+    const char *text;      /* the FTS5 expression of q=, or NULL */
     const char *text_input;                   /* q= as sent, or NULL */
     enum search_mode text_mode;               /* q_mode= */
     char *text_expression;                    /* owned: text when translated from plain q= */

@@ -110,7 +110,7 @@ static const char *const in_targets[] = {"actors", "places", NULL};
 
 const char *const catalog_common_parameters[] = {
     "q", "q_mode", "sort", "fields", "include", "limit", "offset", "bom", "format", "pretty", NULL};
-const char *const catalog_date_parameters[] = {"from", "to", NULL};
+const char *const catalog_date_parameters[] = {"from", "to", "date_mode", NULL};
 
 /* Records joined to the named ones by any edge (explicit or derived relation). */
 #define LINKED                                                                                     \

@@ -926,7 +926,8 @@ static void too_large(const struct request *req, size_t max, struct problem *p)
               "and fields=, or page through /v1/events"
         : strncmp(req->path, "/v1/graph", 9) == 0
             ? "layer=, around= with depth=, type= or relation="
-            : "a smaller limit=, fewer fields= and include=, or pretty=false";
+            : "a smaller limit=, fewer fields= and include=, or pretty=false (or stream every "
+              "row with limit=all)";
 
     problem_set(p, PROBLEM_RESPONSE_TOO_LARGE,
                 "the response would be larger than %zu bytes (--max-response-bytes); ask for less "

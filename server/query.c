@@ -74,7 +74,7 @@ static void allowed_names(const struct catalog_collection *c, unsigned flags, st
     for (size_t i = 0; i < c->filter_count; i++)
         buf_printf(out, "%s%s", i ? ", " : "", c->filters[i].name);
     if (c->dates)
-        buf_puts(out, ", from, to");
+        buf_puts(out, ", from, to, date_mode");
     for (size_t i = 0; catalog_common_parameters[i]; i++) {
         const char *name = catalog_common_parameters[i];
         if (!(flags & QUERY_PAGED) && (strcmp(name, "sort") == 0 || strcmp(name, "limit") == 0 ||
@@ -371,6 +371,11 @@ static void parse_single(struct query *q, const struct request *req, size_t inde
         q->bom = strcmp(value, "true") == 0;
     } else if (strcmp(name, "q_mode") == 0) {
         search_plain_mode(name, value, &q->text_mode, problem);
+    } else if (strcmp(name, "date_mode") == 0) {
+        if (strcmp(value, "overlap") != 0 && strcmp(value, "within") != 0)
+            params_fail(problem, PROBLEM_INVALID_PARAMETER, name, value,
+                        "must be one of: overlap, within");
+        q->date_within = strcmp(value, "within") == 0;
     } else {
         bool end = strcmp(name, "to") == 0;
         if (params_date(value, end, end ? q->to : q->from) != 0)

@@ -205,12 +205,13 @@ void append_where(struct builder *b, const struct query *q)
         buf_puts(&b->sql, " AND date_start IS NOT NULL");
     if (q->dated == QUERY_UNDATED_ONLY)
         buf_puts(&b->sql, " AND date_start IS NULL");
+    /* overlap: ends on or after from, starts on or before to; within: inside both */
     if (q->from[0]) {
-        buf_puts(&b->sql, " AND date_end >= ");
+        buf_puts(&b->sql, q->date_within ? " AND date_start >= " : " AND date_end >= ");
         builder_text(b, q->from);
     }
     if (q->to[0]) {
-        buf_puts(&b->sql, " AND date_start <= ");
+        buf_puts(&b->sql, q->date_within ? " AND date_end <= " : " AND date_start <= ");
         builder_text(b, q->to);
     }
     if (q->text && query_selective(q)) {

@@ -318,10 +318,13 @@ static void exports_keep_the_connection(void **state)
     curl_easy_cleanup(curl);
 }
 
-/* --max-export-rows: a larger export is a 400 before anything is streamed. */
+/*
+ * --max-export-rows: a larger export is a 400 before anything is streamed;
+ * --max-response-bytes bounds buffered answers, not a stream.
+ */
 static void export_row_budget(void **state)
 {
-    const char *args[] = {"--max-export-rows", "10", NULL};
+    const char *args[] = {"--max-export-rows", "20", "--max-response-bytes", "16384", NULL};
     struct daemon_proc small;
     cJSON *doc;
     struct reply r;
@@ -335,6 +338,16 @@ static void export_row_budget(void **state)
     assert_int_equal(client_get(&small, "/v1/layers?limit=all&format=ndjson", &r), 0);
     assert_int_equal(r.status, 200);
     assert_int_equal(lines(buf_str(&r.body)), 4);
+    reply_release(&r);
+    /* ten actors with their related lists: too large as a page, fine as a stream */
+    assert_int_equal(client_get(&small, "/v1/actors?limit=10", &r), 0);
+    assert_true(r.status >= 400 && r.status < 500);
+    reply_release(&r);
+    assert_int_equal(client_get(&small, "/v1/actors?limit=all&format=ndjson&kind=state", &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(r.body.len > 16384);
+    assert_int_equal(lines(buf_str(&r.body)),
+                     strtoll(reply_header_str(&r, "X-Total-Count"), NULL, 10));
     reply_release(&r);
     assert_int_equal(client_stop(&small, SIGTERM, 10), 0);
 }
@@ -503,6 +516,41 @@ static void relations_carry_labels(void **state)
     reply_release(&r);
 }
 
+/* date_mode=within keeps the events lying inside the range; overlap (the default) more. */
+static void date_mode_within(void **state)
+{
+    cJSON *overlap, *within, *event;
+    int inside = 0;
+
+    (void)state;
+    overlap = client_get_json(&daemon_, "/v1/events?from=2021-07&to=2021-07&limit=500", 200);
+    within = client_get_json(&daemon_,
+                             "/v1/events?from=2021-07&to=2021-07&date_mode=within&limit=500", 200);
+    cJSON_ArrayForEach(event, cJSON_GetObjectItem(within, "data"))
+    {
+        cJSON *date = cJSON_GetObjectItem(event, "date");
+        assert_true(strcmp(cJSON_GetObjectItem(date, "start")->valuestring, "2021-07-01") >= 0);
+        assert_true(strcmp(cJSON_GetObjectItem(date, "end")->valuestring, "2021-07-31") <= 0);
+        assert_string_not_equal(cJSON_GetObjectItem(date, "precision")->valuestring, "year");
+        assert_non_null(strstr(client_ids(cJSON_GetObjectItem(overlap, "data")),
+                               cJSON_GetObjectItem(event, "id")->valuestring));
+        inside++;
+    }
+    assert_true(inside > 0);
+    /* overlap also has the events dated only by their year */
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(overlap, "data")) > inside);
+    cJSON_Delete(overlap);
+    cJSON_Delete(within);
+    overlap =
+        client_get_json(&daemon_, "/v1/events?from=2021-07&to=2021-07&date_mode=overlap", 200);
+    cJSON_Delete(overlap);
+    cJSON_Delete(client_get_json(&daemon_, "/v1/timeline?from=2021-07&date_mode=within", 200));
+    cJSON_Delete(
+        expect_problem("/v1/events?date_mode=inside", 400, "invalid_parameter", "date_mode"));
+    cJSON_Delete(
+        expect_problem("/v1/actors?date_mode=within", 400, "unknown_parameter", "date_mode"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +559,7 @@ int main(void)
         cmocka_unit_test(raw_search_mode),
         cmocka_unit_test(problems_list_everything),
         cmocka_unit_test(relations_carry_labels),
+        cmocka_unit_test(date_mode_within),
         cmocka_unit_test(exports_hold_every_row),
         cmocka_unit_test(export_problems),
         cmocka_unit_test(exports_keep_the_connection),

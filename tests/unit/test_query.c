@@ -323,6 +323,25 @@ static void limit_all_and_bom(void **state)
     refused("actors", "limit=all", 0, PROBLEM_UNKNOWN_PARAMETER, "limit", "allowed");
 }
 
+static void date_mode(void **state)
+{
+    struct query q;
+    (void)state;
+    accepted("events", "from=2021-07&to=2021-07", QUERY_PAGED, &q);
+    assert_false(q.date_within);
+    query_release(&q);
+    accepted("events", "from=2021-07&date_mode=within", QUERY_PAGED, &q);
+    assert_true(q.date_within);
+    query_release(&q);
+    accepted("events", "date_mode=overlap", QUERY_PAGED, &q);
+    assert_false(q.date_within);
+    query_release(&q);
+    refused("events", "date_mode=inside", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "date_mode",
+            "overlap, within");
+    refused("actors", "date_mode=within", QUERY_PAGED, PROBLEM_UNKNOWN_PARAMETER, "date_mode",
+            "allowed");
+}
+
 static void sorting(void **state)
 {
     struct query q;
@@ -410,6 +429,7 @@ int main(void)
         cmocka_unit_test(paging),
         cmocka_unit_test(text),
         cmocka_unit_test(limit_all_and_bom),
+        cmocka_unit_test(date_mode),
         cmocka_unit_test(sorting),
         cmocka_unit_test(fields_and_include),
         cmocka_unit_test(dates),
