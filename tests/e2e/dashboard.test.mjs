@@ -436,6 +436,11 @@ async function main() {
           font: parseFloat(actorNode.renderedStyle('font-size')),
           box: { w: r.width, h: r.height },
           bb: { x1: bb.x1, x2: bb.x2, y1: bb.y1, y2: bb.y2, w: bb.w, h: bb.h },
+          // which cells of a 4 x 4 grid over the canvas hold a node: no half-empty canvas
+          cells: new Set(cy.nodes().filter((n) => n.visible()).map((n) => {
+            const p = n.renderedPosition();
+            return `${Math.min(3, Math.floor((4 * p.x) / r.width))},${Math.min(3, Math.floor((4 * p.y) / r.height))}`;
+          })).size,
         };
       });
       const legend = await page.$$eval('#edge-legend li[data-family]', (lis) =>
@@ -454,6 +459,7 @@ async function main() {
       const fillW = got.bb.w / got.box.w;
       const fillH = got.bb.h / got.box.h;
       assert.ok(Math.max(fillW, fillH) > 0.9, `the graph fills ${Math.round(fillW * 100)}% x ${Math.round(fillH * 100)}% of the canvas`);
+      assert.ok(got.cells >= 12, `nodes in only ${got.cells} of 16 cells of the canvas`);
       assert.ok(got.bb.x1 >= -2 && got.bb.y1 >= -2 && got.bb.x2 <= got.box.w + 2 && got.bb.y2 <= got.box.h + 2, 'the graph is cut off');
       await page.locator('#graph').screenshot({ path: join(ARTIFACTS, 'dashboard-network.png') });
     });

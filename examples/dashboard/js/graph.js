@@ -103,6 +103,51 @@ function sheet(z) {
   ];
 }
 
+/**
+ * The layout: the largest connected part by force (cose), the small parts (pairs,
+ * lone nodes) in a grid beside it, so that together they take the canvas's shape
+ * instead of a long row of islands above a half-empty canvas.
+ */
+function arrange(cy, container) {
+  const parts = cy.elements().components().sort((a, b) => b.nodes().length - a.nodes().length);
+  const main = parts[0];
+  if (!main) return;
+  main
+    .layout({
+      name: 'cose',
+      animate: false,
+      randomize: false,
+      fit: false,
+      nodeDimensionsIncludeLabels: true,
+      nodeRepulsion: () => 30000,
+      idealEdgeLength: (edge) => (edge.data('type') === 'participant_in' ? 60 : 90),
+      edgeElasticity: () => 60,
+      nodeOverlap: 20,
+      gravity: 80,
+      numIter: 2500,
+    })
+    .run();
+  const rest = cy.collection(parts.slice(1).flatMap((p) => p.nodes().toArray()));
+  if (rest.empty()) return;
+  const bb = main.boundingBox({ includeLabels: true });
+  const aspect = Math.max(1, (container.clientWidth || 1100) / (container.clientHeight || 620));
+  // The strip that brings the whole to the canvas's aspect (at least a column).
+  const width = Math.max(160, bb.h * aspect - bb.w);
+  rest
+    .layout({
+      name: 'grid',
+      animate: false,
+      fit: false,
+      avoidOverlap: true,
+      nodeDimensionsIncludeLabels: true,
+      // Labels grow as the graph is zoomed out to fit: wide columns keep them apart.
+      cols: Math.max(1, Math.min(rest.length, Math.floor(width / 230))),
+      boundingBox: { x1: bb.x2 + 40, y1: bb.y1, w: width, h: bb.h },
+      sort: (a, b) => a.connectedEdges().length - b.connectedEdges().length || a.id().localeCompare(b.id()),
+    })
+    .run();
+}
+
 export function renderGraph(container, legend, edgeLegend, graph, ctx) {
   const { nodes, edges } = graphParts(graph);
   const ids = new Set(nodes.map((n) => n.id));
@@ -158,21 +203,10 @@ export function renderGraph(container, legend, edgeLegend, graph, ctx) {
     maxZoom: 3,
     boxSelectionEnabled: false,
     style: sheet(1),
-    layout: {
-      name: 'cose',
-      animate: false,
-      randomize: false,
-      nodeDimensionsIncludeLabels: true,
-      nodeRepulsion: () => 30000,
-      idealEdgeLength: (edge) => (edge.data('type') === 'participant_in' ? 60 : 90),
-      edgeElasticity: () => 60,
-      nodeOverlap: 20,
-      gravity: 80,
-      componentSpacing: 30,
-      numIter: 2500,
-      padding: 20,
-    },
+    layout: { name: 'preset' },
   });
+  arrange(cy, container);
+
   // Labels as readable at any zoom: the font grows as the graph is zoomed out.
   const scaleLabels = () => {
     const z = cy.zoom();
