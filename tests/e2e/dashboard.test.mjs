@@ -510,8 +510,6 @@ async function main() {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-top.png') });
-    // The README's picture (docs/dashboard.png): the source, the layers and the timeline.
-    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-readme.png'), fullPage: true, clip: { x: 0, y: 0, width: 1440, height: 2000 } });
 
     // Pagination: pages of 5 must give the same page, by following links.next.
     const paged = await context.newPage();
@@ -550,6 +548,12 @@ async function main() {
       assert.equal(await shared.evaluate(() => window.strataDashboard.graph.cy.$(':selected').map((n) => n.id()).join()), ACTOR);
       assert.deepEqual(sharedSeen.problems, []);
     });
+    // The README's picture (docs/dashboard.png): the timeline with an event's detail open.
+    await shared.setViewportSize({ width: 1440, height: 1000 });
+    await shared.goto(`${DASHBOARD}/?api=${encodeURIComponent(STRATA)}#timeline/events/${EVENT}`);
+    await shared.waitForSelector(`#panel[data-state="ready"][data-id="${EVENT}"]`, { timeout: TIMEOUT });
+    await shared.waitForTimeout(400); // the panel's slide-in
+    await shared.screenshot({ path: join(ARTIFACTS, 'dashboard-readme.png') });
     await shared.close();
 
     const phone = await context.newPage();

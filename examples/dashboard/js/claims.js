@@ -59,7 +59,7 @@ export function renderClaims(root, claims, ctx) {
           h(
             'div',
             { class: 'hedge-group', dataset: { hedge: x.hedge ?? '' } },
-            h('h4', {}, x.hedge ? ['hedged as “', h('q', {}, x.hedge), '”'] : 'no hedge', ' ', h('span', { class: 'n' }, String(x.claims.length))),
+            h('h4', {}, x.hedge ? ['hedged as “', h('span', { class: 'hedge' }, x.hedge), '”'] : 'no hedge', ' ', h('span', { class: 'n' }, String(x.claims.length))),
             h(
               'ul',
               { class: 'claims' },

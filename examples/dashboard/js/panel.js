@@ -50,7 +50,7 @@ export function dateReasoning(date) {
     'div',
     { class: 'panel-date' },
     h('p', {}, h('strong', { class: 'date-interval' }, date.start ? formatInterval(date) : 'undated'), ' · ', h('span', { class: `prec prec-${date.precision}` }, PRECISION_LABEL[date.precision] ?? date.precision)),
-    h('p', { class: 'date-text' }, date.text ? ['The article says “', h('q', {}, date.text), '”.'] : 'The article gives no wording for the date.'),
+    h('p', { class: 'date-text' }, date.text ? ['The article says “', h('span', { class: 'date-words' }, date.text), '”.'] : 'The article gives no wording for the date.'),
     inferred.length ? h('p', { class: 'date-inferred' }, `Inferred: ${inferred.join(', ')}.`) : null,
     date.basis ? h('p', { class: 'date-basis' }, date.basis) : null,
   );
