@@ -417,6 +417,19 @@ async function main() {
       await page.waitForFunction(() => JSON.parse(document.querySelector('#filters').dataset.applied).from === '2021-07', null, { timeout: TIMEOUT });
       const both = await api(`/v1/events?actor=${ACTOR}&from=2021-07&limit=500`);
       assert.equal(Number(await page.locator('#filters').getAttribute('data-shown')), both.meta.total);
+      // only the events lying wholly inside the dates (the API's date_mode=within)
+      await page.locator('#filters select[name="actor"]').selectOption('');
+      await page.waitForFunction(() => !JSON.parse(document.querySelector('#filters').dataset.applied).actor, null, { timeout: TIMEOUT });
+      await page.locator('#filters input[name="to"]').fill('2021-07');
+      await page.waitForFunction(() => JSON.parse(document.querySelector('#filters').dataset.applied).to === '2021-07', null, { timeout: TIMEOUT });
+      const overlap = await api('/v1/events?from=2021-07&to=2021-07&limit=500');
+      const within = await api('/v1/events?from=2021-07&to=2021-07&date_mode=within&limit=500');
+      assert.ok(within.meta.total < overlap.meta.total, 'the model should have an event that overlaps July 2021 without lying inside it');
+      assert.equal(Number(await page.locator('#filters').getAttribute('data-shown')), overlap.meta.total);
+      await page.locator('#filters input[name="date_mode"]').check();
+      await page.waitForFunction(() => JSON.parse(document.querySelector('#filters').dataset.applied).date_mode === 'within', null, { timeout: TIMEOUT });
+      assert.equal(hashOf(page), '#network?from=2021-07&to=2021-07&date_mode=within');
+      assert.equal(Number(await page.locator('#filters').getAttribute('data-shown')), within.meta.total);
       await page.locator('#filters .filter-clear').click();
       await page.waitForFunction(() => document.querySelector('#filters').dataset.applied === '{}', null, { timeout: TIMEOUT });
       assert.equal(hashOf(page), '#network');

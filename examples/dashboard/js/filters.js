@@ -7,8 +7,8 @@ import { FILTER_KEYS } from './router.js';
 
 const MONTH = /^\d{4}-\d{2}(-\d{2})?$/;
 
-/** True when any filter is set. */
-export const isFiltered = (filters) => FILTER_KEYS.some((k) => filters?.[k]);
+/** True when any filter is set (date_mode alone, without dates, keeps everything). */
+export const isFiltered = (filters) => FILTER_KEYS.some((k) => k !== 'date_mode' && filters?.[k]);
 
 export class FilterBar {
   /** form: the <form> to fill; layers, people: records; onchange(filters). */
@@ -29,6 +29,12 @@ export class FilterBar {
       select('actor', 'Actor', [...people].sort((a, b) => a.name.localeCompare(b.name)).map((p) => ({ id: p.id, label: p.name }))),
       month('from', 'From'),
       month('to', 'To'),
+      h(
+        'label',
+        { class: 'within', title: 'Without it, an event counts when its dates overlap the range (an event dated only “2021” is in July 2021)' },
+        h('span', {}, 'Dates'),
+        h('span', { class: 'check' }, h('input', { type: 'checkbox', name: 'date_mode', value: 'within' }), ' wholly inside'),
+      ),
       h('button', { type: 'reset', class: 'filter-clear' }, 'Clear'),
       h('output', { class: 'filter-count', name: 'count', 'aria-live': 'polite' }),
     );
@@ -43,7 +49,12 @@ export class FilterBar {
   read() {
     const out = {};
     for (const k of FILTER_KEYS) {
-      const v = this.form.elements[k].value;
+      const el = this.form.elements[k];
+      if (el.type === 'checkbox') {
+        if (el.checked) out[k] = el.value;
+        continue;
+      }
+      const v = el.value;
       if (v && (k === 'layer' || k === 'actor' || MONTH.test(v))) out[k] = v;
     }
     return out;
@@ -55,7 +66,8 @@ export class FilterBar {
       const el = this.form.elements[k];
       const v = filters[k] ?? '';
       // <input type=month> takes YYYY-MM only; a day in the URL still filters.
-      el.value = el.type === 'month' ? v.slice(0, 7) : v;
+      if (el.type === 'checkbox') el.checked = v === el.value;
+      else el.value = el.type === 'month' ? v.slice(0, 7) : v;
     }
     this.form.dataset.active = isFiltered(filters) ? 'true' : 'false';
   }

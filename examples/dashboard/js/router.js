@@ -1,5 +1,5 @@
 // router.js - the dashboard's state in the URL's hash, so that Back works and a link
-// can be shared: "#<view>[/<collection>/<id>][?layer=…&actor=…&from=…&to=…]".
+// can be shared: "#<view>[/<collection>/<id>][?layer=…&actor=…&from=…&to=…&date_mode=within]".
 //
 //   #timeline                                the timeline
 //   #network/actors/russia?layer=layer-3-russia
@@ -10,7 +10,7 @@
 // from go(), a link, Back or Forward, reaches the listener through `hashchange`.
 
 export const VIEWS = ['layers', 'timeline', 'network', 'claims', 'search'];
-export const FILTER_KEYS = ['layer', 'actor', 'from', 'to'];
+export const FILTER_KEYS = ['layer', 'actor', 'from', 'to', 'date_mode'];
 
 /** The view that shows a record of a collection best, for links without a view. */
 const HOME = { actors: 'network', organizations: 'network', events: 'timeline', claims: 'claims' };
