@@ -19,9 +19,9 @@
 
 /* ---- rules from the catalog ------------------------------------------------ */
 
-/* limit and offset, then every filter of the collection (a filter is an OR list) */
+/* limit, offset, date_mode (dated collections), then every filter (a filter is an OR list) */
 struct collection_rules {
-    struct canon_param_rule params[2 + 64];
+    struct canon_param_rule params[3 + 64];
     struct canon_rules rules;
 };
 
@@ -40,6 +40,8 @@ static void build_rules(void)
         size_t n = 0;
         r->params[n++] = (struct canon_param_rule){"limit", limit_default, false};
         r->params[n++] = (struct canon_param_rule){"offset", "0", false};
+        if (c->dates) /* from/to match overlapping events unless date_mode=within */
+            r->params[n++] = (struct canon_param_rule){"date_mode", "overlap", false};
         for (size_t f = 0; f < c->filter_count && n < sizeof(r->params) / sizeof(r->params[0]); f++)
             r->params[n++] = (struct canon_param_rule){c->filters[f].name, NULL, true};
         r->rules.params = r->params;

@@ -201,14 +201,22 @@ static void different_requests_get_different_keys(void **state)
     free(keys);
 }
 
-static void filter_lists_fold(void **state)
+static void filter_lists_and_defaults_fold(void **state)
 {
+    char *c = key_of("/v1/events?date_mode=overlap&from=2021");
+    char *d = key_of("/v1/events?from=2021");
+    char *e = key_of("/v1/events?from=2021&date_mode=within");
     char *a = key_of("/v1/events?type=summit,meeting&precision=year");
     char *b = key_of("/v1/events?precision=year&type=meeting&type=summit");
 
     (void)state;
     assert_string_equal(a, b);
     assert_string_equal(a, "json /v1/events?precision=year&type=meeting,summit");
+    assert_string_equal(c, d); /* the default date_mode */
+    assert_string_not_equal(c, e);
+    free(c);
+    free(d);
+    free(e);
     free(a);
     free(b);
 }
@@ -466,7 +474,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spellings_of_the_default_page_share_one_key),
         cmocka_unit_test(different_requests_get_different_keys),
-        cmocka_unit_test(filter_lists_fold),
+        cmocka_unit_test(filter_lists_and_defaults_fold),
         cmocka_unit_test(rules_come_from_the_catalog),
         cmocka_unit_test(equivalent_spellings_share_a_key_and_an_answer),
     };
