@@ -248,6 +248,8 @@ async function main() {
       assert.equal(await block('Evidence in the article').locator('li').count(), actor.evidence.length, 'evidence');
       const quotes = await block('Evidence in the article').locator('blockquote mark.quote').allTextContents();
       assert.deepEqual(quotes, actor.evidence.map((e) => e.quote), 'each quote highlighted in its paragraph');
+      const ties = await block('Ties').locator('li').allTextContents();
+      assert.deepEqual(ties, actor.related.relations.map((r) => r.label), 'its ties in words, as the API labels them');
       assert.equal(await page.evaluate(() => window.strataDashboard.graph.cy.$(':selected').map((n) => n.id()).join()), ACTOR);
     });
 

@@ -205,6 +205,14 @@ export class Panel {
       RELATED_ORDER.filter((name) => relIds(name).length).map((name) =>
         this.block(RELATED_TITLE[name], relIds(name).length, chips(relIds(name), name)),
       ),
+      ((ties) =>
+        ties.length
+          ? this.block(
+              'Ties',
+              ties.length,
+              h('ul', { class: 'ties' }, ties.map((t) => h('li', { dataset: { relation: t.id } }, t.label ?? t.id))),
+            )
+          : null)(related.relations ?? []),
       this.block(
         'Evidence in the article',
         evidence.length,
