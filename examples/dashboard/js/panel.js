@@ -182,26 +182,28 @@ export class Panel {
           : null)(factsBeyondArticle(r, ctx)),
       r.country ? h('p', { class: 'acts-for' }, 'Acts for ', ctx.chip(refId(r.country))) : null,
       this.block('Strategy layers', layerRefs.length, chips(layerRefs, 'layers')),
-      this.block(
-        'Events',
-        eventList.length,
-        h(
-          'ol',
-          { class: 'panel-events' },
-          eventList.map((e) =>
+      collection === 'events' && !eventList.length
+        ? null
+        : this.block(
+            'Events',
+            eventList.length,
             h(
-              'li',
-              {},
-              h(
-                'button',
-                { type: 'button', class: 'linkish', onclick: () => ctx.focusEvent(e.id), title: 'Show on the timeline' },
-                h('time', {}, e.date?.start ? formatInterval(e.date) : e.date ? 'undated' : ''),
-                h('span', {}, e.title ?? e.label ?? e.id),
+              'ol',
+              { class: 'panel-events' },
+              eventList.map((e) =>
+                h(
+                  'li',
+                  {},
+                  h(
+                    'button',
+                    { type: 'button', class: 'linkish', onclick: () => ctx.focusEvent(e.id), title: 'Show on the timeline' },
+                    h('time', {}, e.date?.start ? formatInterval(e.date) : e.date ? 'undated' : ''),
+                    h('span', {}, e.title ?? e.label ?? e.id),
+                  ),
+                ),
               ),
             ),
           ),
-        ),
-      ),
       RELATED_ORDER.filter((name) => relIds(name).length).map((name) =>
         this.block(RELATED_TITLE[name], relIds(name).length, chips(relIds(name), name)),
       ),
