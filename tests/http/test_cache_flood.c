@@ -52,6 +52,19 @@
 
 /* The daemon of the running test, stopped by the teardown even when the test fails. */
 static struct daemon_proc current;
+/* A generated model of the running test, removed by the teardown too ("" when none). */
+static char model_dir[256];
+
+static void remove_model(const char *dir)
+{
+    char path[1024];
+
+    snprintf(path, sizeof(path), "%s/model.json", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/article.txt", dir);
+    unlink(path);
+    rmdir(dir);
+}
 
 static int stop_current(void **state)
 {
@@ -59,6 +72,9 @@ static int stop_current(void **state)
     if (current.pid > 0)
         client_stop(&current, 15, 10);
     current.pid = 0;
+    if (model_dir[0])
+        remove_model(model_dir);
+    model_dir[0] = '\0';
     return 0;
 }
 
@@ -309,17 +325,6 @@ static void generate_model(char *dir, size_t size)
     assert_int_equal(system(command), 0);
 }
 
-static void remove_model(const char *dir)
-{
-    char path[1024];
-
-    snprintf(path, sizeof(path), "%s/model.json", dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/article.txt", dir);
-    unlink(path);
-    rmdir(dir);
-}
-
 static void non_reading_clients_share_one_body(void **state)
 {
     /* the largest answers of a 20x model: megabytes, more than socket buffers absorb */
@@ -329,7 +334,7 @@ static void non_reading_clients_share_one_body(void **state)
         "/v1/timeline",
     };
     const char *largest = NULL;
-    char budget[32], dir[256];
+    char budget[32], *dir = model_dir;
     /*
      * No deadline: rendering megabytes may take longer than the default under
      * load. One worker thread: a second thread would render in a malloc arena
@@ -352,7 +357,7 @@ static void non_reading_clients_share_one_body(void **state)
 
     (void)state;
     snprintf(budget, sizeof(budget), "%zu", (size_t)8 << 20);
-    generate_model(dir, sizeof(dir));
+    generate_model(dir, sizeof(model_dir));
     start(args);
     for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]) && !largest; i++) {
         struct reply r;
@@ -392,8 +397,6 @@ static void non_reading_clients_share_one_body(void **state)
     while (metric("strata_cache_shared_bytes") > 0 && client_now() - started < 5)
         usleep(20000);
     assert_true(metric("strata_cache_shared_bytes") == 0); /* the last sender freed it */
-    stop_current(NULL);
-    remove_model(dir);
 }
 
 int main(void)
