@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -662,6 +663,35 @@ static int generation_of(const struct daemon_proc *d, char *version, size_t size
     return generation;
 }
 
+/* Poll /metrics until its text has `line` (a reload's counter), within a scaled timeout. */
+static void wait_for_metric(const struct daemon_proc *d, const char *line)
+{
+    double deadline = client_now() + 5 * client_time_scale();
+    struct reply r;
+    bool found;
+
+    do {
+        assert_int_equal(client_get(d, "/metrics", &r), 0);
+        found = strstr(buf_str(&r.body), line) != NULL;
+        reply_release(&r);
+        if (!found)
+            usleep(20000);
+    } while (!found && client_now() < deadline);
+    if (!found)
+        fail_msg("/metrics lacks '%s' after %.1f s", line, 5 * client_time_scale());
+}
+
+/* Poll /readyz until the daemon serves generation `want` (a reload), within a scaled timeout. */
+static int wait_for_generation(const struct daemon_proc *d, int want, char *version, size_t size)
+{
+    double deadline = client_now() + 5 * client_time_scale();
+    int generation;
+
+    while ((generation = generation_of(d, version, size)) != want && client_now() < deadline)
+        usleep(20000);
+    return generation;
+}
+
 static void reload_on_sighup(void **state)
 {
     char dir[] = "/tmp/strata-reload-XXXXXX", cmd[2048], v1[32], v2[32], v3[32], etag[128];
@@ -685,12 +715,9 @@ static void reload_on_sighup(void **state)
     snprintf(cmd, sizeof(cmd), "printf '{\"broken' > %s/model.json", dir);
     assert_int_equal(run(cmd), 0);
     kill(d.pid, SIGHUP);
-    usleep(300000);
+    wait_for_metric(&d, "strata_model_reloads_total{result=\"failure\"} 1");
     assert_int_equal(generation_of(&d, v2, sizeof(v2)), 1);
     assert_string_equal(v1, v2);
-    assert_int_equal(client_get(&d, "/metrics", &r), 0);
-    assert_non_null(strstr(buf_str(&r.body), "strata_model_reloads_total{result=\"failure\"} 1"));
-    reply_release(&r);
 
     /* a good, different model replaces it */
     snprintf(cmd, sizeof(cmd),
@@ -698,8 +725,7 @@ static void reload_on_sighup(void **state)
              client_root(), client_root(), dir);
     assert_int_equal(run(cmd), 0);
     kill(d.pid, SIGHUP);
-    usleep(300000);
-    assert_int_equal(generation_of(&d, v3, sizeof(v3)), 2);
+    assert_int_equal(wait_for_generation(&d, 2, v3, sizeof(v3)), 2);
     assert_string_not_equal(v1, v3);
     assert_int_equal(client_get(&d, CACHEABLE, &r), 0);
     assert_string_not_equal(reply_header_str(&r, "ETag"), etag);
