@@ -114,11 +114,18 @@ static int teardown(void **state)
     return 0;
 }
 
+struct load;
+static struct load *running; /* the load of the running test (see struct load) */
+static void load_stop(struct load *l);
+
+/* The teardown: the daemon first, so that the clients of a load left running end at once. */
 static int stop_daemon(void **state)
 {
     (void)state;
     if (current.pid > 0)
         client_stop(&current, SIGKILL, 5);
+    if (running)
+        load_stop(running);
     return 0;
 }
 
@@ -191,6 +198,13 @@ static double cpu_seconds(pid_t pid)
 
 /* ---- costly clients ------------------------------------------------------------ */
 
+/*
+ * The clients of a load run on their own threads and share the struct load
+ * of the test (static storage). A failed assertion leaves the test with a
+ * longjmp while they run: the teardown stops them (`running`), so they never
+ * outlive their test to send costly searches to the next test's daemon or
+ * write into a stack frame that is gone (that was a segfault two tests later).
+ */
 struct load {
     pthread_t threads[8];
     size_t count;
@@ -222,20 +236,23 @@ static void *costly_loop(void *arg)
     return NULL;
 }
 
-static void load_start(struct load *l, size_t count, double timeout)
-{
-    memset(l, 0, sizeof(*l));
-    costly_target(l->target, sizeof(l->target));
-    l->timeout = timeout;
-    for (l->count = 0; l->count < count; l->count++)
-        assert_int_equal(pthread_create(&l->threads[l->count], NULL, costly_loop, l), 0);
-}
-
 static void load_stop(struct load *l)
 {
     atomic_store(&l->stop, true);
     for (size_t i = 0; i < l->count; i++)
         pthread_join(l->threads[i], NULL);
+    l->count = 0;
+    running = NULL;
+}
+
+static void load_start(struct load *l, size_t count, double timeout)
+{
+    memset(l, 0, sizeof(*l));
+    costly_target(l->target, sizeof(l->target));
+    l->timeout = timeout;
+    running = l;
+    for (l->count = 0; l->count < count; l->count++)
+        assert_int_equal(pthread_create(&l->threads[l->count], NULL, costly_loop, l), 0);
 }
 
 /* ---- tests ------------------------------------------------------------------------ */
@@ -347,7 +364,7 @@ static void past_the_deadline_is_a_problem_and_the_connection_stays(void **state
 static void costly_requests_at_once_get_400_or_503_with_retry_after(void **state)
 {
     const char *flags[] = {"--request-timeout", "20", "--threads", "2", NULL};
-    struct load l;
+    static struct load l;
     struct reply r;
 
     (void)state;
@@ -380,7 +397,7 @@ static void costly_requests_at_once_get_400_or_503_with_retry_after(void **state
 static void a_cheap_request_stays_fast_while_costly_ones_run(void **state)
 {
     const char *args[] = {"--access-log", "false", "--cache-size", "0", NULL};
-    struct load l;
+    static struct load l;
     double worst = 0;
 
     (void)state;
@@ -464,7 +481,7 @@ static void sigterm_during_costly_work_exits_within_the_drain_timeout(void **sta
 {
     const char *flags[] = {
         "--request-timeout", "0", "--drain-timeout", "1", "--threads", "2", NULL};
-    struct load l;
+    static struct load l;
     double started, took;
     int status;
 
