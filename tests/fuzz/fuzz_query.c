@@ -175,8 +175,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(q->limit <= QUERY_LIMIT_MAX && q->offset <= QUERY_OFFSET_MAX);
         if (flags & QUERY_NO_TEXT)
             CHECK(q->text == NULL);
-        if (q->text)
-            CHECK(strlen(q->text) <= QUERY_TEXT_MAX);
+        if (q->text) {
+            /* q= as sent is bounded; plain text's FTS5 expression may be longer (quotes, ANDs) */
+            CHECK(q->text_input != NULL && strlen(q->text_input) <= QUERY_TEXT_MAX);
+            CHECK(q->text_mode != SEARCH_MODE_RAW || q->text == q->text_input);
+        }
         for (size_t i = 0; i < q->field_count; i++)
             CHECK(query_keeps_field(q, q->fields[i]->name));
         run_select(q);
