@@ -232,28 +232,21 @@ int fetch_docs(struct slot *slot, const struct catalog_collection *c, const stru
     return 0;
 }
 
-int store_record_type(struct store *store, const char *id, const char **collection)
+/*
+ * Steps sql (its one parameter ?1 is id) on slot and hands the first row to
+ * take: take's answer, STRATA_ENOTFOUND without a row, an error otherwise.
+ */
+static int lookup_by_id(struct slot *slot, const char *sql, const char *id,
+                        int (*take)(sqlite3_stmt *stmt, void *out), void *out)
 {
-    struct slot spare, *slot;
     sqlite3_stmt *stmt = NULL;
-    int rc;
+    int rc = slot_prepare(slot, sql, &stmt);
 
-    if (!store || !id || !collection)
-        return STRATA_EINVAL;
-    slot = slot_acquire(store, &spare);
-    if (!slot)
-        return STRATA_ESTORE;
-    rc = slot_prepare(slot,
-                      "SELECT type FROM records WHERE id = ?1 UNION ALL SELECT 'relations' FROM "
-                      "relations WHERE id = ?1 UNION ALL SELECT 'evidence' FROM evidence WHERE "
-                      "id = ?1 LIMIT 1",
-                      &stmt);
     if (!rc) {
         sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
         switch (sqlite3_step(stmt)) {
         case SQLITE_ROW:
-            *collection = collection_name(sqlite3_column_text(stmt, 0));
-            rc = *collection ? 0 : STRATA_ESTORE;
+            rc = take(stmt, out);
             break;
         case SQLITE_DONE:
             rc = STRATA_ENOTFOUND;
@@ -263,6 +256,46 @@ int store_record_type(struct store *store, const char *id, const char **collecti
         }
     }
     statement_done(stmt);
+    return rc;
+}
+
+static int take_collection(sqlite3_stmt *stmt, void *out)
+{
+    const char **collection = out;
+
+    *collection = collection_name(sqlite3_column_text(stmt, 0));
+    return *collection ? 0 : STRATA_ESTORE;
+}
+
+static int take_text(sqlite3_stmt *stmt, void *out)
+{
+    char **text = out;
+
+    *text = strdup(column_text(stmt, 0));
+    return *text ? 0 : STRATA_ENOMEM;
+}
+
+static int take_rowid(sqlite3_stmt *stmt, void *out)
+{
+    *(long long *)out = sqlite3_column_int64(stmt, 0);
+    return 0;
+}
+
+int store_record_type(struct store *store, const char *id, const char **collection)
+{
+    struct slot spare, *slot;
+    int rc;
+
+    if (!store || !id || !collection)
+        return STRATA_EINVAL;
+    slot = slot_acquire(store, &spare);
+    if (!slot)
+        return STRATA_ESTORE;
+    rc = lookup_by_id(slot,
+                      "SELECT type FROM records WHERE id = ?1 UNION ALL SELECT 'relations' FROM "
+                      "relations WHERE id = ?1 UNION ALL SELECT 'evidence' FROM evidence WHERE "
+                      "id = ?1 LIMIT 1",
+                      id, take_collection, collection);
     slot_release(store, slot);
     return rc;
 }
@@ -270,7 +303,6 @@ int store_record_type(struct store *store, const char *id, const char **collecti
 int store_label(struct store *store, const char *id, char **label)
 {
     struct slot spare, *slot;
-    sqlite3_stmt *stmt = NULL;
     int rc;
 
     if (!store || !id || !label)
@@ -279,22 +311,7 @@ int store_label(struct store *store, const char *id, char **label)
     slot = slot_acquire(store, &spare);
     if (!slot)
         return STRATA_ESTORE;
-    rc = slot_prepare(slot, "SELECT label FROM records WHERE id = ?1", &stmt);
-    if (!rc) {
-        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-        switch (sqlite3_step(stmt)) {
-        case SQLITE_ROW:
-            *label = strdup(column_text(stmt, 0));
-            rc = *label ? 0 : STRATA_ENOMEM;
-            break;
-        case SQLITE_DONE:
-            rc = STRATA_ENOTFOUND;
-            break;
-        default:
-            rc = STRATA_ESTORE;
-        }
-    }
-    statement_done(stmt);
+    rc = lookup_by_id(slot, "SELECT label FROM records WHERE id = ?1", id, take_text, label);
     slot_release(store, slot);
     return rc;
 }
@@ -302,7 +319,6 @@ int store_label(struct store *store, const char *id, char **label)
 int store_get(struct store *store, const struct catalog_collection *c, const char *id, cJSON **out)
 {
     struct slot spare, *slot;
-    sqlite3_stmt *stmt = NULL;
     char sql[128];
     long long rowid = 0;
     int rc;
@@ -313,21 +329,7 @@ int store_get(struct store *store, const struct catalog_collection *c, const cha
     if (!slot)
         return STRATA_ESTORE;
     snprintf(sql, sizeof(sql), "SELECT rowid FROM %s WHERE id = ?1", c->table);
-    rc = slot_prepare(slot, sql, &stmt);
-    if (!rc) {
-        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-        switch (sqlite3_step(stmt)) {
-        case SQLITE_ROW:
-            rowid = sqlite3_column_int64(stmt, 0);
-            break;
-        case SQLITE_DONE:
-            rc = STRATA_ENOTFOUND;
-            break;
-        default:
-            rc = STRATA_ESTORE;
-        }
-    }
-    statement_done(stmt);
+    rc = lookup_by_id(slot, sql, id, take_rowid, &rowid);
     if (!rc)
         rc = fetch_doc(slot, c, rowid, out);
     slot_release(store, slot);
