@@ -30,6 +30,29 @@ static void related_add(cJSON *list, const char *type, const char *other, const 
 }
 
 /*
+ * The row before, to skip a repeat: a record reached twice comes twice,
+ * next to itself once sorted (k: the element of store_related_many, 0 for
+ * store_related).
+ */
+struct last_row {
+    sqlite3_int64 k;
+    const char *type;
+    struct buf id;
+};
+
+/* Whether (k, type, id) repeats the row before; if not, it is now the row before. */
+static bool repeats_last(struct last_row *last, sqlite3_int64 k, const char *type, const char *id)
+{
+    if (k == last->k && type == last->type && strcmp(buf_str(&last->id), id) == 0)
+        return true;
+    last->k = k;
+    last->type = type;
+    buf_reset(&last->id);
+    buf_puts(&last->id, id);
+    return false;
+}
+
+/*
  * The CTE rel(type, id, label, rank): what record ?1 is joined to, with
  * each one's label and its rank in its collection (the rowid of its table).
  * The other end of every relation it is an end of, those relations, its
@@ -59,7 +82,8 @@ int store_related(struct store *store, const char *id, cJSON **out)
 {
     struct slot spare, *slot;
     sqlite3_stmt *stmt = NULL;
-    struct buf sql, label, last_id;
+    struct buf sql, label;
+    struct last_row last = {.k = -1};
     cJSON *related;
     int rc, step;
 
@@ -77,7 +101,7 @@ int store_related(struct store *store, const char *id, cJSON **out)
     }
     buf_init(&sql, 0);
     buf_init(&label, 0);
-    buf_init(&last_id, 0);
+    buf_init(&last.id, 0);
     buf_puts(&sql, related_cte);
     buf_puts(&sql, " SELECT type, id, label FROM rel ORDER BY ");
     append_type_order(&sql, "type");
@@ -85,18 +109,14 @@ int store_related(struct store *store, const char *id, cJSON **out)
     rc = sql.failed ? STRATA_ENOMEM : slot_prepare(slot, buf_str(&sql), &stmt);
     if (!rc) {
         sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-        const char *last_type = NULL; /* the repeat of a record is next to it */
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
             const char *type = collection_name(sqlite3_column_text(stmt, 0));
             const char *text = column_text(stmt, 2), *other = column_text(stmt, 1);
             cJSON *list = type ? cJSON_GetObjectItemCaseSensitive(related, type) : NULL;
             if (!list)
                 continue;
-            if (type == last_type && strcmp(buf_str(&last_id), other) == 0)
+            if (repeats_last(&last, 0, type, other))
                 continue;
-            last_type = type;
-            buf_reset(&last_id);
-            buf_puts(&last_id, other);
             related_add(list, type, other, text, &label);
         }
         rc = step == SQLITE_DONE ? 0 : STRATA_ESTORE;
@@ -105,7 +125,7 @@ int store_related(struct store *store, const char *id, cJSON **out)
     slot_release(store, slot);
     buf_release(&sql);
     buf_release(&label);
-    buf_release(&last_id);
+    buf_release(&last.id);
     if (rc) {
         cJSON_Delete(related);
         return rc;
@@ -157,7 +177,8 @@ int store_related_many(struct store *store, const char *const *ids, size_t count
 {
     struct slot spare, *slot;
     sqlite3_stmt *stmt = NULL;
-    struct buf sql, label, last_id;
+    struct buf sql, label;
+    struct last_row last = {.k = -1};
     cJSON *array;
     char *json;
     int rc = 0, step;
@@ -192,7 +213,7 @@ int store_related_many(struct store *store, const char *const *ids, size_t count
         rc = STRATA_ESTORE;
     buf_init(&sql, 0);
     buf_init(&label, 0);
-    buf_init(&last_id, 0);
+    buf_init(&last.id, 0);
     if (!rc) {
         buf_puts(&sql, related_many_cte);
         buf_puts(&sql, " SELECT k, type, id, label FROM rel ORDER BY k, ");
@@ -201,8 +222,6 @@ int store_related_many(struct store *store, const char *const *ids, size_t count
         rc = sql.failed ? STRATA_ENOMEM : slot_prepare(slot, buf_str(&sql), &stmt);
     }
     if (!rc) {
-        const char *last_type = NULL; /* the repeat of a record is next to it */
-        sqlite3_int64 last_k = -1;
         sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC);
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
             sqlite3_int64 k = sqlite3_column_int64(stmt, 0);
@@ -214,12 +233,8 @@ int store_related_many(struct store *store, const char *const *ids, size_t count
             list = type ? cJSON_GetObjectItemCaseSensitive(out[k], type) : NULL;
             if (!list)
                 continue;
-            if (k == last_k && type == last_type && strcmp(buf_str(&last_id), other) == 0)
+            if (repeats_last(&last, k, type, other))
                 continue;
-            last_k = k;
-            last_type = type;
-            buf_reset(&last_id);
-            buf_puts(&last_id, other);
             related_add(list, type, other, text, &label);
         }
         rc = step == SQLITE_DONE ? 0 : STRATA_ESTORE;
@@ -229,7 +244,7 @@ int store_related_many(struct store *store, const char *const *ids, size_t count
         slot_release(store, slot);
     buf_release(&sql);
     buf_release(&label);
-    buf_release(&last_id);
+    buf_release(&last.id);
     cJSON_free(json);
     if (rc) {
         for (size_t i = 0; i < count; i++) {
