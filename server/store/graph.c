@@ -138,13 +138,9 @@ int store_graph(struct store *store, const struct store_graph_query *g, cJSON **
         goto done;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         cJSON *node = cJSON_CreateObject();
-        const char *kind = (const char *)sqlite3_column_text(stmt, 2);
         cJSON_AddStringToObject(node, "id", column_text(stmt, 0));
         cJSON_AddStringToObject(node, "type", column_text(stmt, 1));
-        if (kind)
-            cJSON_AddStringToObject(node, "kind", kind);
-        else
-            cJSON_AddNullToObject(node, "kind");
+        add_text_or_null(node, "kind", stmt, 2);
         cJSON_AddStringToObject(node, "label", column_text(stmt, 3));
         cJSON_AddStringToObject(node, "provenance", column_text(stmt, 4));
         cJSON_AddItemToArray(node_list, node);

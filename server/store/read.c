@@ -14,6 +14,16 @@ const char *column_text(sqlite3_stmt *stmt, int column)
     return text ? text : "";
 }
 
+void add_text_or_null(cJSON *doc, const char *name, sqlite3_stmt *stmt, int column)
+{
+    const char *text = (const char *)sqlite3_column_text(stmt, column);
+
+    if (text)
+        cJSON_AddStringToObject(doc, name, text);
+    else
+        cJSON_AddNullToObject(doc, name);
+}
+
 const char *collection_name(const unsigned char *type)
 {
     const struct catalog_collection *c = catalog_find((const char *)type);
@@ -65,7 +75,6 @@ static cJSON *evidence_doc(sqlite3_stmt *stmt)
 static cJSON *derived_doc(sqlite3_stmt *stmt)
 {
     cJSON *doc = cJSON_CreateObject(), *from;
-    const char *basis = (const char *)sqlite3_column_text(stmt, 12);
 
     if (!doc)
         return NULL;
@@ -80,17 +89,11 @@ static cJSON *derived_doc(sqlite3_stmt *stmt)
     cJSON_AddStringToObject(from, "record", column_text(stmt, sqlite3_column_int(stmt, 7) ? 4 : 3));
     cJSON_AddStringToObject(from, "field", column_text(stmt, 8));
     cJSON_AddStringToObject(doc, "certainty", column_text(stmt, 13));
-    if (sqlite3_column_type(stmt, 14) == SQLITE_NULL)
-        cJSON_AddNullToObject(doc, "hedge");
-    else
-        cJSON_AddStringToObject(doc, "hedge", column_text(stmt, 14));
+    add_text_or_null(doc, "hedge", stmt, 14);
     cJSON_AddStringToObject(doc, "summary", column_text(stmt, 9));
     cJSON_AddBoolToObject(doc, "explicit", sqlite3_column_int(stmt, 10));
     cJSON_AddStringToObject(doc, "provenance", column_text(stmt, 11));
-    if (basis)
-        cJSON_AddStringToObject(doc, "basis", basis);
-    else
-        cJSON_AddNullToObject(doc, "basis");
+    add_text_or_null(doc, "basis", stmt, 12);
     /* the edge's provenance is its own: a field note of its holder is already applied */
     if (!cJSON_AddArrayToObject(doc, "field_provenance") ||
         !cJSON_AddArrayToObject(doc, "evidence")) {

@@ -278,6 +278,9 @@ int fetch_docs(struct slot *slot, const struct catalog_collection *c, const stru
 /* A column's text, "" for NULL. */
 const char *column_text(sqlite3_stmt *stmt, int column);
 
+/* name: the column's text, or null for NULL (a nullable field of a document). */
+void add_text_or_null(cJSON *doc, const char *name, sqlite3_stmt *stmt, int column);
+
 /* Static collection name for a type column value (NULL when unknown). */
 const char *collection_name(const unsigned char *type);
 
