@@ -35,35 +35,39 @@ struct query_ids api_query_ids(struct store *store)
     return ids;
 }
 
+/* Add name: text to record in the catalog's place, just after the member called after. */
+static int add_after(cJSON *record, const char *after, const char *name, const char *text)
+{
+    cJSON *item = cJSON_CreateString(text), *member;
+
+    if (!item || !cJSON_AddItemToObject(record, name, item)) {
+        cJSON_Delete(item);
+        return STRATA_ENOMEM;
+    }
+    for (member = record->child; member && strcmp(member->string, after) != 0;
+         member = member->next)
+        ;
+    if (member && member->next && member->next != item) {
+        /* relink by hand: cJSON keeps the last member in child->prev */
+        cJSON_DetachItemViaPointer(record, item);
+        item->prev = member;
+        item->next = member->next;
+        member->next->prev = item;
+        member->next = item;
+    }
+    return 0;
+}
+
 int api_add_href(cJSON *object, const char *collection, const char *id)
 {
     const struct catalog_collection *c = catalog_find(collection);
     char href[1024];
-    cJSON *item, *link;
 
     if (!c || !id)
         return STRATA_EINVAL;
     snprintf(href, sizeof(href), "%s/%s", c->path, id);
-    link = cJSON_CreateString(href);
-    if (!link)
-        return STRATA_ENOMEM;
-    /* appended (which names it), then moved after `label`: the member order of a link */
-    if (!cJSON_AddItemToObject(object, "href", link)) {
-        cJSON_Delete(link);
-        return STRATA_ENOMEM;
-    }
-    for (item = object->child; item && item != link; item = item->next)
-        if (item->string && strcmp(item->string, "label") == 0)
-            break;
-    if (!item || item == link || item->next == link)
-        return 0;
-    cJSON_DetachItemViaPointer(object, link);
-    /* cJSON's list: next runs to the end, child->prev is the last item */
-    link->prev = item;
-    link->next = item->next;
-    item->next->prev = link;
-    item->next = link;
-    return 0;
+    /* the member order of a link: href after label */
+    return add_after(object, "label", "href", href);
 }
 
 /* The href of every entry of a related object (store_related: {collection: [{id, label}]}). */
@@ -183,33 +187,6 @@ static void strip_background_list(cJSON *list)
     }
 }
 
-/*
- * api_record_finish with the record's related lists already read (taken
- * over, freed on every path), or NULL to read them here.
- */
-/* Add name: text to record in the catalog's place, just after the member called after. */
-static int add_after(cJSON *record, const char *after, const char *name, const char *text)
-{
-    cJSON *item = cJSON_CreateString(text), *member;
-
-    if (!item || !cJSON_AddItemToObject(record, name, item)) {
-        cJSON_Delete(item);
-        return STRATA_ENOMEM;
-    }
-    for (member = record->child; member && strcmp(member->string, after) != 0;
-         member = member->next)
-        ;
-    if (member && member->next && member->next != item) {
-        /* relink by hand: cJSON keeps the last member in child->prev */
-        cJSON_DetachItemViaPointer(record, item);
-        item->prev = member;
-        item->next = member->next;
-        member->next->prev = item;
-        member->next = item;
-    }
-    return 0;
-}
-
 /* A relation's ends and type in words (source_label, target_label, type_label), after hedge. */
 static int relation_labels(struct store *store, cJSON *record)
 {
@@ -246,6 +223,10 @@ static int relation_labels_all(struct store *store, cJSON *list)
     return rc;
 }
 
+/*
+ * api_record_finish with the record's related lists already read (taken
+ * over, freed on every path), or NULL to read them here.
+ */
 static int record_finish(struct store *store, const struct query *q, cJSON *record, bool geojson,
                          cJSON *related)
 {
