@@ -188,6 +188,21 @@ char *client_log(const struct daemon_proc *d)
     return buf_detach(&b, NULL);
 }
 
+bool client_log_has(const struct daemon_proc *d, const char *text, double seconds)
+{
+    double deadline = client_now() + seconds;
+
+    do {
+        char *log = client_log(d);
+        bool found = log && strstr(log, text);
+        free(log);
+        if (found)
+            return true;
+        usleep(20000);
+    } while (client_now() < deadline);
+    return false;
+}
+
 size_t client_on_body(char *data, size_t size, size_t count, void *user)
 {
     struct buf *b = user;

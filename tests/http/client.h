@@ -40,6 +40,9 @@ int client_stop(struct daemon_proc *d, int sig, double seconds);
 /* The daemon's stderr so far (caller frees). */
 char *client_log(const struct daemon_proc *d);
 
+/* Whether the daemon's stderr holds text within seconds (looked at once for 0). */
+bool client_log_has(const struct daemon_proc *d, const char *text, double seconds);
+
 struct reply {
     long status;
     struct buf headers; /* the raw header block of the final response */

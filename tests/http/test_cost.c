@@ -428,22 +428,6 @@ static void a_cheap_request_stays_fast_while_costly_ones_run(void **state)
     assert_true(worst < 2.0 * client_time_scale());
 }
 
-/* Has the daemon's log got text in it (within seconds)? */
-static bool log_has(const char *text, double seconds)
-{
-    double deadline = client_now() + seconds;
-
-    do {
-        char *log = client_log(&current);
-        bool found = log && strstr(log, text);
-        free(log);
-        if (found)
-            return true;
-        usleep(20000);
-    } while (client_now() < deadline);
-    return false;
-}
-
 static void an_abandoned_request_stops_using_the_cpu(void **state)
 {
     static const char *const letters[] = {"a*", "b*", "c*", "d*", "e*", "f*", "g*", "h*", "i*",
@@ -488,7 +472,7 @@ static void an_abandoned_request_stops_using_the_cpu(void **state)
            natural, cost, natural / 4, natural, after - before);
     assert_true(after >= 0 && after - before < cost / 4);
     /* it stopped because the client left (503 in the access log), not because it was done */
-    assert_true(log_has("\" 503 ", 5 * client_time_scale()));
+    assert_true(client_log_has(&current, "\" 503 ", 5 * client_time_scale()));
 }
 
 static void sigterm_during_costly_work_exits_within_the_drain_timeout(void **state)
@@ -527,7 +511,7 @@ static void sigterm_during_a_long_reload_exits_at_once(void **state)
     /* a changed model.json (one more newline): an unchanged model is no reload at all */
     assert_int_equal(client_shell("printf '\\n' >> %s/model.json", model_dir), 0);
     assert_int_equal(kill(current.pid, SIGHUP), 0);
-    assert_true(log_has("SIGHUP: reloading", 5 * client_time_scale()));
+    assert_true(client_log_has(&current, "SIGHUP: reloading", 5 * client_time_scale()));
     usleep(100000);
     started = client_now();
     status = client_stop(&current, SIGTERM, 10 * client_time_scale());

@@ -114,27 +114,12 @@ static void version_of(const struct daemon_proc *d, char *out, size_t size, int 
 /* The daemon's log contains want within a few seconds. */
 static void log_says(const struct daemon_proc *d, const char *want)
 {
-    double deadline = client_now() + 10 * client_time_scale();
-    char *log = NULL;
+    char *log;
 
-    while (client_now() < deadline) {
-        free(log);
-        log = client_log(d);
-        if (log && strstr(log, want)) {
-            free(log);
-            return;
-        }
-        usleep(50000);
-    }
+    if (client_log_has(d, want, 10 * client_time_scale()))
+        return;
+    log = client_log(d);
     fail_msg("the log does not say \"%s\":\n%s", want, log ? log : "");
-}
-
-static bool log_has(const struct daemon_proc *d, const char *want)
-{
-    char *log = client_log(d);
-    bool has = log && strstr(log, want);
-    free(log);
-    return has;
 }
 
 static void compiled_file_serves_the_same_model(void **state)
@@ -208,7 +193,7 @@ static void bad_file_on_reload_keeps_the_old_model(void **state)
     assert_int_equal(rename(next, file), 0);
     assert_int_equal(kill(current.pid, SIGHUP), 0);
     log_says(&current, "reload refused");
-    assert_true(log_has(&current, "not a Strata compiled model"));
+    assert_true(client_log_has(&current, "not a Strata compiled model", 0));
     version_of(&current, after, sizeof(after), &later);
     assert_string_equal(after, before);
     assert_int_equal(later, generation);
@@ -252,7 +237,7 @@ static void cache_compiles_once(void **state)
     /* the next start opens that file, compiles nothing, writes nothing */
     assert_int_equal(client_start(&current, args), 0);
     log_says(&current, "opened the cached compile");
-    assert_false(log_has(&current, "into the cache"));
+    assert_false(client_log_has(&current, "into the cache", 0));
     version_of(&current, v2, sizeof(v2), NULL);
     assert_string_equal(v1, v2);
     assert_int_equal(stat(file, &second), 0);
