@@ -41,6 +41,9 @@ void url_release(struct url *u);
  */
 long url_decode(const char *src, size_t len, int plus_is_space, char *dst);
 
+/* The value of one hex digit (either case), or -1 when c is none. */
+int url_hex_value(char c);
+
 /*
  * Append the percent-encoded form of s to out for a query component:
  * unreserved characters and `,` `:` stay, the rest is %XX. Returns 0, or

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "schema.h"
 #include "text.h"
+#include "url.h"
 
 enum schema_type {
     TYPE_OBJECT = 1u << 0,
@@ -304,17 +305,6 @@ static bool schema_ref_matches(const char *ref_name, const char *def_name)
     return *ref_name == '\0' && *def_name == '\0';
 }
 
-static int schema_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * A $ref is a URI reference, so its fragment may be percent-escaped
  * ("#/$defs/a%25b" names the definition "a%b"). Decode it into out; false
@@ -327,8 +317,8 @@ static bool schema_ref_decode(const char *ref, struct buf *out)
             buf_putc(out, *ref++);
             continue;
         }
-        int high = schema_hex_digit(ref[1]);
-        int low = high < 0 ? -1 : schema_hex_digit(ref[2]);
+        int high = url_hex_value(ref[1]);
+        int low = high < 0 ? -1 : url_hex_value(ref[2]);
         if (low < 0 || (high == 0 && low == 0))
             return false;
         buf_putc(out, (char)(high * 16 + low));

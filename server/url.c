@@ -9,7 +9,7 @@
 
 #include "error.h"
 
-static int hex_value(char c)
+int url_hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -71,8 +71,8 @@ long url_decode(const char *src, size_t len, int plus_is_space, char *dst)
             int hi, lo;
             if (i + 2 >= len)
                 return -1;
-            hi = hex_value(src[i + 1]);
-            lo = hex_value(src[i + 2]);
+            hi = url_hex_value(src[i + 1]);
+            lo = url_hex_value(src[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (unsigned char)(hi * 16 + lo);
