@@ -78,6 +78,20 @@ static const char related_cte[] =
     "UNION ALL SELECT r.type, r.id, r.label, r.rank FROM relations e JOIN records r ON r.id = "
     "e.target WHERE e.id = ?1)";
 
+/* An object with one empty array per collection (what store_related fills). */
+static cJSON *related_object(void)
+{
+    cJSON *related = cJSON_CreateObject();
+
+    for (size_t i = 0; related && i < catalog_collection_count; i++) {
+        if (!cJSON_AddArrayToObject(related, catalog_collections[i].name)) {
+            cJSON_Delete(related);
+            return NULL;
+        }
+    }
+    return related;
+}
+
 int store_related(struct store *store, const char *id, cJSON **out)
 {
     struct slot spare, *slot;
@@ -89,11 +103,9 @@ int store_related(struct store *store, const char *id, cJSON **out)
 
     if (!store || !id || !out)
         return STRATA_EINVAL;
-    related = cJSON_CreateObject();
+    related = related_object();
     if (!related)
         return STRATA_ENOMEM;
-    for (size_t i = 0; i < catalog_collection_count; i++)
-        cJSON_AddArrayToObject(related, catalog_collections[i].name);
     slot = slot_acquire(store, &spare);
     if (!slot) {
         cJSON_Delete(related);
@@ -158,20 +170,6 @@ static const char related_many_cte[] =
     "JOIN records r WHERE e.id = i.id AND r.id = e.source "
     "UNION ALL SELECT i.k, r.type, r.id, r.label, r.rank FROM ids i CROSS JOIN relations e CROSS "
     "JOIN records r WHERE e.id = i.id AND r.id = e.target)";
-
-/* An object with one empty array per collection (what store_related fills). */
-static cJSON *related_object(void)
-{
-    cJSON *related = cJSON_CreateObject();
-
-    for (size_t i = 0; related && i < catalog_collection_count; i++) {
-        if (!cJSON_AddArrayToObject(related, catalog_collections[i].name)) {
-            cJSON_Delete(related);
-            return NULL;
-        }
-    }
-    return related;
-}
 
 int store_related_many(struct store *store, const char *const *ids, size_t count, cJSON **out)
 {
