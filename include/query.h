@@ -88,6 +88,8 @@ struct query {
     size_t sort_count;
     const struct catalog_field *fields[QUERY_MAX_FIELDS]; /* empty: every field */
     size_t field_count;
+    /* fields=date.start: fields[i] keeps only the named keys (NULL: all of them) */
+    const char *field_keys[QUERY_MAX_FIELDS][8];
     const struct catalog_collection *includes[QUERY_MAX_INCLUDES];
     size_t include_count;
     size_t limit; /* 0: no limit (the timeline, limit=all) */
@@ -179,5 +181,11 @@ int query_check_text(const char *name, const char *value, struct problem *proble
 
 /* True when field is kept by q's `fields=` (every field when none was given). */
 bool query_keeps_field(const struct query *q, const char *field);
+
+/*
+ * True when key of object field field is kept: the field is kept whole, or
+ * `fields=` named `field.key` (the dotted names of the CSV columns).
+ */
+bool query_keeps_key(const struct query *q, const char *field, const char *key);
 
 #endif

@@ -292,6 +292,17 @@ static int record_finish(struct store *store, const struct query *q, cJSON *reco
             continue;
         cJSON_Delete(cJSON_DetachItemViaPointer(record, member));
     }
+    /* fields=date.start: an object field keeps only the keys named */
+    for (member = record->child; member; member = member->next) {
+        cJSON *key, *after;
+        if (!cJSON_IsObject(member) || strcmp(member->string, "included") == 0)
+            continue;
+        for (key = member->child; key; key = after) {
+            after = key->next;
+            if (!query_keeps_key(q, member->string, key->string))
+                cJSON_Delete(cJSON_DetachItemViaPointer(member, key));
+        }
+    }
     return 0;
 }
 

@@ -32,6 +32,8 @@ size_t api_csv_columns(const struct query *q, char names[][64], const char **col
             continue;
         }
         for (size_t k = 0; f->subfields[k] && n < API_MAX_COLUMNS; k++) {
+            if (!query_keeps_key(q, f->name, f->subfields[k]))
+                continue;
             snprintf(names[n], 64, "%s.%s", f->name, f->subfields[k]);
             columns[n] = names[n];
             n++;

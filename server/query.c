@@ -68,6 +68,23 @@ bool query_keeps_field(const struct query *q, const char *field)
     return false;
 }
 
+bool query_keeps_key(const struct query *q, const char *field, const char *key)
+{
+    if (q->field_count == 0)
+        return true;
+    for (size_t i = 0; i < q->field_count; i++) {
+        if (strcmp(q->fields[i]->name, field) != 0)
+            continue;
+        if (!q->field_keys[i][0])
+            return true;
+        for (size_t k = 0; k < 8 && q->field_keys[i][k]; k++)
+            if (strcmp(q->field_keys[i][k], key) == 0)
+                return true;
+        return false;
+    }
+    return false;
+}
+
 /* The names a collection route takes, for the unknown_parameter message. */
 static void allowed_names(const struct catalog_collection *c, unsigned flags, struct buf *out)
 {
@@ -225,27 +242,75 @@ static void parse_sort(struct query *q, char **items, size_t n, const char *orig
     }
 }
 
+/* The field of c called name, or for `field.key` its object field and *key. */
+static const struct catalog_field *field_of(const struct catalog_collection *c, char *name,
+                                            const char **key)
+{
+    const struct catalog_field *field = catalog_field_find(c, name);
+    char *dot = strchr(name, '.');
+
+    *key = NULL;
+    if (field || !dot)
+        return field;
+    *dot = '\0';
+    field = catalog_field_find(c, name);
+    *dot = '.';
+    for (size_t k = 0; field && field->subfields && field->subfields[k]; k++)
+        if (strcmp(field->subfields[k], dot + 1) == 0) {
+            *key = field->subfields[k];
+            return field;
+        }
+    return NULL;
+}
+
+/* Keep key of q->fields[i] too (NULL: the whole field, which wins over keys). */
+static void keep_key(struct query *q, size_t i, const char *key, bool added)
+{
+    size_t k = 0;
+
+    if (!key) {
+        q->field_keys[i][0] = NULL;
+        return;
+    }
+    if (!added && !q->field_keys[i][0])
+        return; /* already whole */
+    while (k < 7 && q->field_keys[i][k] && q->field_keys[i][k] != key)
+        k++;
+    q->field_keys[i][k] = key;
+}
+
 static void parse_fields(struct query *q, char **items, size_t n, const char *original,
                          struct problem *problem)
 {
     const struct catalog_collection *c = q->collection;
     for (size_t i = 0; i < n; i++) {
-        const struct catalog_field *field = catalog_field_find(c, items[i]);
-        bool seen = false;
+        const char *key;
+        const struct catalog_field *field = field_of(c, items[i], &key);
+        size_t at = q->field_count;
         if (!field) {
             struct buf list;
             buf_init(&list, PROBLEM_REASON_MAX);
             for (size_t k = 0; k < c->field_count; k++)
                 buf_printf(&list, "%s%s", k ? ", " : "", c->fields[k].name);
             params_fail(problem, PROBLEM_INVALID_PARAMETER, "fields", original,
-                        "unknown field '%s'; allowed: %s", items[i], buf_str(&list));
+                        "unknown field '%s' (an object field's keys are field.key, like the CSV "
+                        "columns); allowed: %s",
+                        items[i], buf_str(&list));
             buf_release(&list);
             continue;
         }
         for (size_t k = 0; k < q->field_count; k++)
-            seen = seen || q->fields[k] == field;
-        if (!seen && q->field_count < QUERY_MAX_FIELDS)
+            if (q->fields[k] == field)
+                at = k;
+        if (at == q->field_count) {
+            if (q->field_count == QUERY_MAX_FIELDS)
+                continue;
             q->fields[q->field_count++] = field;
+            memset(q->field_keys[at], 0, sizeof(q->field_keys[at]));
+            keep_key(q, at, key, true);
+        } else {
+            keep_key(q, at, key, false);
+        }
     }
 }
 

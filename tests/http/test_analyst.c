@@ -551,6 +551,40 @@ static void date_mode_within(void **state)
         expect_problem("/v1/actors?date_mode=within", 400, "unknown_parameter", "date_mode"));
 }
 
+/* fields= takes the dotted names of the CSV columns: an object field keeps those keys only. */
+static void dotted_fields(void **state)
+{
+    cJSON *doc, *event;
+    struct reply r;
+
+    (void)state;
+    doc = client_get_json(&daemon_, "/v1/events?fields=id,date.start&limit=500", 200);
+    cJSON_ArrayForEach(event, cJSON_GetObjectItem(doc, "data"))
+    {
+        cJSON *date = cJSON_GetObjectItem(event, "date");
+        assert_int_equal(cJSON_GetArraySize(event), 2);
+        if (cJSON_IsObject(date)) {
+            assert_int_equal(cJSON_GetArraySize(date), 1);
+            assert_non_null(cJSON_GetObjectItem(date, "start"));
+        }
+    }
+    cJSON_Delete(doc);
+    /* the whole field wins over its keys, in any order */
+    doc = client_get_json(&daemon_, "/v1/events?fields=date.start,id,date&limit=1", 200);
+    assert_non_null(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "data"), 0), "date"),
+        "precision"));
+    cJSON_Delete(doc);
+    assert_int_equal(
+        client_get(&daemon_, "/v1/events?fields=id,date.start,date.precision&format=csv", &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(strncmp(buf_str(&r.body), "id,date.start,date.precision\r\n", 30), 0);
+    reply_release(&r);
+    cJSON_Delete(
+        expect_problem("/v1/events?fields=id,date.nope", 400, "invalid_parameter", "fields"));
+    cJSON_Delete(expect_problem("/v1/events?fields=id.start", 400, "invalid_parameter", "fields"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,6 +594,7 @@ int main(void)
         cmocka_unit_test(problems_list_everything),
         cmocka_unit_test(relations_carry_labels),
         cmocka_unit_test(date_mode_within),
+        cmocka_unit_test(dotted_fields),
         cmocka_unit_test(exports_hold_every_row),
         cmocka_unit_test(export_problems),
         cmocka_unit_test(exports_keep_the_connection),
