@@ -373,7 +373,25 @@ static void fields_and_include(void **state)
     assert_string_equal(q.includes[1]->name, "evidence");
     query_release(&q);
     refused("actors", "fields=id,colour", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "fields",
-            "unknown field 'colour'; allowed: id, name");
+            "like the CSV columns); allowed: id, name");
+    /* dotted names of object fields: the CSV columns */
+    accepted("events", "fields=id,date.start,date.end", QUERY_PAGED, &q);
+    assert_int_equal(q.field_count, 2);
+    assert_true(query_keeps_key(&q, "date", "start"));
+    assert_true(query_keeps_key(&q, "date", "end"));
+    assert_false(query_keeps_key(&q, "date", "precision"));
+    assert_false(query_keeps_key(&q, "place", "x"));
+    query_release(&q);
+    accepted("events", "fields=date.start,date", QUERY_PAGED, &q);
+    assert_true(query_keeps_key(&q, "date", "precision"));
+    query_release(&q);
+    accepted("events", "", QUERY_PAGED, &q);
+    assert_true(query_keeps_key(&q, "date", "precision"));
+    query_release(&q);
+    refused("events", "fields=date.nope", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "fields",
+            "unknown field 'date.nope'");
+    refused("events", "fields=id.x", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "fields",
+            "unknown field 'id.x'");
     refused("actors", "include=friends", QUERY_PAGED, PROBLEM_INVALID_PARAMETER, "include",
             "unknown collection 'friends'");
 }
