@@ -295,7 +295,9 @@ static int record_finish(struct store *store, const struct query *q, cJSON *reco
     /* fields=date.start: an object field keeps only the keys named */
     for (member = record->child; member; member = member->next) {
         cJSON *key, *after;
-        if (!cJSON_IsObject(member) || strcmp(member->string, "included") == 0)
+        /* (a member kept for another reason, GeoJSON's coordinates, keeps all its keys) */
+        if (!cJSON_IsObject(member) || strcmp(member->string, "included") == 0 ||
+            !query_keeps_field(q, member->string))
             continue;
         for (key = member->child; key; key = after) {
             after = key->next;
