@@ -34,6 +34,21 @@ void store_cursor_close(struct store_cursor *cursor)
     free(cursor);
 }
 
+/*
+ * The statement is stepped after the request's handler has returned (each
+ * chunk of a stream), when the query's texts (filter values, q=) may point
+ * at memory that is gone: bind SQLite's own copies of them instead.
+ */
+static int bind_copies(const struct builder *b, sqlite3_stmt *stmt)
+{
+    for (size_t i = 0; i < b->count; i++)
+        if (b->values[i].kind == BOUND_TEXT &&
+            sqlite3_bind_text(stmt, (int)i + 1, b->values[i].text, -1, SQLITE_TRANSIENT) !=
+                SQLITE_OK)
+            return STRATA_ENOMEM;
+    return 0;
+}
+
 int store_cursor_open(struct store *store, const struct query *q, struct store_cursor **out,
                       long long *total, struct store_error *error)
 {
@@ -70,6 +85,8 @@ int store_cursor_open(struct store *store, const struct query *q, struct store_c
         rc = sql.failed
                  ? STRATA_ENOMEM
                  : prepare_bound(cursor->slot, buf_str(&sql), &cursor->where, &cursor->rows, error);
+        if (!rc)
+            rc = bind_copies(&cursor->where, cursor->rows);
     }
     buf_release(&sql);
     if (cursor->slot)
