@@ -161,10 +161,10 @@ static long fetch(CURL *handle, const char *target, double timeout, struct buf *
     return status;
 }
 
-/* The problem's `code`, or "" (static buffer). */
+/* The problem's `code`, or "" (per thread: the clients of a load call it at once). */
 static const char *problem_code(const struct buf *body)
 {
-    static char code[64];
+    static _Thread_local char code[64];
     cJSON *doc = cJSON_ParseWithLength(body->data ? body->data : "", body->len);
     const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "code"));
 
