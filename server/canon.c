@@ -19,15 +19,20 @@
 
 /* ---- rules from the catalog ------------------------------------------------ */
 
-/* limit, offset, date_mode (dated collections), then every filter (a filter is an OR list) */
+/*
+ * limit, offset, q_mode, bom, date_mode (dated collections), then every filter
+ * (a filter is an OR list)
+ */
 struct collection_rules {
-    struct canon_param_rule params[3 + 64];
+    struct canon_param_rule params[5 + 64];
     struct canon_rules rules;
 };
 
 static struct collection_rules collection_rules[32];
 static pthread_once_t rules_once = PTHREAD_ONCE_INIT;
 static const struct canon_rules no_rules = {NULL, 0};
+static struct canon_param_rule search_params[3];
+static struct canon_rules search_rules = {search_params, 3};
 
 static void build_rules(void)
 {
@@ -40,6 +45,8 @@ static void build_rules(void)
         size_t n = 0;
         r->params[n++] = (struct canon_param_rule){"limit", limit_default, false};
         r->params[n++] = (struct canon_param_rule){"offset", "0", false};
+        r->params[n++] = (struct canon_param_rule){"q_mode", "plain", false};
+        r->params[n++] = (struct canon_param_rule){"bom", "false", false};
         if (c->dates) /* from/to match overlapping events unless date_mode=within */
             r->params[n++] = (struct canon_param_rule){"date_mode", "overlap", false};
         for (size_t f = 0; f < c->filter_count && n < sizeof(r->params) / sizeof(r->params[0]); f++)
@@ -47,6 +54,10 @@ static void build_rules(void)
         r->rules.params = r->params;
         r->rules.count = n;
     }
+    /* /v1/search: the same page defaults and plain search */
+    search_params[0] = (struct canon_param_rule){"limit", limit_default, false};
+    search_params[1] = (struct canon_param_rule){"offset", "0", false};
+    search_params[2] = (struct canon_param_rule){"q_mode", "plain", false};
 }
 
 /* The collection a paged list route serves: /v1/<c> or /v1/<parent>/{id}/<c>. */
@@ -74,6 +85,10 @@ const struct canon_rules *canon_rules_for(const char *pattern)
     const struct catalog_collection *c = pattern ? listed_collection(pattern) : NULL;
     size_t index;
 
+    if (pattern && strcmp(pattern, "/v1/search") == 0) {
+        pthread_once(&rules_once, build_rules);
+        return &search_rules;
+    }
     if (!c)
         return &no_rules;
     pthread_once(&rules_once, build_rules);

@@ -214,6 +214,31 @@ static void filter_lists_and_defaults_fold(void **state)
     assert_string_equal(a, "json /v1/events?precision=year&type=meeting,summit");
     assert_string_equal(c, d); /* the default date_mode */
     assert_string_not_equal(c, e);
+    /* the defaults of q_mode and bom, on collections and on /v1/search */
+    {
+        const char *same[][2] = {
+            {"/v1/actors?q=taliban&q_mode=plain", "/v1/actors?q=taliban"},
+            {"/v1/actors?format=csv&bom=false", "/v1/actors?format=csv"},
+            {"/v1/actors/uzbekistan/events?q_mode=plain&bom=false", "/v1/actors/uzbekistan/events"},
+            {"/v1/search?q=taliban&q_mode=plain", "/v1/search?q=taliban"},
+            {"/v1/search?q=taliban&limit=50&offset=0", "/v1/search?q=taliban"},
+        };
+        for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+            char *x = key_of(same[i][0]), *y = key_of(same[i][1]);
+            assert_string_equal(x, y);
+            free(x);
+            free(y);
+        }
+        char *raw = key_of("/v1/search?q=taliban&q_mode=raw");
+        char *bom = key_of("/v1/actors?format=csv&bom=true");
+        char *plain = key_of("/v1/search?q=taliban"), *csv = key_of("/v1/actors?format=csv");
+        assert_string_not_equal(raw, plain);
+        assert_string_not_equal(bom, csv);
+        free(raw);
+        free(bom);
+        free(plain);
+        free(csv);
+    }
     free(c);
     free(d);
     free(e);
@@ -230,7 +255,7 @@ static void rules_come_from_the_catalog(void **state)
     assert_string_equal(r->params[0].name, "limit");
     assert_string_equal(r->params[0].default_value, "50");
     assert_true(canon_rules_for("/v1/actors/{id}/events")->count >= 3);
-    assert_int_equal(canon_rules_for("/v1/search")->count, 0);
+    assert_int_equal(canon_rules_for("/v1/search")->count, 3);
     assert_int_equal(canon_rules_for("/v1/actors/{id}")->count, 0);
     assert_int_equal(canon_rules_for("/healthz")->count, 0);
     assert_int_equal(canon_rules_for(NULL)->count, 0);
@@ -397,6 +422,10 @@ static void respell(const struct catalog_collection *c, const char *path, const 
             add(&v, "offset", "0");
         if (!has(&v, "pretty") && pick(2))
             add(&v, "pretty", "false");
+        if (!has(&v, "q_mode") && pick(2))
+            add(&v, "q_mode", "plain");
+        if (!has(&v, "bom") && pick(2))
+            add(&v, "bom", "false");
         if (!has(&v, "format") && pick(2))
             add(&v, "format", "json");
         for (size_t a = v.count; a > 1; a--) {
