@@ -30,6 +30,7 @@ enum problem_code {
     PROBLEM_UNAVAILABLE,         /* 503 starting, draining or no model */
     PROBLEM_QUERY_TOO_BROAD,     /* 400 the request alone needs more than --request-timeout */
     PROBLEM_DEADLINE,            /* 503 --request-timeout passed while the server was busy */
+    PROBLEM_MOVED,               /* 308 a name or alias of a record: Location names its id */
     PROBLEM_CODE_COUNT
 };
 
@@ -48,6 +49,7 @@ struct problem {
     char detail[PROBLEM_REASON_MAX + PROBLEM_TEXT_MAX];
     struct problem_error errors[PROBLEM_MAX_ERRORS];
     size_t error_count;
+    char location[1024]; /* PROBLEM_MOVED: the Location header; "" otherwise */
 };
 
 /* Set the problem's code and detail (printf format); clears earlier errors. */

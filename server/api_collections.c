@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "forgive.h"
 #include "provenance.h"
 #include "render.h"
 #include "snapshot.h"
@@ -98,17 +99,51 @@ static void send_page(const struct request *req, struct response *res, const str
     }
 }
 
-/* 404 for an id of collection c that does not exist (naming where it is, if anywhere). */
-static void not_found(struct response *res, const struct catalog_collection *c, const char *id,
-                      struct store *store)
+/* A 308 to the record's id: the path with its id segment replaced, the query kept. */
+static void moved(const struct request *req, struct response *res,
+                  const struct catalog_collection *c, const char *id)
+{
+    size_t prefix = strlen(c->path) + 1 + strlen(req->id);
+    const char *rest = strlen(req->path) >= prefix ? req->path + prefix : "";
+    const char *query = req->raw_target ? strchr(req->raw_target, '?') : NULL;
+
+    problem_set(&res->problem, PROBLEM_MOVED,
+                "'%s' is a name of the %s '%s'; its id is the address: %s/%s%s", req->id,
+                c->singular, id, c->path, id, rest);
+    snprintf(res->problem.location, sizeof(res->problem.location), "%s/%s%s%s", c->path, id, rest,
+             query ? query : "");
+}
+
+/*
+ * 404 for an id of collection c that does not exist (naming where it is, if
+ * anywhere), or a 308 to the one record the id names by name or alias; a 404
+ * names the closest ids.
+ */
+static void not_found(const struct request *req, struct response *res,
+                      const struct catalog_collection *c, const char *id, struct store *store)
 {
     const char *type = NULL;
-    if (store_record_type(store, id, &type) == 0 && type)
+    struct forgive f;
+
+    if (store_record_type(store, id, &type) == 0 && type) {
         problem_set(&res->problem, PROBLEM_NOT_FOUND,
                     "no %s has the id '%s'; it is the id of a record of %s: /v1/%s/%s", c->singular,
                     id, type, type, id);
-    else
+        return;
+    }
+    forgive_lookup(req, c, id, &f);
+    if (f.match[0]) {
+        moved(req, res, c, f.match);
+        return;
+    }
+    if (f.suggestion_count == 0) {
         problem_set(&res->problem, PROBLEM_NOT_FOUND, "no %s has the id '%s'", c->singular, id);
+        return;
+    }
+    problem_set(&res->problem, PROBLEM_NOT_FOUND, "no %s has the id '%s'; did you mean %s%s%s%s%s",
+                c->singular, id, f.suggestions[0], f.suggestion_count > 1 ? ", " : "",
+                f.suggestion_count > 1 ? f.suggestions[1] : "", f.suggestion_count > 2 ? ", " : "",
+                f.suggestion_count > 2 ? f.suggestions[2] : "");
 }
 
 /* The list handler of collection c; parent/filter for a sub-collection. */
@@ -134,7 +169,7 @@ static void collection_list(const struct request *req, struct response *res,
         rc = store_get(store, parent, req->id, &found);
         cJSON_Delete(found);
         if (rc == STRATA_ENOTFOUND) {
-            not_found(res, parent, req->id, store);
+            not_found(req, res, parent, req->id, store);
             return;
         }
         if (rc) {
@@ -203,7 +238,7 @@ static void collection_item(const struct request *req, struct response *res,
         return;
     rc = store_get(store, c, req->id, &record);
     if (rc == STRATA_ENOTFOUND) {
-        not_found(res, c, req->id, store);
+        not_found(req, res, c, req->id, store);
         goto free_record;
     }
     if (!rc)

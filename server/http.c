@@ -103,6 +103,7 @@ struct answer {
     const char *etag;     /* NULL: none */
     const char *encoding; /* "gzip" or NULL */
     const char *link;
+    const char *location; /* Location header (a redirect), NULL: none */
     long long total_count;
     bool cacheable; /* public caching headers; else no-store */
     bool allow;     /* add Allow */
@@ -502,6 +503,8 @@ static enum MHD_Result send_answer(const struct http_server *server, struct MHD_
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, a->encoding);
     if (a->link && *a->link)
         MHD_add_response_header(resp, "Link", a->link);
+    if (a->location && *a->location)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, a->location);
     if (a->total_count >= 0) {
         char total[32];
         snprintf(total, sizeof(total), "%lld", a->total_count);
@@ -545,6 +548,7 @@ static enum MHD_Result send_problem(const struct http_server *server, struct MHD
     a.content_type = "application/problem+json; charset=utf-8";
     a.total_count = -1;
     a.allow = p->code == PROBLEM_METHOD_NOT_ALLOWED;
+    a.location = p->code == PROBLEM_MOVED ? p->location : NULL;
     return send_answer(server, conn, ex, &a);
 }
 

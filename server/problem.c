@@ -36,6 +36,7 @@ static const struct problem_kind kinds[PROBLEM_CODE_COUNT] = {
     [PROBLEM_UNAVAILABLE] = {503, "unavailable", "Service unavailable"},
     [PROBLEM_QUERY_TOO_BROAD] = {400, "query_too_broad", "Query too broad"},
     [PROBLEM_DEADLINE] = {503, "deadline_exceeded", "Request deadline exceeded"},
+    [PROBLEM_MOVED] = {308, "moved_permanently", "Permanent redirect"},
 };
 
 static const struct problem_kind *kind_of(enum problem_code code)
@@ -107,6 +108,7 @@ void problem_set(struct problem *p, enum problem_code code, const char *fmt, ...
     va_end(ap);
     p->code = code;
     p->error_count = 0;
+    p->location[0] = '\0';
     copy_clean(p->detail, sizeof(p->detail), text);
 }
 

@@ -661,6 +661,14 @@ for (const operation of operations) {
         if (method === 'get') assert.equal(problemOf(res).code, 'not_found');
       });
     }
+    if (pathParams.length && operation.op.responses['308']) {
+      test('redirects the id in another case to the id (308, Location, the query kept)', async () => {
+        const id = String(required['{id}'] ?? exampleOf(pathParams[0]));
+        const res = await expectAnswer(operation, { ...required, '{id}': id.toUpperCase() }, { status: 308 });
+        assert.equal(res.headers.location, targetOf(operation, required));
+        if (method === 'get') assert.equal(problemOf(res).code, 'moved_permanently');
+      });
+    }
 
     if (method === 'get') {
       test('HEAD sends the headers of GET', async () => {

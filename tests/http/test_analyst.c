@@ -551,6 +551,43 @@ static void date_mode_within(void **state)
         expect_problem("/v1/actors?date_mode=within", 400, "unknown_parameter", "date_mode"));
 }
 
+/* A name or alias in place of an id: a 308 to the id (query kept), else the closest ids. */
+static void forgiving_ids(void **state)
+{
+    const char *const moves[][3] = {
+        {"GET", "/v1/actors/US", "/v1/actors/united-states"},
+        {"HEAD", "/v1/actors/us", "/v1/actors/united-states"},
+        {"GET", "/v1/actors/Russia?fields=id", "/v1/actors/russia?fields=id"},
+        {"GET", "/v1/actors/putin", "/v1/actors/vladimir-putin"},
+        {"GET", "/v1/actors/US/events?limit=2", "/v1/actors/united-states/events?limit=2"},
+        {"GET", "/v1/places/KABUL", "/v1/places/kabul"},
+    };
+    cJSON *doc;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++) {
+        struct reply r;
+        char location[512];
+        assert_int_equal(client_request(&daemon_, moves[i][0], moves[i][1], NULL, &r), 0);
+        if (r.status != 308)
+            fail_msg("%s %s: %ld, not 308", moves[i][0], moves[i][1], r.status);
+        assert_non_null(reply_header(&r, "Location", location, sizeof(location)));
+        assert_string_equal(location, moves[i][2]);
+        assert_non_null(strstr(reply_header_str(&r, "Content-Type"), "application/problem+json"));
+        if (strcmp(moves[i][0], "GET") == 0)
+            assert_non_null(strstr(buf_str(&r.body), "\"moved_permanently\""));
+        reply_release(&r);
+    }
+    /* the redirect's target is the record */
+    cJSON_Delete(client_get_json(&daemon_, "/v1/actors/vladimir-putin", 200));
+    doc = client_get_problem(&daemon_, "/v1/actors/russa", 404, "not_found", NULL);
+    assert_non_null(strstr(cJSON_GetObjectItem(doc, "detail")->valuestring, "did you mean russia"));
+    cJSON_Delete(doc);
+    doc = client_get_problem(&daemon_, "/v1/actors/xx", 404, "not_found", NULL);
+    assert_null(strstr(cJSON_GetObjectItem(doc, "detail")->valuestring, "did you mean"));
+    cJSON_Delete(doc);
+}
+
 /* fields= takes the dotted names of the CSV columns: an object field keeps those keys only. */
 static void dotted_fields(void **state)
 {
@@ -595,6 +632,7 @@ int main(void)
         cmocka_unit_test(relations_carry_labels),
         cmocka_unit_test(date_mode_within),
         cmocka_unit_test(dotted_fields),
+        cmocka_unit_test(forgiving_ids),
         cmocka_unit_test(exports_hold_every_row),
         cmocka_unit_test(export_problems),
         cmocka_unit_test(exports_keep_the_connection),
