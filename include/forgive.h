@@ -22,8 +22,8 @@
 #define FORGIVE_MAX_SUGGESTIONS 3
 
 struct forgive {
-    char match[128];                                  /* the one record's id, "" when none */
-    char suggestions[FORGIVE_MAX_SUGGESTIONS][128];  /* closest ids first */
+    char match[128];                                /* the one record's id, "" when none */
+    char suggestions[FORGIVE_MAX_SUGGESTIONS][128]; /* closest ids first */
     size_t suggestion_count;
 };
 
@@ -31,8 +31,8 @@ struct forgive {
  * Look given up among the records of c in the model req serves. Returns 0
  * (out filled; a store error just leaves it empty).
  */
-int forgive_lookup(const struct request *req, const struct catalog_collection *c,
-                   const char *given, struct forgive *out);
+int forgive_lookup(const struct request *req, const struct catalog_collection *c, const char *given,
+                   struct forgive *out);
 
 /* Edit distance of a and b, ASCII case folded; more than cap answers cap + 1. */
 size_t forgive_distance(const char *a, const char *b, size_t cap);

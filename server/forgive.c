@@ -146,8 +146,8 @@ static void hunt_records(struct hunt *h, const struct catalog_collection *c, con
     }
 }
 
-int forgive_lookup(const struct request *req, const struct catalog_collection *c,
-                   const char *given, struct forgive *out)
+int forgive_lookup(const struct request *req, const struct catalog_collection *c, const char *given,
+                   struct forgive *out)
 {
     char limit[16];
     struct param params[1] = {{"limit", limit}};
