@@ -16,6 +16,7 @@
 
 #include "catalog.h"
 #include "request.h"
+#include "store.h"
 
 #define FORGIVE_MAX_RECORDS 500
 #define FORGIVE_MAX_TEXT 64
@@ -33,6 +34,10 @@ struct forgive {
  */
 int forgive_lookup(const struct request *req, const struct catalog_collection *c, const char *given,
                    struct forgive *out);
+
+/* forgive_lookup() in store (the served model's). */
+int forgive_lookup_store(struct store *store, const struct catalog_collection *c, const char *given,
+                         struct forgive *out);
 
 /* Edit distance of a and b, ASCII case folded; more than cap answers cap + 1. */
 size_t forgive_distance(const char *a, const char *b, size_t cap);

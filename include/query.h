@@ -40,6 +40,12 @@
 struct query_ids {
     /* the collection's name ("actors"), or NULL when no record has this id */
     const char *(*collection_of)(void *context, const char *id);
+    /*
+     * The id of a record of one of collections that value names or nearly
+     * spells ("Russia", "putin", "russa"), into out; false when none. NULL: no hint.
+     */
+    bool (*suggest)(void *context, const char *const *collections, const char *value, char *out,
+                    size_t size);
     void *context;
 };
 

@@ -12,6 +12,7 @@
 
 #include "catalog.h"
 #include "error.h"
+#include "forgive.h"
 #include "provenance.h"
 #include "render.h"
 #include "snapshot.h"
@@ -29,9 +30,31 @@ static const char *collection_of(void *store, const char *id)
     return store_record_type(store, id, &collection) == 0 ? collection : NULL;
 }
 
+/* query_ids.suggest: a record of collections that value names, else the nearest spelling. */
+static bool suggest(void *context, const char *const *collections, const char *value, char *out,
+                    size_t size)
+{
+    char nearest[128] = "";
+
+    for (size_t i = 0; collections[i]; i++) {
+        const struct catalog_collection *c = catalog_find(collections[i]);
+        struct forgive f;
+        if (!c || forgive_lookup_store(context, c, value, &f) != 0)
+            continue;
+        if (f.match[0]) {
+            snprintf(out, size, "%s", f.match);
+            return true;
+        }
+        if (!nearest[0] && f.suggestion_count)
+            snprintf(nearest, sizeof(nearest), "%s", f.suggestions[0]);
+    }
+    snprintf(out, size, "%s", nearest);
+    return nearest[0] != '\0';
+}
+
 struct query_ids api_query_ids(struct store *store)
 {
-    struct query_ids ids = {collection_of, store};
+    struct query_ids ids = {collection_of, suggest, store};
     return ids;
 }
 

@@ -149,11 +149,16 @@ static void hunt_records(struct hunt *h, const struct catalog_collection *c, con
 int forgive_lookup(const struct request *req, const struct catalog_collection *c, const char *given,
                    struct forgive *out)
 {
+    return forgive_lookup_store(api_store(req), c, given, out);
+}
+
+int forgive_lookup_store(struct store *store, const struct catalog_collection *c, const char *given,
+                         struct forgive *out)
+{
     char limit[16];
     struct param params[1] = {{"limit", limit}};
-    struct request list = *req;
-    struct store *store = api_store(req);
-    struct query_ids ids = api_query_ids(store);
+    struct request list = {.format = REPR_JSON};
+    struct query_ids ids = {NULL, NULL, NULL}; /* the query has no id filter */
     struct problem problem = {.code = PROBLEM_NONE, .error_count = 0};
     struct store_page page = {NULL, 0};
     struct store_error error = {{0}};
@@ -166,10 +171,9 @@ int forgive_lookup(const struct request *req, const struct catalog_collection *c
     /* about a third of the text, at least 1: "russa" finds russia, "xx" finds nothing */
     h.cap = (strlen(given) + 1) / 3 < 1 ? 1 : (strlen(given) + 1) / 3;
     snprintf(limit, sizeof(limit), "%d", FORGIVE_MAX_RECORDS);
-    list.id = NULL;
+    list.path = c->path;
     list.params = params;
     list.param_count = 1;
-    list.format = REPR_JSON;
     q = query_new(c, &list, c->path, QUERY_PAGED, &ids, &problem);
     if (!q)
         return 0;

@@ -109,12 +109,21 @@ static void check_id(struct query_filter *f, const char *value, const struct que
 {
     const char *const *wanted = f->filter->collections;
     const char *type = NULL;
+    char hint[160] = "";
     struct buf list;
 
+    /* the first bad id of a request only: one bounded lookup (forgive.h) per request */
+    if (problem->code == PROBLEM_NONE && ids && ids->suggest && wanted &&
+        (!is_id(value) || !ids->collection_of(ids->context, value))) {
+        char id[128];
+        if (ids->suggest(ids->context, wanted, value, id, sizeof(id)))
+            snprintf(hint, sizeof(hint), "; did you mean %s", id);
+    }
     if (!is_id(value)) {
         params_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
                     "must be a record id (lower-case letters and digits in groups joined by "
-                    "single hyphens)");
+                    "single hyphens)%s",
+                    hint);
         return;
     }
     if (!ids || !ids->collection_of || !wanted)
@@ -124,7 +133,7 @@ static void check_id(struct query_filter *f, const char *value, const struct que
     type = ids->collection_of(ids->context, value);
     if (!type)
         params_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
-                    "no record has this id; expected the id of one of: %s", buf_str(&list));
+                    "no record has this id%s; expected the id of one of: %s", hint, buf_str(&list));
     else if (!params_in_list(wanted, type))
         params_fail(problem, PROBLEM_INVALID_PARAMETER, f->filter->name, value,
                     "names a record of %s; expected the id of one of: %s", type, buf_str(&list));

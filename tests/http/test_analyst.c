@@ -562,6 +562,12 @@ static void forgiving_ids(void **state)
         {"GET", "/v1/actors/US/events?limit=2", "/v1/actors/united-states/events?limit=2"},
         {"GET", "/v1/places/KABUL", "/v1/places/kabul"},
     };
+    const char *const hints[][3] = {
+        {"/v1/events?actor=Russia", "actor", "russia"},
+        {"/v1/events?actor=putin", "actor", "vladimir-putin"},
+        {"/v1/events?actor=russa", "actor", "russia"},
+        {"/v1/events?place=KABUL", "place", "kabul"},
+    };
     cJSON *doc;
 
     (void)state;
@@ -586,6 +592,19 @@ static void forgiving_ids(void **state)
     doc = client_get_problem(&daemon_, "/v1/actors/xx", 404, "not_found", NULL);
     assert_null(strstr(cJSON_GetObjectItem(doc, "detail")->valuestring, "did you mean"));
     cJSON_Delete(doc);
+    /* a filter value close to an id says so in its reason */
+    for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
+        char want[64];
+        const char *reason;
+        doc = expect_problem(hints[i][0], 400, "invalid_parameter", hints[i][1]);
+        reason =
+            cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0), "reason")
+                ->valuestring;
+        snprintf(want, sizeof(want), "did you mean %s", hints[i][2]);
+        if (!strstr(reason, want))
+            fail_msg("GET %s: the reason does not say '%s': %s", hints[i][0], want, reason);
+        cJSON_Delete(doc);
+    }
 }
 
 /* fields= takes the dotted names of the CSV columns: an object field keeps those keys only. */
