@@ -229,6 +229,68 @@ int render_ndjson(struct buf *out, const cJSON *records)
     return finish(out);
 }
 
+/*
+ * One flat property of a Feature: an object's members become dotted keys
+ * (date.start, the CSV's column names), an array of scalars stays an array,
+ * an array of records (evidence, related.*) becomes the array of their ids,
+ * any other array holding objects (other_names) its JSON text.
+ */
+static void write_property(struct buf *out, const char *prefix, const cJSON *member, bool pretty,
+                           int depth, bool *first)
+{
+    const char *sep = pretty ? ": " : ":";
+    char key[256];
+    const cJSON *item;
+    bool scalars = true, ids = true;
+
+    snprintf(key, sizeof(key), "%s%s", prefix, member->string);
+    if (cJSON_IsObject(member)) {
+        char inner[258];
+        snprintf(inner, sizeof(inner), "%s.", key);
+        cJSON_ArrayForEach(item, member)
+        {
+            write_property(out, inner, item, pretty, depth, first);
+        }
+        return;
+    }
+    if (!*first)
+        buf_putc(out, ',');
+    *first = false;
+    if (pretty)
+        indent(out, depth);
+    write_string(out, key);
+    buf_puts(out, sep);
+    if (cJSON_IsArray(member)) {
+        cJSON_ArrayForEach(item, member)
+        {
+            scalars = scalars && is_scalar(item);
+            ids = ids && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(item, "id"));
+        }
+        if (!scalars && ids) { /* records: their ids */
+            bool one = true;
+            buf_putc(out, '[');
+            cJSON_ArrayForEach(item, member)
+            {
+                if (!one)
+                    buf_putc(out, ',');
+                one = false;
+                write_value(out, cJSON_GetObjectItemCaseSensitive(item, "id"), false, 0);
+            }
+            buf_putc(out, ']');
+            return;
+        }
+        if (!scalars) { /* other objects: their JSON text */
+            struct buf cell;
+            buf_init(&cell, 0);
+            write_value(&cell, member, false, 0);
+            write_string(out, buf_str(&cell));
+            buf_release(&cell);
+            return;
+        }
+    }
+    write_value(out, member, false, 0);
+}
+
 static void write_feature(struct buf *out, const cJSON *record, bool pretty, int depth)
 {
     const cJSON *at = cJSON_GetObjectItemCaseSensitive(record, "coordinates");
@@ -265,16 +327,8 @@ static void write_feature(struct buf *out, const cJSON *record, bool pretty, int
     buf_printf(out, "\"properties\"%s{", sep);
     cJSON_ArrayForEach(member, record)
     {
-        if (strcmp(member->string, "coordinates") == 0)
-            continue;
-        if (!first)
-            buf_putc(out, ',');
-        first = false;
-        if (pretty)
-            indent(out, depth + 2);
-        write_string(out, member->string);
-        buf_puts(out, sep);
-        write_value(out, member, pretty, depth + 2);
+        if (strcmp(member->string, "coordinates") != 0)
+            write_property(out, "", member, pretty, depth + 2, &first);
     }
     if (pretty && !first)
         indent(out, depth + 1);

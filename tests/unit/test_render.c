@@ -286,6 +286,37 @@ static void geojson(void **state)
         cJSON_Delete(doc);
         buf_release(&out);
     }
+    /* flat properties: objects as dotted keys, records as ids, other objects as JSON text */
+    {
+        cJSON *nested = cJSON_Parse(
+            "[{\"id\":\"e\",\"date\":{\"start\":\"2021-07-01\",\"end\":null},"
+            "\"evidence\":[{\"id\":\"e-e1\",\"quote\":\"q\"}],\"tags\":[\"a\"],"
+            "\"other_names\":[{\"name\":\"E\"}],\"related\":{\"events\":[{\"id\":\"x\"}]}}]");
+        const cJSON *p;
+        buf_init(&out, 0);
+        assert_int_equal(render_geojson(&out, nested, false), 0);
+        doc = cJSON_Parse(buf_str(&out));
+        props = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "features"), 0),
+                                    "properties");
+        cJSON_ArrayForEach(p, props)
+        {
+            assert_false(cJSON_IsObject(p));
+            assert_false(cJSON_IsArray(p) && cJSON_IsObject(cJSON_GetArrayItem(p, 0)));
+        }
+        assert_string_equal(cJSON_GetObjectItem(props, "date.start")->valuestring, "2021-07-01");
+        assert_true(cJSON_IsNull(cJSON_GetObjectItem(props, "date.end")));
+        assert_string_equal(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(props, "evidence"), 0)->valuestring, "e-e1");
+        assert_string_equal(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(props, "related.events"), 0)->valuestring, "x");
+        assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(props, "tags"), 0)->valuestring,
+                            "a");
+        assert_string_equal(cJSON_GetObjectItem(props, "other_names")->valuestring,
+                            "[{\"name\":\"E\"}]");
+        cJSON_Delete(doc);
+        cJSON_Delete(nested);
+        buf_release(&out);
+    }
     buf_init(&out, 0);
     cJSON *empty = cJSON_CreateArray();
     assert_int_equal(render_geojson(&out, empty, false), 0);
