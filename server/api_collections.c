@@ -146,6 +146,52 @@ static void not_found(const struct request *req, struct response *res,
                 f.suggestion_count > 2 ? f.suggestions[2] : "");
 }
 
+/*
+ * GeoJSON of events: each event takes its place's coordinates (as a place's
+ * own `coordinates`, which render_geojson makes the geometry); an event
+ * without a place, or whose place has none, keeps a null geometry. A page
+ * names few places: each is read once.
+ */
+static int place_coordinates(struct store *store, cJSON *events)
+{
+    const struct catalog_collection *places = catalog_find("places");
+    cJSON *seen = cJSON_CreateObject(), *event;
+    int rc = seen ? 0 : STRATA_ENOMEM;
+
+    cJSON_ArrayForEach(event, events)
+    {
+        const char *place = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(event, "place"));
+        cJSON *at, *copy;
+        if (rc || !place || !places)
+            continue;
+        at = cJSON_GetObjectItemCaseSensitive(seen, place);
+        if (!at) {
+            cJSON *record = NULL;
+            int got = store_get(store, places, place, &record);
+            if (got && got != STRATA_ENOTFOUND) {
+                rc = got;
+                continue;
+            }
+            at = record ? cJSON_DetachItemFromObjectCaseSensitive(record, "coordinates") : NULL;
+            cJSON_Delete(record);
+            if (!at)
+                at = cJSON_CreateNull();
+            if (!at || !cJSON_AddItemToObject(seen, place, at)) {
+                cJSON_Delete(at);
+                rc = STRATA_ENOMEM;
+                continue;
+            }
+        }
+        copy = cJSON_IsObject(at) ? cJSON_Duplicate(at, true) : NULL;
+        if (copy && !cJSON_AddItemToObject(event, "coordinates", copy)) {
+            cJSON_Delete(copy);
+            rc = STRATA_ENOMEM;
+        }
+    }
+    cJSON_Delete(seen);
+    return rc;
+}
+
 /* The list handler of collection c; parent/filter for a sub-collection. */
 static void collection_list(const struct request *req, struct response *res,
                             const struct catalog_collection *c,
@@ -202,7 +248,10 @@ static void collection_list(const struct request *req, struct response *res,
         api_store_problem(res, rc, &error, q->text_input);
         goto free_page;
     }
-    rc = api_page_finish(store, q, page.records, req->format == REPR_GEOJSON);
+    if (req->format == REPR_GEOJSON && strcmp(c->name, "events") == 0)
+        rc = place_coordinates(store, page.records);
+    if (!rc)
+        rc = api_page_finish(store, q, page.records, req->format == REPR_GEOJSON);
     if (rc) {
         api_fail(res, rc, "reading related records");
         goto free_page;

@@ -607,6 +607,61 @@ static void forgiving_ids(void **state)
     }
 }
 
+/* Events as GeoJSON through their place; every Feature's properties are flat. */
+static void events_as_geojson(void **state)
+{
+    cJSON *doc = client_get_json(&daemon_, "/v1/events?format=geojson&limit=500", 200);
+    cJSON *places = client_get_json(&daemon_, "/v1/places?limit=500", 200);
+    const cJSON *f, *p;
+    int placed = 0, unplaced = 0;
+
+    (void)state;
+    assert_string_equal(cJSON_GetObjectItem(doc, "type")->valuestring, "FeatureCollection");
+    cJSON_ArrayForEach(f, cJSON_GetObjectItem(doc, "features"))
+    {
+        const cJSON *props = cJSON_GetObjectItem(f, "properties");
+        const cJSON *geometry = cJSON_GetObjectItem(f, "geometry");
+        const char *place = cJSON_GetStringValue(cJSON_GetObjectItem(props, "place"));
+        const cJSON *at = NULL;
+        cJSON_ArrayForEach(p, props)
+        {
+            assert_false(cJSON_IsObject(p));
+        }
+        assert_non_null(cJSON_GetObjectItem(props, "date.start"));
+        cJSON_ArrayForEach(p, cJSON_GetObjectItem(places, "data"))
+        {
+            if (place && strcmp(cJSON_GetObjectItem(p, "id")->valuestring, place) == 0)
+                at = cJSON_GetObjectItem(p, "coordinates");
+        }
+        if (at && cJSON_IsObject(at)) {
+            const cJSON *xy = cJSON_GetObjectItem(geometry, "coordinates");
+            assert_string_equal(cJSON_GetObjectItem(geometry, "type")->valuestring, "Point");
+            assert_true(cJSON_GetArrayItem(xy, 0)->valuedouble ==
+                        cJSON_GetObjectItem(at, "lon")->valuedouble);
+            assert_true(cJSON_GetArrayItem(xy, 1)->valuedouble ==
+                        cJSON_GetObjectItem(at, "lat")->valuedouble);
+            placed++;
+        } else {
+            assert_true(cJSON_IsNull(geometry));
+            unplaced++;
+        }
+    }
+    assert_true(placed > 0);
+    assert_true(unplaced > 0);
+    cJSON_Delete(doc);
+    cJSON_Delete(places);
+    /* fields= without place: the geometry still comes from the place */
+    doc = client_get_json(&daemon_, "/v1/events?format=geojson&fields=id&limit=500", 200);
+    placed = 0;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItem(doc, "features"))
+    {
+        placed += cJSON_IsObject(cJSON_GetObjectItem(f, "geometry"));
+    }
+    assert_true(placed > 0);
+    cJSON_Delete(doc);
+    client_expect_problem(&daemon_, "/v1/actors?format=geojson", 406, "not_acceptable", NULL);
+}
+
 /* fields= takes the dotted names of the CSV columns: an object field keeps those keys only. */
 static void dotted_fields(void **state)
 {
@@ -652,6 +707,7 @@ int main(void)
         cmocka_unit_test(date_mode_within),
         cmocka_unit_test(dotted_fields),
         cmocka_unit_test(forgiving_ids),
+        cmocka_unit_test(events_as_geojson),
         cmocka_unit_test(exports_hold_every_row),
         cmocka_unit_test(export_problems),
         cmocka_unit_test(exports_keep_the_connection),
